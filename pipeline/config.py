@@ -1,0 +1,58 @@
+"""Read `params.yaml`: one block per stage, with command-line overrides.
+
+    >>> load_params("params.yaml", "topics")["seed"]  # doctest: +SKIP
+    42
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ParamsError(ValueError):
+    """params.yaml is missing, malformed, or lacks a block or key a stage needs."""
+
+
+def read_params(path: str | Path) -> dict[str, Any]:
+    """The whole params file as a dict."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: params file not found") from None
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ParamsError(f"{path}: expected a mapping of stage blocks")
+    return data
+
+
+def load_params(path: str | Path, block: str) -> dict[str, Any]:
+    """One stage's block of params, plus the top-level `lexicon` path when present."""
+    data = read_params(path)
+    if block not in data or not isinstance(data[block], dict):
+        raise ParamsError(f"{path}: no '{block}:' block")
+    params = copy.deepcopy(data[block])
+    if "lexicon" in data:
+        params.setdefault("lexicon", data["lexicon"])
+    return params
+
+
+def set_param(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set `scrape.delay`-style keys in a params dict (used by the demo and by `--set`)."""
+    *parents, leaf = dotted.split(".")
+    node = data
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[leaf] = value
+
+
+def write_params(data: dict[str, Any], path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path

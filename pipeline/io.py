@@ -1,0 +1,167 @@
+"""Schema-checked reading and writing of the pipeline's tables.
+
+Every stage writes its tables with `write_table` and reads its inputs with `read_table`; both
+check the table against its schema in `pipeline.schemas` and raise `SchemaError`, naming the
+file and the column, on a missing or extra column, a wrong type or a null where none is allowed.
+Writes are atomic (a temporary file renamed into place), so a killed run never leaves half a
+table behind.
+
+    >>> import pandas as pd, tempfile, pathlib
+    >>> from pipeline import schemas
+    >>> from pipeline.io import write_table, read_table
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "k.parquet"
+    >>> df = pd.DataFrame({"lang": ["fr"], "model": ["lda"], "k": [5], "c_v": [0.5],
+    ...     "c_npmi": [0.1], "exclusivity": [0.8], "stability": [0.9], "chosen": [True]})
+    >>> write_table(df, path, schemas.K_SWEEP)
+    >>> read_table(path, schemas.K_SWEEP)["k"].tolist()
+    [5]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+class SchemaError(ValueError):
+    """A table does not match its declared schema."""
+
+
+def _table_name(schema: pa.Schema) -> str:
+    return (schema.metadata or {}).get(b"table", b"table").decode()
+
+
+def to_arrow(df: pd.DataFrame, schema: pa.Schema, *, where: str = "") -> pa.Table:
+    """Convert a DataFrame to an Arrow table of exactly `schema`, or raise SchemaError."""
+    name = _table_name(schema)
+    place = f"{where}: " if where else ""
+    expected = schema.names
+    missing = [c for c in expected if c not in df.columns]
+    extra = [c for c in df.columns if c not in expected]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {missing}")
+        if extra:
+            parts.append(f"unexpected column(s) {extra}")
+        raise SchemaError(f"{place}table '{name}': {'; '.join(parts)}")
+    arrays = []
+    for field in schema:
+        series = df[field.name]
+        try:
+            arr = pa.array(series, type=field.type, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+            raise SchemaError(
+                f"{place}table '{name}', column '{field.name}': cannot store as {field.type}: "
+                f"{exc}"
+            ) from exc
+        if not field.nullable and arr.null_count:
+            raise SchemaError(
+                f"{place}table '{name}', column '{field.name}': {arr.null_count} null value(s) "
+                f"in a column that allows none"
+            )
+        arrays.append(arr)
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def check_arrow(table: pa.Table, schema: pa.Schema, *, where: str = "") -> None:
+    """Raise SchemaError unless `table` has exactly the columns and types of `schema`."""
+    name = _table_name(schema)
+    place = f"{where}: " if where else ""
+    got = {f.name: f.type for f in table.schema}
+    missing = [c for c in schema.names if c not in got]
+    extra = [c for c in got if c not in schema.names]
+    if missing or extra:
+        raise SchemaError(
+            f"{place}table '{name}': missing column(s) {missing}, unexpected column(s) {extra}"
+        )
+    for field in schema:
+        if not got[field.name].equals(field.type):
+            raise SchemaError(
+                f"{place}table '{name}', column '{field.name}': type {got[field.name]}, "
+                f"expected {field.type}"
+            )
+
+
+def write_table(df: pd.DataFrame | pa.Table, path: str | Path, schema: pa.Schema) -> Path:
+    """Check `df` against `schema` and write it as Parquet, atomically.
+
+    Args:
+        df: the rows, as a DataFrame (converted column by column) or an Arrow table.
+        path: destination `.parquet` file; its folder is created.
+        schema: the table's schema from `pipeline.schemas`.
+
+    Returns:
+        The path written.
+    """
+    path = Path(path)
+    if isinstance(df, pa.Table):
+        check_arrow(df, schema, where=str(path))
+        table = df.select(schema.names).cast(schema)
+    else:
+        table = to_arrow(df, schema, where=str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_arrow(path: str | Path, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
+    """Read a Parquet table and check it against `schema` (all columns, even if few are read)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path}: table '{_table_name(schema)}' not found; run the stage that writes it first"
+        )
+    file_schema = pq.read_schema(path)
+    stub = pa.table({f.name: pa.array([], type=f.type) for f in file_schema})
+    check_arrow(stub, schema, where=str(path))
+    return pq.read_table(path, columns=columns, schema=schema)
+
+
+def read_table(path: str | Path, schema: pa.Schema, columns: list[str] | None = None
+               ) -> pd.DataFrame:
+    """Read a Parquet table as a DataFrame, after checking it against `schema`.
+
+    Args:
+        path: the `.parquet` file.
+        schema: the schema it must have.
+        columns: read only these columns (the whole schema is still checked).
+
+    Returns:
+        The table, with nullable integer columns kept as pandas nullable integers.
+    """
+    table = read_arrow(path, schema, columns=columns)
+    return table.to_pandas(types_mapper=_nullable_types)
+
+
+def _nullable_types(typ: pa.DataType):
+    # Keep integer columns with nulls (years, pages) as integers rather than floats.
+    mapping = {
+        pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+    }
+    return mapping.get(typ)
+
+
+def write_json(obj, path: str | Path) -> Path:
+    """Write JSON atomically (metrics, plots' data)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                   encoding="utf-8")
+    os.replace(tmp, path)
+    return path

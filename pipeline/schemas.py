@@ -1,0 +1,303 @@
+"""The data contracts: one pyarrow schema per table, every column commented.
+
+Every table that leaves a stage is written and read through `pipeline.io`, which checks it
+against the schema named here and fails loudly on a missing column or a wrong type. Every row
+that comes from a text carries `doc_id` and `url`, so any figure leads back to its source.
+
+Timestamps are UTC at microsecond resolution (Parquet has no seconds unit).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+TS = pa.timestamp("us", tz="UTC")
+
+
+def _schema(name: str, *fields: tuple[str, pa.DataType, bool, str]) -> pa.Schema:
+    """Build a schema whose column comments travel in the field metadata."""
+    return pa.schema(
+        [
+            pa.field(col, typ, nullable=nullable, metadata={"comment": comment})
+            for col, typ, nullable, comment in fields
+        ],
+        metadata={"table": name},
+    )
+
+
+# --- scrape ------------------------------------------------------------------------------
+
+FETCHES = _schema(
+    "fetches",
+    ("fetch_id", pa.string(), False, "stable id of this attempt: hash of url, capture time"),
+    ("doc_id", pa.string(), False, "stable id of the capture: hash of (url, archive timestamp "
+     "or, for a live capture, fetch time); every later table carries it"),
+    ("firm", pa.string(), False, "firm id from sources.txt"),
+    ("kind", pa.string(), False, "page or report, from sources.txt"),
+    ("source_url", pa.string(), False, "the URL as written in sources.txt"),
+    ("source_line", pa.int32(), False, "line number of the source in sources.txt"),
+    ("source_year", pa.int16(), True, "year given in sources.txt (year=), if any"),
+    ("source_lang", pa.string(), True, "language given in sources.txt (lang=), if any"),
+    ("url", pa.string(), False, "the URL this attempt asked for (a crawled link or the source)"),
+    ("final_url", pa.string(), True, "the URL after redirects"),
+    ("depth", pa.int16(), False, "crawl depth: 0 for the source itself"),
+    ("status", pa.int16(), True, "HTTP status of the final response; null when none came"),
+    ("outcome", pa.string(), False, "ok, not_modified, cached, http_error, network_error, "
+     "timeout, too_large, robots_disallowed, unsupported_type, redirect_loop, "
+     "too_many_redirects, not_archived, replay_missing"),
+    ("error", pa.string(), True, "human-readable reason when outcome is not ok"),
+    ("content_type", pa.string(), True, "media type of the response (no parameters)"),
+    ("charset", pa.string(), True, "charset declared in the Content-Type header, if any"),
+    ("n_bytes", pa.int64(), False, "bytes of payload received (after the size cap)"),
+    ("sha256", pa.string(), True, "hex SHA-256 of the payload"),
+    ("warc_file", pa.string(), True, "WARC file holding the response, relative to the folder "
+     "of the fetches table"),
+    ("warc_offset", pa.int64(), True, "byte offset of the response record in warc_file"),
+    ("etag", pa.string(), True, "ETag header, for conditional re-fetches"),
+    ("last_modified", pa.string(), True, "Last-Modified header, for conditional re-fetches"),
+    ("n_attempts", pa.int16(), False, "HTTP attempts made (1 + retries)"),
+    ("fetched_at", TS, False, "when the response arrived (UTC)"),
+    ("archive_timestamp", TS, True, "web-archive capture time when fetched from an archive"),
+    ("from_archive", pa.bool_(), False, "true when fetched from a web archive (Wayback)"),
+)
+
+# --- extract -----------------------------------------------------------------------------
+
+DOCUMENTS = _schema(
+    "documents",
+    ("doc_id", pa.string(), False, "capture id, from fetches"),
+    ("fetch_id", pa.string(), False, "the fetch this document was extracted from"),
+    ("firm", pa.string(), False, "firm id"),
+    ("kind", pa.string(), False, "page or report"),
+    ("url", pa.string(), False, "the URL the capture was asked for"),
+    ("final_url", pa.string(), True, "the URL after redirects"),
+    ("format", pa.string(), False, "html, pdf or other"),
+    ("title", pa.string(), True, "page or report title"),
+    ("text", pa.string(), False, "clean main text; paragraphs separated by a blank line; "
+     "empty when skipped"),
+    ("lang", pa.string(), True, "dominant language (ISO 639-1) by py3langid"),
+    ("declared_lang", pa.string(), True, "language the page declares (html lang, sources)"),
+    ("year", pa.int16(), True, "year the document speaks for"),
+    ("year_source", pa.string(), True, "sources, archive, title, published or captured"),
+    ("published", pa.string(), True, "publication date found in the page (ISO date)"),
+    ("captured_at", TS, False, "capture time: archive timestamp, or fetch time if live"),
+    ("n_pages", pa.int32(), True, "pages of a PDF; null for HTML"),
+    ("n_words", pa.int32(), False, "words in text"),
+    ("status", pa.string(), False, "ok, or why the document is skipped: empty, corrupt, "
+     "encrypted, no_text_layer, link_list, unsupported_type, boilerplate_only"),
+    ("error", pa.string(), True, "details of a skip"),
+    ("duplicate_of", pa.string(), True, "doc_id of the document this one repeats (exact or "
+     "near duplicate); null for originals"),
+    ("similarity", pa.float32(), True, "similarity to duplicate_of (1.0 for exact copies)"),
+)
+
+PASSAGES = _schema(
+    "passages",
+    ("passage_id", pa.string(), False, "globally unique: <doc_id>-<nnnn>"),
+    ("doc_id", pa.string(), False, "the document it is cut from"),
+    ("seq", pa.int32(), False, "order of the passage in its document, from 0"),
+    ("firm", pa.string(), False, "firm id"),
+    ("kind", pa.string(), False, "page or report"),
+    ("year", pa.int16(), True, "the document's year"),
+    ("lang", pa.string(), True, "language of this passage (a mixed document's passages may "
+     "differ from the document's)"),
+    ("url", pa.string(), False, "the document's URL"),
+    ("page_start", pa.int32(), True, "first PDF page (1-based); null for HTML"),
+    ("page_end", pa.int32(), True, "last PDF page (1-based); null for HTML"),
+    ("text", pa.string(), False, "passage text, paragraphs separated by a blank line"),
+    ("n_words", pa.int32(), False, "words in text"),
+    ("is_duplicate", pa.bool_(), False, "true when its document duplicates another: left out "
+     "of lemmatisation and counts, kept for dating"),
+)
+
+# --- preprocess --------------------------------------------------------------------------
+
+SENTENCES = _schema(
+    "sentences",
+    ("doc_id", pa.string(), False, "document id"),
+    ("passage_id", pa.string(), False, "passage id"),
+    ("sent_id", pa.int32(), False, "order of the sentence in its passage, from 0"),
+    ("firm", pa.string(), False, "firm id"),
+    ("year", pa.int16(), True, "document year"),
+    ("lang", pa.string(), False, "language the sentence was lemmatised as"),
+    ("url", pa.string(), False, "document URL"),
+    ("start_char", pa.int32(), False, "offset of the sentence in the passage text"),
+    ("text", pa.string(), False, "the sentence as written"),
+    ("tokens", pa.list_(pa.string()), False, "every token as written"),
+    ("lemmas", pa.list_(pa.string()), False, "lower-cased lemma of every token"),
+    ("pos", pa.list_(pa.string()), False, "universal part of speech of every token"),
+    ("starts", pa.list_(pa.int32()), False, "offset of every token in the sentence text"),
+    ("keep", pa.list_(pa.bool_()), False, "true for tokens kept in the bag of words"),
+)
+
+BAGS = _schema(
+    "bags",
+    ("passage_id", pa.string(), False, "passage id"),
+    ("doc_id", pa.string(), False, "document id"),
+    ("firm", pa.string(), False, "firm id"),
+    ("year", pa.int16(), True, "document year"),
+    ("lang", pa.string(), False, "passage language"),
+    ("url", pa.string(), False, "document URL"),
+    ("n_tokens", pa.int32(), False, "word tokens in the passage (punctuation and spaces out): "
+     "the denominator of rates"),
+    ("terms", pa.list_(pa.string()), False, "kept lemmas in text order, phrases joined by _"),
+)
+
+# --- topics ------------------------------------------------------------------------------
+
+K_SWEEP = _schema(
+    "k_sweep",
+    ("lang", pa.string(), False, "language of the model"),
+    ("model", pa.string(), False, "lda or nmf"),
+    ("k", pa.int32(), False, "number of topics"),
+    ("c_v", pa.float64(), True, "c_v coherence of the top terms (gensim CoherenceModel)"),
+    ("c_npmi", pa.float64(), True, "c_npmi coherence of the top terms"),
+    ("exclusivity", pa.float64(), True, "mean share of top terms that are top terms of no "
+     "other topic"),
+    ("stability", pa.float64(), True, "mean best-match top-10 overlap across seeds"),
+    ("chosen", pa.bool_(), False, "the K the rule picked (or the forced K)"),
+)
+
+TOPIC_TERMS = _schema(
+    "topic_terms",
+    ("lang", pa.string(), False, "language of the model"),
+    ("topic", pa.int32(), False, "topic number, from 0"),
+    ("label", pa.string(), False, "short label from the top terms"),
+    ("rank", pa.int32(), False, "rank of the term, from 1"),
+    ("term", pa.string(), False, "the term"),
+    ("weight", pa.float64(), False, "probability of the term in the topic (normalised weight "
+     "for NMF)"),
+    ("frex", pa.float64(), False, "FREX score (harmonic mean of frequency and exclusivity "
+     "ranks)"),
+    ("by", pa.string(), False, "prob or frex: the ranking this row belongs to"),
+)
+
+DOC_TOPICS = _schema(
+    "doc_topics",
+    ("lang", pa.string(), False, "language of the model"),
+    ("passage_id", pa.string(), False, "passage id"),
+    ("doc_id", pa.string(), False, "document id"),
+    ("firm", pa.string(), False, "firm id"),
+    ("year", pa.int16(), True, "document year"),
+    ("url", pa.string(), False, "document URL"),
+    ("topic", pa.int32(), False, "topic number"),
+    ("share", pa.float64(), False, "share of the passage given to the topic"),
+)
+
+TOPIC_PASSAGES = _schema(
+    "topic_passages",
+    ("lang", pa.string(), False, "language of the model"),
+    ("topic", pa.int32(), False, "topic number"),
+    ("rank", pa.int32(), False, "rank among the topic's representative passages, from 1"),
+    ("passage_id", pa.string(), False, "passage id"),
+    ("doc_id", pa.string(), False, "document id"),
+    ("firm", pa.string(), False, "firm id"),
+    ("year", pa.int16(), True, "document year"),
+    ("url", pa.string(), False, "document URL"),
+    ("page_start", pa.int32(), True, "first PDF page"),
+    ("page_end", pa.int32(), True, "last PDF page"),
+    ("share", pa.float64(), False, "topic share of the passage"),
+    ("text", pa.string(), False, "passage text"),
+)
+
+PREVALENCE = _schema(
+    "prevalence",
+    ("lang", pa.string(), False, "language of the model"),
+    ("level", pa.string(), False, "firm, year or firm_year: the grouping"),
+    ("firm", pa.string(), True, "firm id (null at level year)"),
+    ("year", pa.int16(), True, "year (null at level firm)"),
+    ("topic", pa.int32(), False, "topic number"),
+    ("share", pa.float64(), False, "mean topic share over the group's documents"),
+    ("ci_low", pa.float64(), True, "2.5 % bootstrap quantile (documents resampled)"),
+    ("ci_high", pa.float64(), True, "97.5 % bootstrap quantile"),
+    ("n_docs", pa.int32(), False, "documents behind the figure"),
+    ("n_passages", pa.int32(), False, "passages behind the figure"),
+)
+
+# --- contrasts ---------------------------------------------------------------------------
+
+KEYNESS = _schema(
+    "keyness",
+    ("comparison", pa.string(), False, "firm_vs_rest, firm_vs_firm, year_vs_year or "
+     "late_vs_early"),
+    ("group_a", pa.string(), False, "the focus group (e.g. a firm id, or firm:late)"),
+    ("group_b", pa.string(), False, "the reference group (e.g. rest)"),
+    ("lang", pa.string(), False, "language"),
+    ("term", pa.string(), False, "the term"),
+    ("count_a", pa.int64(), False, "occurrences in group a"),
+    ("count_b", pa.int64(), False, "occurrences in group b"),
+    ("total_a", pa.int64(), False, "terms in group a"),
+    ("total_b", pa.int64(), False, "terms in group b"),
+    ("log_odds", pa.float64(), False, "log-odds ratio with informative Dirichlet prior "
+     "(Monroe et al. 2008)"),
+    ("z", pa.float64(), False, "z-score of the log-odds ratio; positive favours group a"),
+    ("g2", pa.float64(), False, "signed Dunning log-likelihood G2 (positive: over-used in a)"),
+    ("log_ratio", pa.float64(), False, "binary log of the ratio of relative frequencies "
+     "(effect size)"),
+    ("p_g2", pa.float64(), False, "p-value of G2 (chi-square, 1 df)"),
+    ("q_g2", pa.float64(), False, "Benjamini-Hochberg adjusted p-value over the vocabulary"),
+    ("lafon", pa.float64(), False, "Lafon specificity: signed -log10 hypergeometric tail"),
+)
+
+FRAME_MEASURES = _schema(
+    "frame_measures",
+    ("group", pa.string(), False, "lexicon group (audience, framing, domains ...)"),
+    ("frame", pa.string(), False, "frame name; for an opposition's share, the first side"),
+    ("measure", pa.string(), False, "rate (per 10,000 tokens) or share (of the opposition)"),
+    ("level", pa.string(), False, "firm, year, firm_year or all"),
+    ("firm", pa.string(), True, "firm id (null at level year or all)"),
+    ("year", pa.int16(), True, "year (null at level firm or all)"),
+    ("lang", pa.string(), True, "language, or null for all languages together"),
+    ("value", pa.float64(), True, "the figure; null when the denominator is zero"),
+    ("ci_low", pa.float64(), True, "2.5 % bootstrap quantile (documents resampled)"),
+    ("ci_high", pa.float64(), True, "97.5 % bootstrap quantile"),
+    ("n_matches", pa.int64(), False, "frame matches behind the figure (both sides for a share)"),
+    ("n_tokens", pa.int64(), False, "word tokens behind the figure"),
+    ("n_docs", pa.int32(), False, "documents behind the figure"),
+    ("n_docs_matching", pa.int32(), False, "documents with at least one match"),
+    ("enough", pa.bool_(), False, "false when there is too little text to report the figure"),
+)
+
+SHIFTS = _schema(
+    "shifts",
+    ("firm", pa.string(), False, "firm id"),
+    ("group", pa.string(), False, "lexicon group"),
+    ("frame", pa.string(), False, "frame (first side for an opposition)"),
+    ("measure", pa.string(), False, "share or rate"),
+    ("first_year", pa.int16(), True, "first year with enough text"),
+    ("last_year", pa.int16(), True, "last year with enough text"),
+    ("n_years", pa.int32(), False, "years with enough text"),
+    ("slope", pa.float64(), True, "logistic-regression slope on year (log-odds per year)"),
+    ("ci_low", pa.float64(), True, "95 % interval of the slope"),
+    ("ci_high", pa.float64(), True, "95 % interval of the slope"),
+    ("p_value", pa.float64(), True, "p-value of the slope (Wald)"),
+    ("n_matches", pa.int64(), False, "matches behind the trend"),
+    ("note", pa.string(), True, "why no trend is given (too few years or tokens)"),
+)
+
+KWIC = _schema(
+    "kwic",
+    ("term", pa.string(), False, "the lexicon or keyness term matched (lemma form)"),
+    ("group", pa.string(), True, "lexicon group, null for keyness terms"),
+    ("frame", pa.string(), True, "frame, null for keyness terms"),
+    ("firm", pa.string(), False, "firm id"),
+    ("year", pa.int16(), True, "document year"),
+    ("lang", pa.string(), False, "sentence language"),
+    ("left", pa.string(), False, "left context as written"),
+    ("match", pa.string(), False, "the matched words as written"),
+    ("right", pa.string(), False, "right context as written"),
+    ("doc_id", pa.string(), False, "document id"),
+    ("passage_id", pa.string(), False, "passage id"),
+    ("sent_id", pa.int32(), False, "sentence in the passage"),
+    ("url", pa.string(), False, "document URL"),
+    ("page", pa.int32(), True, "PDF page where known"),
+    ("captured_at", TS, True, "capture date of the document"),
+)
+
+ALL = {
+    s.metadata[b"table"].decode(): s
+    for s in (
+        FETCHES, DOCUMENTS, PASSAGES, SENTENCES, BAGS, K_SWEEP, TOPIC_TERMS, DOC_TOPICS,
+        TOPIC_PASSAGES, PREVALENCE, KEYNESS, FRAME_MEASURES, SHIFTS, KWIC,
+    )
+}

@@ -1,0 +1,225 @@
+"""Parse and validate `sources.txt`: the list of pages and reports the study reads.
+
+reads sources.txt → a list of `Source`
+
+The format, one source a line, fields separated by spaces; `#` starts a comment:
+
+    # firm    kind    url                                            options
+    engie     page    https://www.engie-ineo.fr/offer/smart-city/    archive=2016-2020 lang=fr
+    atos      report  https://atos.net/wp-content/uploads/case.pdf   year=2016
+    orange    page    https://www.orange-business.com/fr/smart       depth=1 max_pages=20
+
+- firm: an id of lower-case letters, digits, `_` or `-` (it names the firm's report page).
+- kind: `page` (a web page) or `report` (a document, usually a PDF).
+- url: an absolute http(s) URL. Each URL may appear once.
+- options, all optional, as key=value:
+    year=YYYY          the year the document speaks for (overrides every other dating)
+    lang=fr|en         the language expected (the extractor still detects it)
+    archive=YYYY-YYYY  fetch one web-archive capture per year in the range, besides or
+                       instead of the live page (archive=2016 for a single year)
+    live=no            with archive=, do not fetch the live page
+    depth=N            crawl links under the URL's path prefix, N links deep (0-5)
+    max_pages=N        stop a crawl after N pages (default 50)
+
+Every bad line is reported with its line number and reason, all at once, and nothing is
+fetched while any line is bad.
+
+    >>> parse_sources("acme page https://acme.example/ville year=2019\\n")[0].year
+    2019
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+KINDS = ("page", "report")
+LANGS = ("fr", "en")
+MIN_YEAR, MAX_YEAR = 1990, 2100
+MAX_DEPTH = 5
+FIRM_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+YEAR_RE = re.compile(r"^\d{4}$")
+RANGE_RE = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One line of sources.txt."""
+
+    firm: str
+    kind: str
+    url: str
+    line: int
+    year: int | None = None
+    lang: str | None = None
+    archive_years: tuple[int, ...] = ()
+    live: bool = True
+    depth: int = 0
+    max_pages: int = 50
+
+
+class SourcesError(ValueError):
+    """sources.txt has bad lines; `problems` holds one message per bad line."""
+
+    def __init__(self, path: str, problems: list[str]):
+        self.path = path
+        self.problems = problems
+        listing = "\n".join(f"  {p}" for p in problems)
+        super().__init__(
+            f"{path}: {len(problems)} bad line(s); nothing was fetched. Fix them and run again:\n"
+            f"{listing}"
+        )
+
+
+def _check_url(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return f"malformed URL '{url}' (must start with http:// or https://)"
+    if not parts.hostname:
+        return f"malformed URL '{url}' (no host)"
+    if " " in url:
+        return f"malformed URL '{url}' (contains a space)"
+    return None
+
+
+def _year(value: str) -> int | None:
+    if not YEAR_RE.match(value):
+        return None
+    year = int(value)
+    return year if MIN_YEAR <= year <= MAX_YEAR else None
+
+
+def _parse_options(fields: list[str], where: str, problems: list[str]) -> dict:
+    options: dict = {}
+    for field in fields:
+        key, sep, value = field.partition("=")
+        if not sep or not value:
+            problems.append(f"{where}: option '{field}' is not key=value")
+            continue
+        if key in options:
+            problems.append(f"{where}: option '{key}' given twice")
+            continue
+        if key == "year":
+            year = _year(value)
+            if year is None:
+                problems.append(f"{where}: bad year '{value}' (expected {MIN_YEAR}-{MAX_YEAR})")
+                continue
+            options["year"] = year
+        elif key == "lang":
+            if value not in LANGS:
+                problems.append(f"{where}: unknown lang '{value}' (expected one of {LANGS})")
+                continue
+            options["lang"] = value
+        elif key == "archive":
+            match = RANGE_RE.match(value)
+            first = _year(match.group(1)) if match else None
+            last = _year(match.group(2) or match.group(1)) if match else None
+            if first is None or last is None or last < first:
+                problems.append(
+                    f"{where}: bad year range '{value}' (expected YYYY or YYYY-YYYY, "
+                    f"{MIN_YEAR}-{MAX_YEAR}, first <= last)"
+                )
+                continue
+            options["archive_years"] = tuple(range(first, last + 1))
+        elif key == "live":
+            if value not in ("yes", "no"):
+                problems.append(f"{where}: live must be yes or no, not '{value}'")
+                continue
+            options["live"] = value == "yes"
+        elif key in ("depth", "max_pages"):
+            if not value.isdigit():
+                problems.append(f"{where}: {key} must be a whole number, not '{value}'")
+                continue
+            number = int(value)
+            if key == "depth" and number > MAX_DEPTH:
+                problems.append(f"{where}: depth {number} is more than {MAX_DEPTH}")
+                continue
+            if key == "max_pages" and number < 1:
+                problems.append(f"{where}: max_pages must be at least 1")
+                continue
+            options[key] = number
+        else:
+            problems.append(
+                f"{where}: unknown option '{key}' (expected year, lang, archive, live, depth, "
+                f"max_pages)"
+            )
+    if options.get("live") is False and not options.get("archive_years"):
+        problems.append(f"{where}: live=no needs archive=YYYY-YYYY, or nothing would be fetched")
+    return options
+
+
+def parse_sources(text: str, *, path: str = "sources.txt") -> list[Source]:
+    """Parse the text of a sources file.
+
+    Args:
+        text: the file's content.
+        path: the file's name, used in error messages.
+
+    Returns:
+        The sources, in file order.
+
+    Raises:
+        SourcesError: listing every bad line (line number and reason).
+    """
+    sources: list[Source] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        # A '#' inside a URL (a fragment) is not a comment: only ' #' starts one mid-line.
+        line = re.split(r"\s#", stripped, maxsplit=1)[0].strip()
+        where = f"{path}:{number}"
+        fields = line.split()
+        if len(fields) < 3:
+            problems.append(f"{where}: expected 'firm kind url [options]', got '{line}'")
+            continue
+        firm, kind, url, *rest = fields
+        bad = False
+        if not FIRM_RE.match(firm):
+            problems.append(
+                f"{where}: bad firm id '{firm}' (lower-case letters, digits, _ and - only)"
+            )
+            bad = True
+        if kind not in KINDS:
+            problems.append(f"{where}: unknown kind '{kind}' (expected page or report)")
+            bad = True
+        url_problem = _check_url(url)
+        if url_problem:
+            problems.append(f"{where}: {url_problem}")
+            bad = True
+        elif url in seen:
+            problems.append(f"{where}: duplicate URL {url} (first on line {seen[url]})")
+            bad = True
+        else:
+            seen[url] = number
+        n_before = len(problems)
+        options = _parse_options(rest, where, problems)
+        if bad or len(problems) > n_before:
+            continue
+        sources.append(Source(firm=firm, kind=kind, url=url, line=number, **options))
+    if problems:
+        raise SourcesError(path, problems)
+    if not sources:
+        raise SourcesError(path, [f"{path}: no sources (every line is blank or a comment)"])
+    return sources
+
+
+def read_sources(path: str | Path) -> list[Source]:
+    """Read and validate a sources file; see `parse_sources`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SourcesError(str(path), [f"{path}: file not found"]) from None
+    except UnicodeDecodeError as exc:
+        raise SourcesError(str(path), [f"{path}: not UTF-8 ({exc})"]) from None
+    return parse_sources(text, path=str(path))
+
+
+def firms(sources: list[Source]) -> list[str]:
+    """The firm ids, in order of first appearance."""
+    return list(dict.fromkeys(s.firm for s in sources))

@@ -1,0 +1,44 @@
+"""Shared fixtures: the demo pipeline run once per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> Path:
+    """Run the whole pipeline on the demo site once; return its project folder.
+
+    Tests that read planted truth use this: <folder>/data/..., <folder>/reports/...
+    """
+    from pipeline import demo
+
+    out = tmp_path_factory.mktemp("demo")
+    status = demo.main(["--out", str(out)])
+    assert status == 0, "the demo pipeline failed"
+    return out
+
+
+@pytest.fixture(scope="session")
+def truth() -> dict:
+    import json
+
+    return json.loads((ROOT / "demo" / "truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture()
+def project_copy(tmp_path) -> Path:
+    """A copy of the repository's own files (no data), for DVC and CLI tests."""
+    for name in ("pipeline", "demo", "dvc.yaml", "params.yaml", "frames.yaml", "sources.txt",
+                 "pyproject.toml"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            shutil.copy2(src, tmp_path / name)
+    return tmp_path

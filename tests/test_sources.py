@@ -1,0 +1,86 @@
+"""sources.txt: every bad-line case is reported with its line number, and nothing passes."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.sources import SourcesError, firms, parse_sources, read_sources
+
+GOOD = """\
+# firm  kind  url  options
+acme    page    https://acme.example/ville            archive=2016-2018 lang=fr
+acme    report  https://acme.example/rapport-2019.pdf year=2019   # inline comment
+bolt    page    https://bolt.example/smart#offre       depth=1 max_pages=5
+"""
+
+
+def test_parses_fields_and_options():
+    sources = parse_sources(GOOD)
+    assert [s.line for s in sources] == [2, 3, 4]
+    assert sources[0].archive_years == (2016, 2017, 2018)
+    assert sources[0].lang == "fr" and sources[0].live is True
+    assert sources[1].kind == "report" and sources[1].year == 2019
+    assert sources[2].url == "https://bolt.example/smart#offre"  # a fragment is not a comment
+    assert (sources[2].depth, sources[2].max_pages) == (1, 5)
+    assert firms(sources) == ["acme", "bolt"]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("acme pag https://acme.example/a", "unknown kind 'pag'"),
+        ("acme page acme.example/a", "malformed URL"),
+        ("acme page ftp://acme.example/a", "malformed URL"),
+        ("acme page https:///nohost", "no host"),
+        ("acme page https://acme.example/a year=19", "bad year '19'"),
+        ("acme page https://acme.example/a year=3019", "bad year '3019'"),
+        ("acme page https://acme.example/a archive=2020-2016", "bad year range"),
+        ("acme page https://acme.example/a colour=blue", "unknown option 'colour'"),
+        ("acme page https://acme.example/a lang=de", "unknown lang 'de'"),
+        ("acme page https://acme.example/a depth=9", "depth 9"),
+        ("acme page https://acme.example/a live=no", "live=no needs archive"),
+        ("acme page", "expected 'firm kind url"),
+        ("Acme page https://acme.example/a", "bad firm id 'Acme'"),
+        ("acme page https://acme.example/a year", "not key=value"),
+    ],
+)
+def test_each_bad_line_is_named_with_its_number(line, reason):
+    text = "acme page https://acme.example/ok\n\n" + line + "\n"
+    with pytest.raises(SourcesError) as err:
+        parse_sources(text, path="my_sources.txt")
+    assert len(err.value.problems) == 1
+    problem = err.value.problems[0]
+    assert problem.startswith("my_sources.txt:3:"), problem
+    assert reason in problem
+    assert "nothing was fetched" in str(err.value)
+
+
+def test_duplicate_url_names_both_lines():
+    text = "a page https://x.example/p\nb page https://x.example/p\n"
+    with pytest.raises(SourcesError) as err:
+        parse_sources(text)
+    assert err.value.problems == [
+        "sources.txt:2: duplicate URL https://x.example/p (first on line 1)"
+    ]
+
+
+def test_all_bad_lines_reported_at_once():
+    text = "a pag https://x.example/1\nb page nope\nc page https://x.example/3 year=1\n"
+    with pytest.raises(SourcesError) as err:
+        parse_sources(text)
+    assert [p.split(":")[1] for p in err.value.problems] == ["1", "2", "3"]
+
+
+def test_empty_and_missing_files(tmp_path):
+    with pytest.raises(SourcesError, match="no sources"):
+        parse_sources("# only a comment\n\n")
+    with pytest.raises(SourcesError, match="file not found"):
+        read_sources(tmp_path / "absent.txt")
+
+
+def test_repository_sources_file_is_valid():
+    from tests.conftest import ROOT
+
+    sources = read_sources(ROOT / "sources.txt")
+    assert set(firms(sources)) == {"engie", "suez", "bouygues", "vinci", "eiffage", "thales",
+                                   "orange", "atos"}
