@@ -28,6 +28,7 @@ def setup_logging(verbose: bool = False) -> None:
 def stage_parser(prog: str, description: str) -> argparse.ArgumentParser:
     """A parser with the flags every stage shares (--params, --verbose)."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("--params", default="params.yaml", help="params file (default: %(default)s)")
+    parser.add_argument("--params", default="params.yaml",
+                        help="params file (default: %(default)s)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     return parser
