@@ -94,16 +94,25 @@ def _points(coords: pd.DataFrame, contrib: pd.DataFrame, cos2: pd.DataFrame,
     return out
 
 
-def ca_tables(result: CAResult, analysis: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The result as rows of the `ca_points` and `ca_axes` tables (see pipeline.schemas)."""
+def ca_tables(result: CAResult, analysis: str,
+              lang: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The result as rows of the `ca_points` and `ca_axes` tables (see pipeline.schemas).
+
+    Args:
+        result: a correspondence analysis.
+        analysis: the name of the table analysed (firm_term, firm_domain).
+        lang: the language of its terms, or None when the table pools languages.
+    """
     points = []
     for side, frame in (("row", result.rows), ("column", result.columns)):
         part = pd.DataFrame({
-            "analysis": analysis, "side": side, "label": frame["label"], "mass": frame["mass"],
+            "analysis": analysis, "lang": lang, "side": side, "label": frame["label"],
+            "mass": frame["mass"],
             "dim1": frame["dim1"], "dim2": frame.get("dim2", np.nan),
             "contrib1": frame["contrib1"], "contrib2": frame.get("contrib2", np.nan),
             "quality": frame["quality"],
         })
         points.append(part)
-    axes = result.inertia.assign(analysis=analysis)[["analysis", "axis", "eigenvalue", "share"]]
+    axes = result.inertia.assign(analysis=analysis, lang=lang)[
+        ["analysis", "lang", "axis", "eigenvalue", "share"]]
     return pd.concat(points, ignore_index=True), axes.reset_index(drop=True)

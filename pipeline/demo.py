@@ -46,7 +46,9 @@ def prepare_demo(out: Path, base_url: str, *, params_path: Path, lexicon_path: P
     params = read_params(params_path)
     set_param(params, "lexicon", str(lexicon_path.resolve()))
     set_param(params, "scrape.wayback_url", base_url)
-    set_param(params, "scrape.delay", 0.0)  # our own server: no politeness needed
+    # Our own server on one local host: no politeness delay, more requests at once.
+    set_param(params, "scrape.delay", 0.0)
+    set_param(params, "scrape.per_host", 8)
     write_params(params, layout.params)
     return layout
 

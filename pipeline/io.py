@@ -109,6 +109,7 @@ def write_table(df: pd.DataFrame | pa.Table, path: str | Path, schema: pa.Schema
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; tables are ordinary files
     try:
         pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, path)
@@ -116,6 +117,12 @@ def write_table(df: pd.DataFrame | pa.Table, path: str | Path, schema: pa.Schema
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def read_arrow(path: str | Path, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:

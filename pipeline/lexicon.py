@@ -169,9 +169,10 @@ def _parse_frame(fname: str, gname: str, body: object, path: str) -> Frame:
 def _check_disjoint(frames: list[Frame], where: str) -> None:
     a, b = frames
     for lang in LANGS:
-        common = {t.words for t in a.terms[lang]} & {t.words for t in b.terms[lang]}
+        written = {t.words: t.text for t in a.terms[lang]}
+        common = set(written) & {t.words for t in b.terms[lang]}
         if common:
-            listed = ", ".join(sorted(" ".join(w) for w in common))
+            listed = ", ".join(sorted(written[w] for w in common))
             raise LexiconError(
                 f"{where}: term(s) '{listed}' ({lang}) in both opposed frames "
                 f"'{a.name}' and '{b.name}'"

@@ -29,7 +29,8 @@ def _schema(name: str, *fields: tuple[str, pa.DataType, bool, str]) -> pa.Schema
 
 FETCHES = _schema(
     "fetches",
-    ("fetch_id", pa.string(), False, "stable id of this attempt: hash of url, capture time"),
+    ("fetch_id", pa.string(), False, "id of this attempt: hash of url, archive timestamp, "
+     "fetch time and run"),
     ("doc_id", pa.string(), False, "stable id of the capture: hash of (url, archive timestamp "
      "or, for a live capture, fetch time); every later table carries it"),
     ("firm", pa.string(), False, "firm id from sources.txt"),
@@ -38,25 +39,35 @@ FETCHES = _schema(
     ("source_line", pa.int32(), False, "line number of the source in sources.txt"),
     ("source_year", pa.int16(), True, "year given in sources.txt (year=), if any"),
     ("source_lang", pa.string(), True, "language given in sources.txt (lang=), if any"),
-    ("url", pa.string(), False, "the URL this attempt asked for (a crawled link or the source)"),
-    ("final_url", pa.string(), True, "the URL after redirects"),
+    ("url", pa.string(), False, "the URL this attempt asked for (a crawled link or the source); "
+     "for an archive capture, the original URL"),
+    ("final_url", pa.string(), True, "the URL that answered, after redirects (for an archive "
+     "capture, the web archive's replay URL; for not_archived, the CDX query)"),
     ("depth", pa.int16(), False, "crawl depth: 0 for the source itself"),
     ("status", pa.int16(), True, "HTTP status of the final response; null when none came"),
-    ("outcome", pa.string(), False, "ok, not_modified, cached, http_error, network_error, "
-     "timeout, too_large, robots_disallowed, unsupported_type, redirect_loop, "
-     "too_many_redirects, not_archived, replay_missing"),
+    ("outcome", pa.string(), False, "ok, not_modified (a 304 to a --refresh), http_error, "
+     "timeout, dns_error, network_error (refused, reset, TLS), too_large (cut at max_bytes; the "
+     "cut record is archived), robots_disallowed, unsupported_type (not downloaded), "
+     "redirect_loop, too_many_redirects, not_archived (no web-archive capture that year), "
+     "archive_error (unreadable CDX answer), replay_missing (not in the --replay WARCs), "
+     "internal_error"),
     ("error", pa.string(), True, "human-readable reason when outcome is not ok"),
-    ("content_type", pa.string(), True, "media type of the response (no parameters)"),
+    ("content_type", pa.string(), True, "media type of the response (no parameters); sniffed "
+     "from the first bytes (HTML or PDF) when missing or application/octet-stream"),
     ("charset", pa.string(), True, "charset declared in the Content-Type header, if any"),
     ("n_bytes", pa.int64(), False, "bytes of payload received (after the size cap)"),
-    ("sha256", pa.string(), True, "hex SHA-256 of the payload"),
+    ("sha256", pa.string(), True, "hex SHA-256 of the payload as a WARC reader returns it "
+     "(the scraper asks for identity encoding, so this is the document's own bytes)"),
     ("warc_file", pa.string(), True, "WARC file holding the response, relative to the folder "
-     "of the fetches table"),
+     "of the fetches table; set for every archived response (ok, not_modified, http_error, "
+     "too_large, ...), null when none was archived"),
     ("warc_offset", pa.int64(), True, "byte offset of the response record in warc_file"),
     ("etag", pa.string(), True, "ETag header, for conditional re-fetches"),
     ("last_modified", pa.string(), True, "Last-Modified header, for conditional re-fetches"),
-    ("n_attempts", pa.int16(), False, "HTTP attempts made (1 + retries)"),
-    ("fetched_at", TS, False, "when the response arrived (UTC)"),
+    ("n_attempts", pa.int16(), False, "HTTP requests made for this row: retries, redirect "
+     "hops and the CDX lookup included; 0 for a replay"),
+    ("fetched_at", TS, False, "when the response arrived (UTC); for a replay, the WARC-Date "
+     "of the record"),
     ("archive_timestamp", TS, True, "web-archive capture time when fetched from an archive"),
     ("from_archive", pa.bool_(), False, "true when fetched from a web archive (Wayback)"),
 )
@@ -71,23 +82,30 @@ DOCUMENTS = _schema(
     ("kind", pa.string(), False, "page or report"),
     ("url", pa.string(), False, "the URL the capture was asked for"),
     ("final_url", pa.string(), True, "the URL after redirects"),
-    ("format", pa.string(), False, "html, pdf or other"),
+    ("format", pa.string(), False, "html, pdf or other (plain text, or a type not read)"),
     ("title", pa.string(), True, "page or report title"),
     ("text", pa.string(), False, "clean main text; paragraphs separated by a blank line; "
      "empty when skipped"),
-    ("lang", pa.string(), True, "dominant language (ISO 639-1) by py3langid"),
+    ("lang", pa.string(), True, "dominant language (ISO 639-1): the language of most words, "
+     "paragraphs tagged by py3langid; null when skipped"),
     ("declared_lang", pa.string(), True, "language the page declares (html lang, sources)"),
     ("year", pa.int16(), True, "year the document speaks for"),
-    ("year_source", pa.string(), True, "sources, archive, title, published or captured"),
-    ("published", pa.string(), True, "publication date found in the page (ISO date)"),
+    ("year_source", pa.string(), True, "sources, archive, title (a report's title or first "
+     "page), published or captured: the first rule that gave a year"),
+    ("published", pa.string(), True, "publication date found in the page (ISO date, never after "
+     "the capture): from its metadata (URL, meta tags, JSON-LD); from its text too (<time>, date "
+     "patterns) where it decides the year (live captures without a year in sources.txt)"),
     ("captured_at", TS, False, "capture time: archive timestamp, or fetch time if live"),
     ("n_pages", pa.int32(), True, "pages of a PDF; null for HTML"),
     ("n_words", pa.int32(), False, "words in text"),
     ("status", pa.string(), False, "ok, or why the document is skipped: empty, corrupt, "
-     "encrypted, no_text_layer, link_list, unsupported_type, boilerplate_only"),
-    ("error", pa.string(), True, "details of a skip"),
-    ("duplicate_of", pa.string(), True, "doc_id of the document this one repeats (exact or "
-     "near duplicate); null for originals"),
+     "encrypted, no_text_layer (a scan), link_list, unsupported_type, boilerplate_only, "
+     "unreadable (WARC record), failed (unexpected extraction error)"),
+    ("error", pa.string(), True, "details of a skip; on a kept document, what was odd (a "
+     "wrong charset, scanned pages, a 304 confirming an earlier capture)"),
+    ("duplicate_of", pa.string(), True, "doc_id of the earliest capture of the same firm this "
+     "one repeats (exact, or near: Jaccard of word 5-grams; captures of one day in sources.txt "
+     "order); null for originals"),
     ("similarity", pa.float32(), True, "similarity to duplicate_of (1.0 for exact copies)"),
 )
 
@@ -123,11 +141,15 @@ SENTENCES = _schema(
     ("url", pa.string(), False, "document URL"),
     ("start_char", pa.int32(), False, "offset of the sentence in the passage text"),
     ("text", pa.string(), False, "the sentence as written"),
-    ("tokens", pa.list_(pa.string()), False, "every token as written"),
-    ("lemmas", pa.list_(pa.string()), False, "lower-cased lemma of every token"),
-    ("pos", pa.list_(pa.string()), False, "universal part of speech of every token"),
+    ("tokens", pa.list_(pa.string()), False, "every token as written (spaces left out; a "
+     "hyphenated compound such as savoir-faire is one token)"),
+    ("lemmas", pa.list_(pa.string()), False, "lower-cased lemma of every token (elisions "
+     "resolved: l' → le, d' → de)"),
+    ("pos", pa.list_(pa.string()), False, "universal part of speech of every token; empty "
+     "strings with the simplemma lemmatiser"),
     ("starts", pa.list_(pa.int32()), False, "offset of every token in the sentence text"),
-    ("keep", pa.list_(pa.bool_()), False, "true for tokens kept in the bag of words"),
+    ("keep", pa.list_(pa.bool_()), False, "true for tokens that pass the bag filters (phrases "
+     "then join some of them in the bag)"),
 )
 
 BAGS = _schema(
@@ -138,9 +160,10 @@ BAGS = _schema(
     ("year", pa.int16(), True, "document year"),
     ("lang", pa.string(), False, "passage language"),
     ("url", pa.string(), False, "document URL"),
-    ("n_tokens", pa.int32(), False, "word tokens in the passage (punctuation and spaces out): "
-     "the denominator of rates"),
-    ("terms", pa.list_(pa.string()), False, "kept lemmas in text order, phrases joined by _"),
+    ("n_tokens", pa.int32(), False, "word tokens in the passage (tokens with a letter or a "
+     "digit; punctuation and spaces out): the denominator of rates"),
+    ("terms", pa.list_(pa.string()), False, "kept lemmas in text order, phrases joined by _ "
+     "(lexicon multi-word terms spelt like Term.phrase, e.g. tableau_de_bord)"),
 )
 
 # --- topics ------------------------------------------------------------------------------
@@ -154,7 +177,8 @@ K_SWEEP = _schema(
     ("c_npmi", pa.float64(), True, "c_npmi coherence of the top terms"),
     ("exclusivity", pa.float64(), True, "mean share of top terms that are top terms of no "
      "other topic"),
-    ("stability", pa.float64(), True, "mean best-match top-10 overlap across seeds"),
+    ("stability", pa.float64(), True, "mean share of top-10 terms shared with the reference "
+     "fit after one-to-one topic matching, over the stability seeds' (subsampled) fits"),
     ("chosen", pa.bool_(), False, "the K the rule picked (or the forced K)"),
 )
 
@@ -203,12 +227,14 @@ TOPIC_PASSAGES = _schema(
 PREVALENCE = _schema(
     "prevalence",
     ("lang", pa.string(), False, "language of the model"),
-    ("level", pa.string(), False, "firm, year or firm_year: the grouping"),
-    ("firm", pa.string(), True, "firm id (null at level year)"),
-    ("year", pa.int16(), True, "year (null at level firm)"),
+    ("level", pa.string(), False, "all, firm, year or firm_year: the grouping"),
+    ("firm", pa.string(), True, "firm id (null at levels all and year)"),
+    ("year", pa.int16(), True, "year (null at levels all and firm)"),
     ("topic", pa.int32(), False, "topic number"),
-    ("share", pa.float64(), False, "mean topic share over the group's documents"),
-    ("ci_low", pa.float64(), True, "2.5 % bootstrap quantile (documents resampled)"),
+    ("share", pa.float64(), False, "mean topic share over the group's documents (a document's "
+     "share: its passages' shares weighted by word tokens)"),
+    ("ci_low", pa.float64(), True, "2.5 % bootstrap quantile (documents resampled); null "
+     "for a single document"),
     ("ci_high", pa.float64(), True, "97.5 % bootstrap quantile"),
     ("n_docs", pa.int32(), False, "documents behind the figure"),
     ("n_passages", pa.int32(), False, "passages behind the figure"),
@@ -222,6 +248,9 @@ KEYNESS = _schema(
      "late_vs_early"),
     ("group_a", pa.string(), False, "the focus group (e.g. a firm id, or firm:late)"),
     ("group_b", pa.string(), False, "the reference group (e.g. rest)"),
+    ("years_a", pa.string(), True, "years pooled in group a (e.g. 2019-2021); null for all "
+     "years"),
+    ("years_b", pa.string(), True, "years pooled in group b; null for all years"),
     ("lang", pa.string(), False, "language"),
     ("term", pa.string(), False, "the term"),
     ("count_a", pa.int64(), False, "occurrences in group a"),
@@ -230,13 +259,20 @@ KEYNESS = _schema(
     ("total_b", pa.int64(), False, "terms in group b"),
     ("log_odds", pa.float64(), False, "log-odds ratio with informative Dirichlet prior "
      "(Monroe et al. 2008)"),
+    ("log_odds_se", pa.float64(), False, "standard error of log_odds (its 95 % interval is "
+     "log_odds +/- 1.96 se)"),
     ("z", pa.float64(), False, "z-score of the log-odds ratio; positive favours group a"),
     ("g2", pa.float64(), False, "signed Dunning log-likelihood G2 (positive: over-used in a)"),
     ("log_ratio", pa.float64(), False, "binary log of the ratio of relative frequencies "
      "(effect size)"),
+    ("log_ratio_cons", pa.float64(), False, "conservative log ratio: the bound of the exact "
+     "95 % interval of log_ratio nearest zero, 0 when the interval holds zero"),
     ("p_g2", pa.float64(), False, "p-value of G2 (chi-square, 1 df)"),
     ("q_g2", pa.float64(), False, "Benjamini-Hochberg adjusted p-value over the vocabulary"),
     ("lafon", pa.float64(), False, "Lafon specificity: signed -log10 hypergeometric tail"),
+    ("rank", pa.int32(), True, "rank among the significant terms (q_g2 <= fdr) of its side, "
+     "by |log_ratio_cons|, then |g2|: log_ratio_cons > 0 ranks the terms of group a, < 0 "
+     "those of group b; null if not significant or the interval holds zero"),
 )
 
 FRAME_MEASURES = _schema(
@@ -271,8 +307,32 @@ SHIFTS = _schema(
     ("ci_low", pa.float64(), True, "95 % interval of the slope"),
     ("ci_high", pa.float64(), True, "95 % interval of the slope"),
     ("p_value", pa.float64(), True, "p-value of the slope (Wald)"),
+    ("dispersion", pa.float64(), True, "quasi-likelihood dispersion (Pearson chi2 / df, at "
+     "least 1) the interval was widened by"),
+    ("n_docs", pa.int32(), False, "documents in the fit"),
     ("n_matches", pa.int64(), False, "matches behind the trend"),
     ("note", pa.string(), True, "why no trend is given (too few years or tokens)"),
+    ("excluded_years", pa.list_(pa.int16()), False, "years of the firm with fewer than "
+     "min_tokens word tokens, left out of the fit"),
+)
+
+DOMAINS = _schema(
+    "domains",
+    ("group", pa.string(), False, "lexicon group of kind set (domains, performance ...)"),
+    ("frame", pa.string(), False, "the domain (frame)"),
+    ("level", pa.string(), False, "firm (all years) or firm_year"),
+    ("firm", pa.string(), False, "firm id"),
+    ("year", pa.int16(), True, "year; null at level firm"),
+    ("rate", pa.float64(), True, "matches per 10,000 word tokens, French and English pooled"),
+    ("ci_low", pa.float64(), True, "2.5 % bootstrap quantile (documents resampled)"),
+    ("ci_high", pa.float64(), True, "97.5 % bootstrap quantile"),
+    ("n_matches", pa.int64(), False, "matches of the domain's terms"),
+    ("n_tokens", pa.int64(), False, "word tokens behind the figure"),
+    ("n_docs", pa.int32(), False, "documents behind the figure"),
+    ("n_docs_matching", pa.int32(), False, "documents mentioning the domain"),
+    ("enough", pa.bool_(), False, "false when there is too little text (min_tokens)"),
+    ("present", pa.bool_(), True, "the domain is part of the firm's offer: rate >= "
+     "presence_rate and n_docs_matching >= presence_docs; null when not enough text"),
 )
 
 KWIC = _schema(
@@ -294,10 +354,96 @@ KWIC = _schema(
     ("captured_at", TS, True, "capture date of the document"),
 )
 
+# --- correspondence analysis (issue 9) ---------------------------------------------------
+
+CA_POINTS = _schema(
+    "ca_points",
+    ("analysis", pa.string(), False, "which table was analysed: firm_term or firm_domain"),
+    ("lang", pa.string(), True, "language of the terms (firm_term is analysed per language); "
+     "null for firm_domain, whose matches pool French and English"),
+    ("side", pa.string(), False, "row (a firm) or column (a term or domain)"),
+    ("label", pa.string(), False, "the firm, term or domain"),
+    ("mass", pa.float64(), False, "share of the table's total count in this row or column"),
+    ("dim1", pa.float64(), False, "principal coordinate on axis 1"),
+    ("dim2", pa.float64(), True, "principal coordinate on axis 2 (null with a single axis)"),
+    ("contrib1", pa.float64(), False, "contribution to axis 1 (sums to 1 over a side)"),
+    ("contrib2", pa.float64(), True, "contribution to axis 2"),
+    ("quality", pa.float64(), False, "cos² on the axes kept: how well the plane shows the point"),
+)
+
+CA_AXES = _schema(
+    "ca_axes",
+    ("analysis", pa.string(), False, "firm_term or firm_domain"),
+    ("lang", pa.string(), True, "language (firm_term); null for firm_domain"),
+    ("axis", pa.int32(), False, "axis number, from 1"),
+    ("eigenvalue", pa.float64(), False, "inertia of the axis"),
+    ("share", pa.float64(), False, "share of the total inertia held by the axis"),
+)
+
+# --- report ------------------------------------------------------------------------------
+# Tables the report derives and exports under reports/data/ (the others are exported as read).
+
+COLLECTION = _schema(
+    "collection",
+    ("firm", pa.string(), False, "firm id"),
+    ("year", pa.int16(), True, "year the captures speak for (document year, else the source's "
+     "year=, else the archive or fetch year); null when unknown"),
+    ("n_sources", pa.int32(), False, "distinct URLs asked for"),
+    ("n_fetched", pa.int32(), False, "captures fetched (outcome ok)"),
+    ("n_from_archive", pa.int32(), False, "of which from a web archive"),
+    ("n_failed", pa.int32(), False, "URLs with no successful attempt (any failure outcome)"),
+    ("n_documents", pa.int32(), False, "documents with usable text, duplicates left out: what "
+     "the figures rest on"),
+    ("n_duplicates", pa.int32(), False, "documents repeating another (only date a page)"),
+    ("n_skipped", pa.int32(), False, "documents skipped (empty, corrupt, no text layer ...)"),
+    ("n_words", pa.int64(), False, "words in the usable documents"),
+)
+
+CAPTURES = _schema(
+    "captures",
+    ("firm", pa.string(), False, "firm id"),
+    ("doc_id", pa.string(), False, "capture id"),
+    ("kind", pa.string(), True, "page or report"),
+    ("url", pa.string(), False, "the original URL"),
+    ("final_url", pa.string(), True, "the URL that answered (the archive replay URL for an "
+     "archive capture)"),
+    ("from_archive", pa.bool_(), True, "fetched from a web archive"),
+    ("captured_at", TS, True, "archive timestamp, or fetch time if live"),
+    ("http_status", pa.int16(), True, "HTTP status of the last attempt"),
+    ("outcome", pa.string(), True, "outcome of the last attempt (ok, http_error, timeout ...)"),
+    ("error", pa.string(), True, "why the last attempt failed"),
+    ("n_fetches", pa.int32(), False, "fetch rows recorded for this capture (one per run "
+     "that tried it)"),
+    ("doc_status", pa.string(), True, "extraction status (ok or why skipped); null when no "
+     "document was extracted"),
+    ("duplicate_of", pa.string(), True, "doc_id this document repeats"),
+    ("title", pa.string(), True, "page or report title"),
+    ("lang", pa.string(), True, "dominant language"),
+    ("year", pa.int16(), True, "document year"),
+    ("year_source", pa.string(), True, "where the year comes from"),
+    ("n_words", pa.int32(), True, "words of clean text"),
+)
+
+FIRM_DOMAINS = _schema(
+    "firm_domains",
+    ("firm", pa.string(), False, "firm id"),
+    ("domain", pa.string(), False, "offer domain (a frame of the lexicon group domains)"),
+    ("rate", pa.float64(), True, "matches per 10,000 word tokens, all languages"),
+    ("ci_low", pa.float64(), True, "2.5 % bootstrap quantile of the rate"),
+    ("ci_high", pa.float64(), True, "97.5 % bootstrap quantile of the rate"),
+    ("n_matches", pa.int64(), True, "matches of the domain's terms"),
+    ("n_docs", pa.int32(), True, "documents of the firm"),
+    ("n_docs_matching", pa.int32(), False, "documents mentioning the domain"),
+    ("present", pa.bool_(), False, "domain marked present in the firm's offer (rate and "
+     "documents at or above contrasts.presence_rate and presence_docs)"),
+    ("enough", pa.bool_(), False, "false when the firm has too little text to tell"),
+)
+
 ALL = {
     s.metadata[b"table"].decode(): s
     for s in (
         FETCHES, DOCUMENTS, PASSAGES, SENTENCES, BAGS, K_SWEEP, TOPIC_TERMS, DOC_TOPICS,
-        TOPIC_PASSAGES, PREVALENCE, KEYNESS, FRAME_MEASURES, SHIFTS, KWIC,
+        TOPIC_PASSAGES, PREVALENCE, KEYNESS, FRAME_MEASURES, SHIFTS, DOMAINS, KWIC,
+        CA_POINTS, CA_AXES,
     )
 }

@@ -1,0 +1,227 @@
+"""Benchmark of the extract stage: quality on the gold set, and speed next to the bare libraries.
+
+    .venv/bin/python benchmarks/bench_extract.py            # about a minute
+    .venv/bin/python benchmarks/bench_extract.py --quick    # a few seconds
+
+Prints:
+1. word-level precision / recall / F1 on the annotated gold set (tests/data/extract/gold) of
+   our extraction, next to the recorded baseline the quality test enforces and to bare
+   trafilatura (default, fast and precision modes) and bare pypdfium2 on the same files;
+2. HTML pages per second: our per-page extraction (decode, parse, title, language, date,
+   trafilatura, clean-up, paragraph languages, year) against `trafilatura.extract` on the same
+   bytes, measured side by side in alternating rounds (medians), on one process; then the
+   whole stage (cross-page boilerplate, duplicates, passages) on one and two processes;
+3. PDF pages per second: our extraction (pages, headers, hyphens, paragraphs, languages,
+   year) against bare pypdfium2 (`get_textpage().get_text_range()` page by page).
+
+Pages come from the demo site (demo/site) when it is there, else from the gold set, repeated
+to the requested count. One-process figures are CPU time of this process (steadier than wall
+time on a shared machine; both sides run in the same process); pool figures are wall time.
+The machine is shared, so the ratios measured side by side are what count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import pypdfium2 as pdfium  # noqa: E402
+import trafilatura  # noqa: E402
+
+from pipeline.extract import BATCH, Capture, extract_batch, extract_documents  # noqa: E402
+from pipeline.language import preload  # noqa: E402
+from tests.test_extract_quality import BASELINE, evaluate_gold, gold_items  # noqa: E402
+
+PARAMS = {"min_words": 30, "boilerplate_share": 0.5, "boilerplate_min_docs": 4,
+          "near_duplicate": 0.9, "passage_words": 250}
+
+
+def corpus(suffix: str) -> list[tuple[str, bytes]]:
+    files = sorted((ROOT / "demo" / "site").rglob(f"*{suffix}"))
+    if not files:
+        files = sorted((ROOT / "tests" / "data" / "extract" / "gold").rglob(f"*{suffix}"))
+    return [(str(f.relative_to(ROOT)), f.read_bytes()) for f in files]
+
+
+def captures(files: list[tuple[str, bytes]], n: int, content_type: str) -> list[Capture]:
+    """Captures as the scraper makes them from the demo site: demo/site/archive/<timestamp>/
+    pages are web-archive captures of that time, the others live captures."""
+    fetched = datetime(2024, 1, 1, tzinfo=UTC)
+    out = []
+    for i in range(n):
+        name, body = files[i % len(files)]
+        parts = Path(name).parts
+        archived = None
+        if len(parts) > 4 and parts[2] == "archive":
+            archived = datetime.strptime(parts[3], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+            firm = parts[4]
+        else:
+            firm = parts[3] if len(parts) > 4 and parts[2] == "live" else f"firm{i % 5}"
+        out.append(Capture(
+            doc_id=f"d{i:05d}", fetch_id=f"f{i:05d}", firm=firm,
+            kind="report" if content_type == "application/pdf" else "page",
+            url=f"https://{firm}.example/{i}/{Path(name).name}", final_url=None,
+            content_type=content_type, charset=None, fetched_at=fetched,
+            archive_timestamp=archived, from_archive=archived is not None, payload=body))
+    return out
+
+
+def timed(fn, items) -> float:
+    # CPU time of this process: on a shared machine it is far steadier than wall time, and both
+    # sides of a comparison run in this same process.
+    start = time.process_time()
+    for item in items:
+        fn(item)
+    return time.process_time() - start
+
+
+def side_by_side(rounds: int, **runs) -> dict[str, float]:
+    """Median seconds of each run over `rounds` rounds, the order alternating between rounds."""
+    names = list(runs)
+    times: dict[str, list[float]] = {k: [] for k in names}
+    for r in range(rounds):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            fn, items = runs[name]
+            times[name].append(timed(fn, items))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def bare_trafilatura(body: bytes) -> str | None:
+    return trafilatura.extract(body)
+
+
+def bare_pdfium(body: bytes) -> int:
+    pdf = pdfium.PdfDocument(body)
+    n = 0
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            textpage = page.get_textpage()
+            n += len(textpage.get_text_range())
+            textpage.close()
+            page.close()
+    finally:
+        pdf.close()
+    return n
+
+
+def ours(batch: list[Capture]):
+    return extract_batch(batch, min_words=PARAMS["min_words"])
+
+
+def batches(caps: list[Capture]) -> list[list[Capture]]:
+    """The captures in the batches a worker gets (see pipeline.extract.extract_batch)."""
+    return [caps[i:i + BATCH] for i in range(0, len(caps), BATCH)]
+
+
+def pool_time(fn, items, workers: int = 2) -> float:
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for _ in pool.map(fn, items, chunksize=8):
+            pass
+    return time.perf_counter() - start
+
+
+def quality() -> None:
+    print("== Quality on the gold set (word-level, micro-averaged)")
+    ours_scores = evaluate_gold()
+    baseline = json.loads(BASELINE.read_text(encoding="utf-8"))
+    items = gold_items()
+    html = [it for it in items if it["format"] == "html"]
+    pdfs = [it for it in items if it["format"] == "pdf"]
+
+    def row(label, s, base=None):
+        extra = ""
+        if base:
+            extra = "   baseline P {precision:.3f}  R {recall:.3f}  F1 {f1:.3f}".format(**base)
+        print(f"  {label:34s} P {s['precision']:.3f}  R {s['recall']:.3f}  F1 {s['f1']:.3f}"
+              f"  ({s['n_docs']} docs){extra}")
+
+    row("HTML  ours", ours_scores["html"], baseline.get("html"))
+    for label, kw in (("default", {}), ("fast=True", {"fast": True}),
+                      ("favor_precision=True", {"favor_precision": True})):
+        got = {it["name"]: trafilatura.extract(it["path"].read_bytes(), **kw) for it in html}
+        row(f"HTML  bare trafilatura {label}", evaluate_gold(got)["html"])
+    row("PDF   ours", ours_scores["pdf"], baseline.get("pdf"))
+    bare = {}
+    for it in pdfs:
+        pdf = pdfium.PdfDocument(it["path"].read_bytes())
+        bare[it["name"]] = "\n".join(pdf[i].get_textpage().get_text_range()
+                                     for i in range(len(pdf)))
+    row("PDF   bare pypdfium2", evaluate_gold(bare)["pdf"])
+    row("All   ours", ours_scores["all"], baseline.get("all"))
+
+
+def html_speed(n: int, rounds: int) -> None:
+    files = corpus(".html")
+    caps = captures(files, n, "text/html")
+    bodies = [c.payload for c in caps]
+    print(f"\n== HTML: {n} pages ({len(files)} distinct, from {Path(files[0][0]).parts[0]}/), "
+          f"medians of {rounds} alternating rounds, one process (CPU time)")
+    t = side_by_side(rounds, bare=(bare_trafilatura, bodies), ours=(ours, batches(caps)))
+    print(f"  trafilatura.extract (bare)   {n / t['bare']:7.1f} pages/s")
+    print(f"  our extraction, per page     {n / t['ours']:7.1f} pages/s   "
+          f"ratio {t['ours'] / t['bare']:.2f}x the bare time (target <= 1.2)")
+    stage1 = time_stage(caps, 1)
+    stage2 = time_stage(caps, 2)
+    bare2 = pool_time(bare_trafilatura, bodies)
+    print(f"  whole stage, 1 process       {n / stage1:7.1f} pages/s   "
+          f"ratio {stage1 / t['bare']:.2f}x (CPU time)")
+    print(f"  whole stage, 2 processes     {n / stage2:7.1f} pages/s   "
+          f"ratio {stage2 / bare2:.2f}x trafilatura in a 2-process pool, wall time "
+          f"({n / bare2:.1f} pages/s)")
+
+
+def time_stage(caps: list[Capture], workers: int) -> float:
+    clock = time.process_time if workers == 1 else time.perf_counter
+    start = clock()
+    extract_documents(caps, **PARAMS, workers=workers)
+    return clock() - start
+
+
+def pdf_speed(n_docs: int, rounds: int) -> None:
+    files = corpus(".pdf")
+    caps = captures(files, n_docs, "application/pdf")
+    bodies = [c.payload for c in caps]
+    pages = sum(len(pdfium.PdfDocument(b)) for b in bodies)
+    print(f"\n== PDF: {n_docs} reports, {pages} pages ({len(files)} distinct files), "
+          f"medians of {rounds} alternating rounds, one process (CPU time)")
+    t = side_by_side(rounds, bare=(bare_pdfium, bodies), ours=(ours, batches(caps)))
+    print(f"  pypdfium2 text (bare)        {pages / t['bare']:7.1f} pages/s")
+    print(f"  our extraction, per report   {pages / t['ours']:7.1f} pages/s   "
+          f"ratio {t['ours'] / t['bare']:.2f}x the bare time (target <= 1.2)")
+    stage2 = time_stage(caps, 2)
+    bare2 = pool_time(bare_pdfium, bodies)
+    print(f"  whole stage, 2 processes     {pages / stage2:7.1f} pages/s   "
+          f"ratio {stage2 / bare2:.2f}x pypdfium2 in a 2-process pool, wall time "
+          f"({pages / bare2:.1f} pages/s)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small run (a few seconds)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    preload()  # load py3langid's model once, before any timing (and before forking)
+    quality()
+    if args.quick:
+        html_speed(60, 3)
+        pdf_speed(8, 3)
+    else:
+        html_speed(800, 7)
+        pdf_speed(80, 7)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

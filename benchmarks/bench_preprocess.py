@@ -1,0 +1,514 @@
+"""Benchmark the preprocess stage against the best bare spaCy set-up, side by side.
+
+On generated French corporate-style prose (~1 M words; `--quick`: ~0.25 M), each measurement in a
+fresh process (cold spaCy caches: a second pass over the same text in a warm pipeline is much
+faster), alternating the two set-ups:
+
+- **bare**: `fr_core_news_sm` with only tok2vec, morphologizer, senter, attribute_ruler and
+  lemmatizer, its `lemma_index` turned into frozensets, a 2-worker fork pool whose workers return
+  only lemmas and sentence starts: the throughput ceiling for these lemmas;
+- **stage**: `python -m pipeline.preprocess` (n_process 2, empty cache) writing sentences, bags,
+  phrases and its cache.
+
+Prints words/s of both and their ratio (target >= 0.8), the stage's peak memory at 0.25 M and
+1 M words (parent process and largest worker), and the time of a cached re-run after adding one
+document, as a share of the full run (target < 5 %). `--checks` adds the set-up choices the
+stage rests on: frozenset vs list index (speed, identical lemmas) and a fork pool vs spaCy's
+`n_process`.
+
+    python benchmarks/bench_preprocess.py            # ~1 M words, about 2 minutes on 2 cores
+    python benchmarks/bench_preprocess.py --quick    # ~0.25 M words
+    python benchmarks/bench_preprocess.py --quick --checks --repeat 3
+
+The machine's other load shows in wall times; the ratios, measured in alternation in one run,
+are what count. CPU seconds (all processes) are printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BATCH_SIZE = 16  # passages per nlp.pipe batch, for both set-ups (the fastest, see params.yaml)
+FIRMS = ("citelum", "urbanis", "hydrae", "luminor", "civitas", "metropolis", "alvea", "voltis")
+
+# --- corpus --------------------------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+CORE_NOUNS = _words(
+    "ville collectivité territoire citoyen habitant usager client solution plateforme donnée "
+    "service réseau énergie mobilité éclairage performance innovation outil offre projet "
+    "partenaire entreprise équipe expertise capteur infrastructure bâtiment transport trafic "
+    "déchet eau sécurité transition métropole commune quartier acteur usage besoin enjeu défi "
+    "risque croissance stratégie marché contrat application indicateur gestion maintenance "
+    "exploitation collecte consommation émission carbone environnement qualité maîtrise "
+    "optimisation efficacité développement gouvernance pilotage supervision technologie "
+    "système information communication transformation résultat activité exercice groupe "
+    "filiale salarié collaborateur actionnaire investissement coût économie valeur engagement "
+    "responsabilité confiance avenir tableau bord jumeau maquette lampadaire compteur fuite "
+    "stationnement vélo covoiturage hyperviseur caméra vidéoprotection"
+)
+FEMININE = set(_words(
+    "ville collectivité solution plateforme donnée énergie mobilité performance innovation offre "
+    "entreprise équipe expertise infrastructure eau sécurité transition métropole commune "
+    "croissance stratégie application gestion maintenance exploitation collecte consommation "
+    "émission qualité maîtrise optimisation efficacité gouvernance technologie information "
+    "communication transformation activité filiale valeur responsabilité confiance maquette "
+    "fuite caméra vidéoprotection supervision"
+))
+CORE_ADJS = _words(
+    "intelligent durable numérique public urbain local innovant performant efficace connecté "
+    "énergétique environnemental social économique global responsable sûr fiable collectif "
+    "territorial opérationnel stratégique digital mobile partagé propre vert circulaire "
+    "résilient inclusif prédictif"
+)
+CORE_VERBS = _words(
+    "accompagner optimiser développer proposer déployer améliorer réduire renforcer piloter "
+    "gérer connecter sécuriser valoriser transformer concevoir installer exploiter mesurer "
+    "anticiper faciliter permettre offrir garantir simplifier moderniser mutualiser collecter "
+    "analyser innover investir"
+)
+IRREGULAR = {  # 3rd singular, 3rd plural, past participle
+    "permettre": ("permet", "permettent", "permis"), "offrir": ("offre", "offrent", "offert"),
+    "concevoir": ("conçoit", "conçoivent", "conçu"), "réduire": ("réduit", "réduisent", "réduit"),
+    "investir": ("investit", "investissent", "investi"),
+    "garantir": ("garantit", "garantissent", "garanti"),
+}
+TEMPLATES = (
+    "{Firm} {V3s} {Dp} {Np} {Ap} dans {Ds} {Ns} {As}.",
+    "Avec {Ds} {Ns} {As}, {Dp} {Np} {V3p} {Dp} {Np} {Ap} au service des {Np}.",
+    "En {year}, le groupe a {Vpp} {Ds} {Ns} pour {Vinf} {Dp} {Np} de {Dp} {Np}.",
+    "{Dp} {Np} {Ap} sont {Vppp} grâce à {Ds} {Ns} {As} qui {V3s} {Dp} {Np}.",
+    "Notre ambition\u202f: {Vinf} {Ds} {Ns} {As} et {Vinf} {Dp} {Np} {Ap} d’ici {year}.",
+    "L’{Nv} des {Np} reste un enjeu {As} pour {Dp} {Np} et leurs {Np}.",
+    "Nous {V1p} avec {Dp} {Np} afin de {Vinf} {Ds} {Ns} {As} de {Dp} {Np}.",
+    "{Ds} {Ns} {As} {V3s} de {Vinf} {Dp} {Np}, tout en {Vger} {Ds} {Ns}.",
+    "Le chiffre d’affaires atteint {num} millions d’euros, en hausse de {pct}\u00a0%.",
+    "Face aux {Np} {Ap}, {Firm} {V3s} {Ds} {Ns} qui {V3s} {Dp} {Np} {Ap}.",
+    "{Dp} {Np} {V3p} désormais {Ds} {Ns} {As}, plus {As} et plus {As}.",
+    "Pour en savoir plus sur {Ds} {Ns}, rendez-vous sur https://www.{firm}.fr/{slug}.",
+    "Cette {Nf} {As} permet aux {Np} de {Vinf} {Ds} {Ns} en temps réel.",
+    "Depuis {year}, {Dp} {Np} {Ap} ont {Vpp} {Dp} {Np} de la {Nf}.",
+    "Grâce au tableau de bord, les {Np} {V3p} la consommation d’eau de {Dp} {Np}.",
+    "Les villes intelligentes {V3p} {Dp} {Np} {Ap} et {Dp} {Np} de demain.",
+    "Contactez nos équipes à contact@{firm}.fr pour {Vinf} {Ds} {Ns} {As}.",
+    "{Firm} s’appuie sur {Ds} {Ns} {As} pour {Vinf} l’éclairage public des {Np}.",
+    "Il s’agit d’{Vinf} {Dp} {Np} tout en {Vger} {Ds} {Ns} {As}.",
+    "Qu’il s’agisse de {Dp} {Np} ou de {Dp} {Np}, nos {Np} {V3p} {Ds} {Ns}.",
+)
+HEADINGS = ("Nos solutions", "Chiffres clés", "La ville de demain", "Notre engagement",
+            "Mobilité et énergie", "Au service des territoires")
+_SLOT = re.compile(r"(\{\w+\})")
+_ELIDE = re.compile(r"\b([dlDL]e|[lL]a|que) (?=[aeiouéèêâîôh])")
+
+
+class CorporateProse:
+    """French corporate-style prose: templates filled from a Zipfian vocabulary.
+
+    Content words come from a core of smart-city vocabulary (60 %) and, for the long tail,
+    from spaCy's own French lemma lists (nouns, adjectives, -er verbs), inflected by simple
+    rules, so that the lemmatiser meets as many unseen word forms as in real text
+    (~22,000 distinct forms in 250,000 words).
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        import spacy
+
+        nlp = spacy.load("fr_core_news_sm", exclude=["parser", "ner", "tok2vec", "morphologizer",
+                                                     "attribute_ruler", "senter"])
+        index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+
+        def clean(words):
+            return sorted(w for w in words if w.isalpha() and w.islower() and len(w) > 3)
+
+        self.rng = np.random.default_rng(seed)
+        self.tail_nouns = clean(index.get("noun"))
+        self.tail_adjs = clean(index.get("adj"))
+        self.tail_verbs = [w for w in clean(index.get("verb")) if w.endswith("er")]
+        for words in (self.tail_nouns, self.tail_adjs, self.tail_verbs):
+            self.rng.shuffle(words)
+        self._cdf: dict[int, np.ndarray] = {}
+
+    def _rank(self, n: int) -> int:
+        cdf = self._cdf.get(n)
+        if cdf is None:
+            w = 1.0 / np.arange(1, n + 1)
+            cdf = self._cdf[n] = np.cumsum(w / w.sum())
+        return min(int(np.searchsorted(cdf, self.rng.random())), n - 1)
+
+    def _pick(self, core, tail) -> str:
+        words = core if self.rng.random() < 0.6 else tail
+        return words[self._rank(len(words))]
+
+    @staticmethod
+    def _plural(w: str) -> str:
+        if w[-1] in "sxz":
+            return w
+        if w.endswith("al"):
+            return w[:-2] + "aux"
+        if w.endswith(("eau", "eu")):
+            return w + "x"
+        return w + "s"
+
+    @staticmethod
+    def _feminine(a: str) -> str:
+        for end, rep in (("eux", "euse"), ("if", "ive"), ("el", "elle"), ("en", "enne"),
+                         ("er", "ère"), ("ublic", "ublique")):
+            if a.endswith(end):
+                return a[: -len(end)] + rep
+        return a if a.endswith("e") else a + "e"
+
+    def _verb(self, form: str) -> str:
+        v = self._pick(CORE_VERBS, self.tail_verbs)
+        stem = v[:-2]
+        s, p, pp = IRREGULAR.get(v, (stem + "e", stem + "ent", stem + "é"))
+        soft = "e" if v.endswith("ger") else ""
+        return {"inf": v, "3s": s, "3p": p, "pp": pp,
+                "ppp": pp + ("es" if self.rng.random() < 0.5 else "s"),
+                "1p": stem + soft + "ons" if v.endswith("er") else s,
+                "ger": stem + soft + "ant" if v.endswith("er") else s}[form]
+
+    def sentence(self, firm: str) -> str:
+        out = []
+        noun, feminine = None, False
+        for piece in _SLOT.split(TEMPLATES[int(self.rng.integers(len(TEMPLATES)))]):
+            if not piece.startswith("{"):
+                out.append(piece)
+                continue
+            slot = piece[1:-1]
+            if slot in ("Ds", "Dp"):
+                noun = self._pick(CORE_NOUNS, self.tail_nouns)
+                feminine = noun in FEMININE
+                dets = (("la", "une", "notre", "cette", "chaque") if feminine
+                        else ("le", "un", "notre", "ce", "chaque")) if slot == "Ds" else (
+                    "les", "des", "nos", "ces", "leurs")
+                out.append(dets[int(self.rng.integers(len(dets)))])
+            elif slot in ("Ns", "Np"):
+                word = noun or self._pick(CORE_NOUNS, self.tail_nouns)
+                out.append(word if slot == "Ns" else self._plural(word))
+                noun = None
+            elif slot in ("As", "Ap"):
+                a = self._pick(CORE_ADJS, self.tail_adjs)
+                a = self._feminine(a) if feminine else a
+                out.append(self._plural(a) if slot == "Ap" else a)
+            elif slot == "Nf":
+                out.append(sorted(FEMININE)[int(self.rng.integers(len(FEMININE)))])
+            elif slot == "Nv":
+                out.append(("optimisation", "exploitation", "usage", "amélioration",
+                            "accompagnement", "information")[int(self.rng.integers(6))])
+            elif slot.startswith("V"):
+                out.append(self._verb({"V3s": "3s", "V3p": "3p", "Vinf": "inf", "Vpp": "pp",
+                                       "Vppp": "ppp", "V1p": "1p", "Vger": "ger"}[slot]))
+            elif slot in ("Firm", "firm"):
+                out.append(firm.capitalize() if slot == "Firm" else firm)
+            elif slot == "year":
+                out.append(str(int(self.rng.integers(2010, 2025))))
+            elif slot == "num":
+                out.append(str(int(self.rng.integers(10, 900))))
+            elif slot == "pct":
+                out.append(f"{self.rng.random() * 20:.1f}".replace(".", ","))
+            elif slot == "slug":
+                out.append(self._pick(CORE_NOUNS, self.tail_nouns))
+        text = "".join(out).replace("de de ", "de ").replace("de les ", "des ")
+        text = text.replace("à les ", "aux ").replace("de le ", "du ")
+        text = _ELIDE.sub(lambda m: m.group(1)[:-1] + "’", text)
+        return text[0].upper() + text[1:]
+
+    def passage(self, firm: str, n_words: int = 250) -> str:
+        """About `n_words` words in paragraphs separated by blank lines, sometimes a heading."""
+        paragraphs, para, n = [], [], 0
+        if self.rng.random() < 0.3:
+            paragraphs.append(HEADINGS[int(self.rng.integers(len(HEADINGS)))])
+        while n < n_words:
+            s = self.sentence(firm)
+            para.append(s)
+            n += len(s.split())
+            if len(para) >= 3 + int(self.rng.integers(3)):
+                paragraphs.append(" ".join(para))
+                para = []
+        if para:
+            paragraphs.append(" ".join(para))
+        return "\n\n".join(paragraphs)
+
+
+def make_passages(n_words: int, *, seed: int = 0, passages_per_doc: int = 4, doc_offset: int = 0):
+    """A PASSAGES DataFrame of about `n_words` words: 8 firms, documents of 4 passages."""
+    import pandas as pd
+
+    prose = CorporateProse(seed)
+    rows, total, d = [], 0, doc_offset
+    while total < n_words:
+        firm = FIRMS[d % len(FIRMS)]
+        doc_id = hashlib.sha1(f"bench-doc-{seed}-{d}".encode()).hexdigest()[:16]
+        for seq in range(passages_per_doc):
+            text = prose.passage(firm)
+            n = len(text.split())
+            total += n
+            rows.append({"passage_id": f"{doc_id}-{seq:04d}", "doc_id": doc_id, "seq": seq,
+                         "firm": firm, "kind": "page", "year": 2014 + d % 10, "lang": "fr",
+                         "url": f"https://www.{firm}.fr/page-{d}", "page_start": None,
+                         "page_end": None, "text": text, "n_words": n, "is_duplicate": False})
+        d += 1
+    df = pd.DataFrame(rows)
+    for col, dtype in (("year", "Int16"), ("page_start", "Int32"), ("page_end", "Int32"),
+                       ("seq", "int32"), ("n_words", "int32")):
+        df[col] = df[col].astype(dtype)
+    return df
+
+
+# --- children (each measurement in a fresh process) ----------------------------------------------
+
+def _rusage() -> dict:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"rss_parent_mb": me.ru_maxrss / 1024, "rss_worker_mb": kids.ru_maxrss / 1024,
+            "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime}
+
+
+_BARE_NLP = None
+
+
+def _bare_load(frozen: bool = True):
+    import spacy
+
+    from pipeline.lemmatize import freeze_lemma_index
+
+    nlp = spacy.load("fr_core_news_sm", exclude=["parser", "ner"])
+    nlp.enable_pipe("senter")
+    if frozen:
+        freeze_lemma_index(nlp)
+    return nlp
+
+
+def _bare_work(texts):
+    # Only lemmas and sentence starts cross the process boundary.
+    return [([t.lemma_ for t in doc], [s.start for s in doc.sents])
+            for doc in _BARE_NLP.pipe(texts, batch_size=BATCH_SIZE)]
+
+
+def child_bare(interim: Path, mode: str, frozen: bool, limit: int | None) -> dict:
+    """The bare set-up: load, lemmatise every passage, return only lemmas and sentence starts."""
+    import multiprocessing
+
+    import pyarrow.parquet as pq
+
+    global _BARE_NLP
+    texts = pq.read_table(interim / "passages.parquet", columns=["text"]).column("text")
+    texts = texts.to_pylist()[:limit]
+    started = time.perf_counter()
+    _BARE_NLP = _bare_load(frozen)
+    loaded = time.perf_counter()
+    n_tokens = 0
+    lemmas = []
+    if mode == "fork":
+        chunks = [texts[i:i + 64] for i in range(0, len(texts), 64)]
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            for result in pool.imap(_bare_work, chunks):
+                n_tokens += sum(len(lem) for lem, _ in result)
+    elif mode == "n_process":
+        for doc in _BARE_NLP.pipe(texts, batch_size=BATCH_SIZE, n_process=2):
+            n_tokens += len([t.lemma_ for t in doc])
+            _ = [s.start for s in doc.sents]
+    else:  # one process
+        for lem, _ in _bare_work(texts):
+            n_tokens += len(lem)
+            lemmas.append(lem)
+    out = {"n_tokens": n_tokens, "load_s": loaded - started,
+           "pipe_s": time.perf_counter() - loaded}
+    if lemmas:
+        out["lemmas_sha1"] = hashlib.sha1(json.dumps(lemmas).encode()).hexdigest()
+    return out
+
+
+def child_stage(interim: Path, out: Path, cache: Path, params: Path) -> dict:
+    from pipeline.preprocess import main
+
+    status = main(["--interim", str(interim), "--params", str(params), "--out", str(out),
+                   "--cache", str(cache)])
+    return {"status": status}
+
+
+def run_child(*args: str) -> dict:
+    """Run one measurement in a fresh interpreter; return its figures and wall time."""
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, __file__, "--child", *args], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"measurement {args} failed")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["wall_s"] = wall
+    result["log"] = proc.stderr
+    return result
+
+
+# --- driver --------------------------------------------------------------------------------------
+
+def _params(folder: Path) -> Path:
+    import yaml
+
+    data = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    data["preprocess"]["n_process"] = 2
+    data["lexicon"] = str(ROOT / "frames.yaml")
+    path = folder / "params.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _write_passages(df, folder: Path) -> Path:
+    from pipeline import schemas
+    from pipeline.io import write_table
+
+    folder.mkdir(parents=True, exist_ok=True)
+    write_table(df, folder / "passages.parquet", schemas.PASSAGES)
+    return folder
+
+
+def _median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="~0.25 M words instead of ~1 M")
+    parser.add_argument("--words", type=int, help="corpus size in words (overrides --quick)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of bare/stage (medians)")
+    parser.add_argument("--checks", action="store_true",
+                        help="also compare frozenset vs list index and fork pool vs n_process")
+    parser.add_argument("--keep", help="keep the work folder here instead of a temporary one")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        kind, *rest = args.child
+        if kind == "bare":
+            interim, mode, frozen, limit = rest
+            result = child_bare(Path(interim), mode, frozen == "1", int(limit) or None)
+        else:
+            interim, out, cache, params = rest
+            result = child_stage(Path(interim), Path(out), Path(cache), Path(params))
+        print(json.dumps({**result, **_rusage()}))
+        return 0
+
+    n_words = args.words or (250_000 if args.quick else 1_000_000)
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-preprocess-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        return _drive(args, n_words, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _drive(args, n_words: int, work: Path) -> int:
+    started = time.perf_counter()
+    df = make_passages(n_words, seed=1)
+    words = int(df["n_words"].sum())
+    interim = _write_passages(df, work / "interim")
+    params = _params(work)
+    print(f"corpus: {words:,} words, {len(df):,} passages, {df['doc_id'].nunique():,} documents "
+          f"of French corporate-style prose (generated in {time.perf_counter() - started:.0f} s)")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+          f"{args.repeat} round(s), each measurement in a fresh process")
+
+    bare, stage = [], []
+    for r in range(args.repeat):
+        bare.append(run_child("bare", str(interim), "fork", "1", "0"))
+        cache = work / f"cache-{r}"
+        shutil.rmtree(cache, ignore_errors=True)
+        stage.append(run_child("stage", str(interim), str(work / "processed"), str(cache),
+                               str(params)))
+    bare_wall = _median([b["wall_s"] for b in bare])
+    stage_wall = _median([s["wall_s"] for s in stage])
+    bare_cpu = _median([b["cpu_s"] for b in bare])
+    stage_cpu = _median([s["cpu_s"] for s in stage])
+    print()
+    print(f"{'':34}{'wall s':>9}{'words/s':>10}{'CPU s':>9}")
+    print(f"{'bare spaCy (frozenset, 2 forks)':34}{bare_wall:9.1f}{words / bare_wall:10,.0f}"
+          f"{bare_cpu:9.1f}")
+    print(f"{'preprocess stage (2 workers)':34}{stage_wall:9.1f}{words / stage_wall:10,.0f}"
+          f"{stage_cpu:9.1f}")
+    ratio = bare_wall / stage_wall
+    print(f"throughput ratio stage / bare: {ratio:.2f} (target >= 0.8); "
+          f"CPU ratio bare / stage: {bare_cpu / stage_cpu:.2f}")
+    print(f"  (bare, lemmatisation alone after loading: "
+          f"{words / _median([b['pipe_s'] for b in bare]):,.0f} words/s)")
+
+    # Cached re-runs (same cache as the last full run): one new document, then nothing new.
+    extra = make_passages(900, seed=99, doc_offset=10_000)
+    import pandas as pd
+
+    grown = _write_passages(pd.concat([df, extra], ignore_index=True), work / "interim-grown")
+    cache = str(work / f"cache-{args.repeat - 1}")
+    reruns = [run_child("stage", str(grown), str(work / "processed-grown"), cache, str(params))
+              for _ in range(2)]
+    full = stage[-1]["wall_s"]
+    for label, rerun in zip(("one new document", "nothing new"), reruns, strict=True):
+        said = re.search(r"lemmatised \d+ new documents, \d+ from cache", rerun["log"])
+        print(f"cached re-run, {label + ':':18}{rerun['wall_s']:6.1f} s = "
+              f"{rerun['wall_s'] / full:5.1%} of the full run (target < 5 %); "
+              f"log: \"{said.group(0) if said else '?'}\"")
+    print(f"  (a worker's spaCy start-up alone, import + load of fr_core_news_sm: "
+          f"{_median([b['load_s'] for b in bare]):.1f} s)")
+
+    # Peak memory: at 0.25 M words and at the full size.
+    print()
+    print("peak memory of the stage (resident set size):")
+    sizes = [(words, stage[-1])]
+    if words > 300_000:
+        small = df[df.groupby("doc_id", sort=False).ngroup() < df["doc_id"].nunique() // 4]
+        small_interim = _write_passages(small, work / "interim-small")
+        sizes.insert(0, (int(small["n_words"].sum()), run_child(
+            "stage", str(small_interim), str(work / "processed-small"),
+            str(work / "cache-small"), str(params))))
+    for n, res in sizes:
+        print(f"  {n / 1e6:5.2f} M words: parent {res['rss_parent_mb']:6.0f} MB, largest worker "
+              f"{res['rss_worker_mb']:6.0f} MB")
+
+    if args.checks:
+        _checks(interim, min(words, 100_000), len(df))
+    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+def _checks(interim: Path, n_words: int, n_passages: int) -> None:
+    limit = str(min(n_passages, max(1, n_words // 250)))
+    print(f"\nchecks on the first {limit} passages (~{int(limit) * 250:,} words), fresh processes:")
+    lists = run_child("bare", str(interim), "single", "0", limit)
+    frozen = run_child("bare", str(interim), "single", "1", limit)
+    same = lists["lemmas_sha1"] == frozen["lemmas_sha1"]
+    print("  (seconds of lemmatisation after the model is loaded)")
+    print(f"  one process, lemma_index as lists:      {lists['pipe_s']:6.1f} s")
+    print(f"  one process, lemma_index as frozensets: {frozen['pipe_s']:6.1f} s "
+          f"({lists['pipe_s'] / frozen['pipe_s']:.2f}x faster; identical lemmas on "
+          f"{frozen['n_tokens']:,} tokens: {same})")
+    fork = run_child("bare", str(interim), "fork", "1", limit)
+    nproc = run_child("bare", str(interim), "n_process", "1", limit)
+    print(f"  2-worker fork pool returning lemmas:    {fork['pipe_s']:6.1f} s")
+    print(f"  spaCy nlp.pipe(n_process=2):            {nproc['pipe_s']:6.1f} s "
+          f"(fork pool {nproc['pipe_s'] / fork['pipe_s']:.2f}x faster)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

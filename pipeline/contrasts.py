@@ -1,0 +1,703 @@
+"""Keyword contrasts and frames: who speaks of citoyens or clients, problems or solutions, and when.
+
+reads <processed>/sentences.parquet, bags.parquet, <interim>/documents.parquet,
+passages.parquet and the frame lexicon → writes <out>/keyness.parquet, frame_measures.parquet,
+shifts.parquet, domains.parquet, kwic.parquet + kwic.csv, ca_points.parquet, ca_axes.parquet,
+and <plots>/frame_shares.csv
+
+    python -m pipeline.contrasts --processed data/processed --interim data/interim \\
+        --params params.yaml --out data/contrasts --plots reports/plots
+
+What is counted, and how (the choices a reader of the figures needs):
+
+- **Keyness** is computed per language (French and English vocabularies are never mixed) on the
+  bags of words (kept lemmas and phrases), for four kinds of comparison: each firm against all
+  other firms (`firm_vs_rest`), each firm against each other firm, in both directions
+  (`firm_vs_firm`), each year against each earlier year, all firms pooled (`year_vs_year`:
+  positive = rose), and each firm's late years against its early years (`late_vs_early`:
+  the firm's years with at least `min_tokens` word tokens in the language, first half against
+  last half, the middle year left out when their number is odd). Statistics: see
+  `pipeline.keyness`. `rank` orders the significant terms (q ≤ `fdr`) of each side by the
+  conservative log ratio (see `keyness.rank_top`). With `split_phrases`, the words of
+  learned phrases are counted one by one (a brand name entering three phrases keeps all its
+  occurrences); the lexicon's multi-word terms stay whole.
+- **Frames** are matched on sentence lemmas (see `pipeline.frames`). Rates are per 10,000 word
+  tokens (`bags.n_tokens`). Because the lexicon is bilingual, frame figures are given per
+  language and pooled over French and English (`lang` null): a firm's pooled figure adds its
+  French and English matches and tokens. Documents are the unit of the bootstrap: a document
+  written in both languages is one unit in the pooled figures.
+- **Duplicates**: documents that repeat another (`documents.duplicate_of`) are not lemmatised
+  and are left out of every count; if any reach this stage they are dropped (and logged).
+- **Shifts**: per firm and frame, a regression on year over the firm's documents in years with
+  at least `min_tokens` word tokens (both languages); see `pipeline.trends`.
+- **KWIC**: every lexicon match, and every occurrence of a firm's top keyness terms (its
+  `n_top` terms against the rest, and the `n_top` that rose and fell most in its late years)
+  in that firm's sentences.
+- **Correspondence analysis** (the AFC of TXM and IRaMuTeQ, see `pipeline.ca`) of two tables:
+  `firm_domain`, the matches of each offer domain (lexicon group `domains`) per firm, French
+  and English pooled (the lexicon names each domain in both languages), over the firms with
+  enough text; and `firm_term`, per language, the counts of the firms' top distinctive terms:
+  the union of each firm's `ca_n_terms` best-ranked terms against the rest (`rank`, over-used
+  side), counted in every firm with at least `min_tokens` word tokens in that language. The
+  term table is not pooled over languages: a French word and its English translation would be
+  two columns, and the first axis would sort firms by the language they publish in rather
+  than by what they say. A map needs two axes, hence at least 3 firms and 3 columns with
+  counts; a table too small for it is logged and gives no rows, never an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from scipy import sparse
+
+from pipeline import schemas
+from pipeline.ca import CAError, ca_tables, correspondence_analysis
+from pipeline.cli import setup_logging, stage_parser
+from pipeline.config import load_params
+from pipeline.frames import build_stream, match_bag_terms, match_lexicon, measure_frames
+from pipeline.io import read_table, write_table
+from pipeline.keyness import rank_top, score_groups
+from pipeline.kwic import concordance
+from pipeline.lexicon import LANGS, Lexicon, load_lexicon
+from pipeline.trends import fit_trend
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Contrasts:
+    """The stage's tables, as DataFrames matching their schemas."""
+
+    keyness: pd.DataFrame
+    frame_measures: pd.DataFrame
+    shifts: pd.DataFrame
+    domains: pd.DataFrame
+    kwic: pd.DataFrame
+    frame_shares: pd.DataFrame
+    ca_points: pd.DataFrame
+    ca_axes: pd.DataFrame
+
+
+# --- keyness ---------------------------------------------------------------------------------
+
+
+def _year_span(years) -> str:
+    """Years as runs: [2015, 2017, 2018] → "2015, 2017-2018" (a gap stays visible)."""
+    years = sorted(int(y) for y in years)
+    runs: list[list[int]] = []
+    for y in years:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def plan_comparisons(units: pd.DataFrame, *, min_tokens: int) -> list[dict]:
+    """The comparisons of one language, each as two sets of unit indices.
+
+    Args:
+        units: one row per (firm, year) unit with `firm`, `year` (nullable) and `n_tokens`
+            (word tokens).
+        min_tokens: years with fewer word tokens are not compared (year_vs_year, late_vs_early).
+
+    Returns:
+        Dicts with `comparison`, `group_a`, `group_b`, `years_a`, `years_b`, `a`, `b` (arrays of
+        unit indices).
+    """
+    plans = []
+    firms = sorted(units["firm"].unique())
+    idx = np.arange(len(units))
+    firm = units["firm"].to_numpy()
+    year = units["year"]
+    has_year = year.notna().to_numpy()
+    if len(firms) > 1:
+        for f in firms:
+            plans.append({"comparison": "firm_vs_rest", "group_a": f, "group_b": "rest",
+                          "years_a": None, "years_b": None,
+                          "a": idx[firm == f], "b": idx[firm != f]})
+        for f in firms:
+            for g in firms:
+                if f != g:
+                    plans.append({"comparison": "firm_vs_firm", "group_a": f, "group_b": g,
+                                  "years_a": None, "years_b": None,
+                                  "a": idx[firm == f], "b": idx[firm == g]})
+    by_year = units[has_year].groupby("year")["n_tokens"].sum()
+    years = sorted(int(y) for y, n in by_year.items() if n >= min_tokens)
+    thin = sorted(int(y) for y, n in by_year.items() if n < min_tokens)
+    if thin:
+        log.info("keyness: year(s) %s have fewer than %d word tokens: not compared", thin,
+                 min_tokens)
+    yv = np.where(has_year, year.fillna(-1).to_numpy(dtype=np.int64), -1)
+    for i, y2 in enumerate(years):
+        for y1 in years[:i]:
+            plans.append({"comparison": "year_vs_year", "group_a": str(y2), "group_b": str(y1),
+                          "years_a": str(y2), "years_b": str(y1),
+                          "a": idx[yv == y2], "b": idx[yv == y1]})
+    for f in firms:
+        mine = units[(units["firm"] == f) & has_year & (units["n_tokens"] >= min_tokens)]
+        ys = sorted(int(y) for y in mine["year"].unique())
+        if len(ys) < 2:
+            continue
+        half = len(ys) // 2
+        early, late = ys[:half], ys[-half:]
+        plans.append({"comparison": "late_vs_early", "group_a": f"{f}:late",
+                      "group_b": f"{f}:early", "years_a": _year_span(late),
+                      "years_b": _year_span(early),
+                      "a": idx[(firm == f) & np.isin(yv, late)],
+                      "b": idx[(firm == f) & np.isin(yv, early)]})
+    return plans
+
+
+def keyness_tables(bags: pd.DataFrame, *, alpha0: float, min_count: int, fdr: float,
+                   min_tokens: int, split_phrases: bool = True,
+                   whole: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Every keyness comparison of every language, as one KEYNESS table.
+
+    Counts are summed into one sparse (firm × year) × term matrix per language; each group's
+    counts are then a product of a sparse selection matrix with it, and every statistic is
+    computed over all comparisons and terms at once.
+
+    Args:
+        bags: rows of the `bags` table (duplicates already out).
+        alpha0: total weight of the informative Dirichlet prior.
+        min_count: terms seen fewer times in both groups together are not tested.
+        fdr: false discovery rate for the `rank` of significant terms.
+        min_tokens: years with fewer word tokens are not compared.
+        split_phrases: count the words of learned phrases one by one (`ville_intelligent` →
+            `ville`, `intelligent`), so that a word's occurrences are not scattered over the
+            phrases it happens to enter.
+        whole: phrases never split (the lexicon's multi-word terms, e.g. `tableau_de_bord`).
+
+    Returns:
+        Rows of the KEYNESS table, by language, comparison, groups and z descending.
+    """
+    tables = []
+    for lang in sorted(bags["lang"].unique()):
+        b = bags[bags["lang"] == lang]
+        unit_keys = b["firm"].astype(str) + "\x1f" + b["year"].astype("string").fillna("")
+        ucode, ukeys = pd.factorize(unit_keys, sort=True)
+        units = (pd.DataFrame({"u": ucode, "firm": b["firm"].to_numpy(),
+                               "year": b["year"].to_numpy(), "n_tokens": b["n_tokens"].to_numpy()})
+                 .groupby("u").agg(firm=("firm", "first"), year=("year", "first"),
+                                   n_tokens=("n_tokens", "sum"))
+                 .reindex(range(len(ukeys))))
+        lengths = np.fromiter((len(t) for t in b["terms"]), dtype=np.int64, count=len(b))
+        if not lengths.sum():
+            continue
+        flat = np.concatenate([np.asarray(t, dtype=object) for t in b["terms"].to_numpy()])
+        tcode, vocab = pd.factorize(flat)
+        term_unit = np.repeat(ucode, lengths)
+        if split_phrases:
+            tcode, vocab, parent = _split_phrases(tcode, list(vocab), whole)
+            term_unit = term_unit[parent]
+        counts = sparse.csr_matrix(
+            (np.ones(len(tcode), dtype=np.int64), (term_unit, tcode)),
+            shape=(len(ukeys), len(vocab)))
+        counts.sum_duplicates()
+        plans = plan_comparisons(units.reset_index(drop=True), min_tokens=min_tokens)
+        if not plans:
+            continue
+        sel_a = _selection(plans, "a", len(ukeys))
+        sel_b = _selection(plans, "b", len(ukeys))
+        unit_totals = np.asarray(counts.sum(axis=1)).ravel()
+        ok = (sel_a @ unit_totals > 0) & (sel_b @ unit_totals > 0)
+        plans = [p for p, keep in zip(plans, ok, strict=True) if keep]
+        scored = score_groups(sel_a[ok], sel_b[ok], counts, alpha0=alpha0, min_count=min_count)
+        scored["rank"] = rank_top(scored, fdr=fdr)
+        ci = scored["comparison_idx"].to_numpy()
+        for col in ("comparison", "group_a", "group_b", "years_a", "years_b"):
+            scored[col] = _take_strings([p[col] for p in plans], ci)
+        scored["term"] = _take_strings(list(vocab), scored["term_idx"].to_numpy())
+        scored["lang"] = _take_strings([lang], np.zeros(len(scored), dtype=np.int64))
+        tables.append(scored)
+        log.info("keyness %s: %d comparisons, %d terms, %d rows", lang, len(plans), len(vocab),
+                 len(scored))
+    cols = schemas.KEYNESS.names
+    if not tables:
+        return _empty(schemas.KEYNESS)
+    out = pd.concat(tables, ignore_index=True)
+    out["rank"] = out["rank"].where(out["rank"] > 0, None).astype("Int32")
+    return out[cols]
+
+
+def _split_phrases(codes: np.ndarray, vocab: list[str], whole: frozenset[str]):
+    """Codes of a term stream with learned phrases cut into their words.
+
+    Returns:
+        (codes, vocab, parent): the new stream's codes and vocabulary, and for each new
+        position the position of the term it comes from.
+    """
+    pieces = [[t] if "_" not in t or t in whole else [w for w in t.split("_") if w] or [t]
+              for t in vocab]
+    words, new_vocab = pd.factorize(np.array([w for p in pieces for w in p], dtype=object))
+    sizes = np.array([len(p) for p in pieces], dtype=np.int64)
+    offsets = np.r_[0, np.cumsum(sizes)[:-1]]
+    n = sizes[codes]
+    parent = np.repeat(np.arange(len(codes)), n)
+    within = np.arange(len(parent)) - np.repeat(np.cumsum(n) - n, n)
+    return words[offsets[codes][parent] + within], list(new_vocab), parent
+
+
+def _take_strings(values: list, idx: np.ndarray) -> pd.Series:
+    """values[idx] as an Arrow-backed string column (much faster than object arrays)."""
+    taken = pa.array(values, type=pa.string()).take(pa.array(idx, type=pa.int64()))
+    return pd.Series(pd.arrays.ArrowStringArray(taken))
+
+
+def _selection(plans: list[dict], side: str, n_units: int) -> sparse.csr_matrix:
+    rows = np.concatenate([np.full(len(p[side]), i) for i, p in enumerate(plans)])
+    cols = np.concatenate([p[side] for p in plans])
+    return sparse.csr_matrix((np.ones(len(cols), dtype=np.int64), (rows, cols)),
+                             shape=(len(plans), n_units))
+
+
+# --- frames ----------------------------------------------------------------------------------
+
+
+def document_counts(bags: pd.DataFrame, hits: pd.DataFrame, stream_sents: pd.DataFrame,
+                    lexicon: Lexicon) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Matches of every frame and word tokens per (document, language).
+
+    Returns:
+        The table (doc_id, firm, year, lang, n_tokens, one `group/frame` column per frame)
+        and the (group, frame) of each count column.
+    """
+    columns = [(f.group, f.name) for f in lexicon.frames()]
+    names = [f"{g}/{f}" for g, f in columns]
+    docs = (bags.groupby(["doc_id", "lang"], sort=True)
+            .agg(firm=("firm", "first"), year=("year", "first"), n_tokens=("n_tokens", "sum"))
+            .reset_index())
+    if len(hits):
+        h = hits.assign(doc_id=stream_sents["doc_id"].to_numpy()[hits["row"].to_numpy()],
+                        col=hits["group"] + "/" + hits["frame"])
+        wide = (h.groupby(["doc_id", "lang", "col"]).size().unstack("col", fill_value=0)
+                .reindex(columns=names, fill_value=0).reset_index())
+        docs = docs.merge(wide, on=["doc_id", "lang"], how="left")
+        orphan = set(map(tuple, h[["doc_id", "lang"]].drop_duplicates().to_numpy())) - set(
+            map(tuple, docs[["doc_id", "lang"]].to_numpy()))
+        if orphan:
+            log.warning("%d (document, language) pairs have sentences but no bag of words; "
+                        "their matches are not counted (e.g. %s)", len(orphan),
+                        sorted(orphan)[0])
+    for n in names:
+        docs[n] = docs[n].fillna(0).astype(np.int64) if n in docs else 0
+    return docs, columns
+
+
+def shift_table(docs: pd.DataFrame, columns: list[tuple[str, str]], lexicon: Lexicon, *,
+                min_tokens: int, min_years: int) -> pd.DataFrame:
+    """Trend of every frame rate and opposition share over years, per firm.
+
+    Args:
+        docs: per (document, language) counts from `document_counts`.
+        columns: the (group, frame) count columns.
+        lexicon: the frame lexicon.
+        min_tokens: a firm-year with fewer word tokens (both languages) is left out of the fit.
+        min_years: a trend needs at least this many years with enough text.
+
+    Returns:
+        Rows of the SHIFTS table.
+    """
+    names = [f"{g}/{f}" for g, f in columns]
+    pooled = (docs[docs["year"].notna()].groupby("doc_id")
+              .agg({"firm": "first", "year": "first", **{c: "sum" for c in
+                                                         [*names, "n_tokens"]}}).reset_index())
+    rows = []
+    specs = []
+    for group in lexicon.groups.values():
+        fr = list(group.frames)
+        if group.kind == "opposition":
+            specs.append((group.name, fr[0], "share", f"{group.name}/{fr[0]}",
+                          f"{group.name}/{fr[1]}"))
+        specs.extend((group.name, f, "rate", f"{group.name}/{f}", None) for f in fr)
+    for firm in sorted(docs["firm"].unique()):
+        d = pooled[pooled["firm"] == firm]
+        per_year = d.groupby("year")["n_tokens"].sum()
+        good = sorted(int(y) for y, n in per_year.items() if n >= min_tokens)
+        thin = sorted(int(y) for y, n in per_year.items() if n < min_tokens)
+        d = d[d["year"].isin(good)]
+        for group, frame, measure, col_a, col_b in specs:
+            base = {"firm": firm, "group": group, "frame": frame, "measure": measure,
+                    "first_year": good[0] if good else None,
+                    "last_year": good[-1] if good else None, "n_years": len(good),
+                    "slope": None, "ci_low": None, "ci_high": None, "p_value": None,
+                    "dispersion": None, "n_docs": 0, "n_matches": 0, "note": None,
+                    "excluded_years": thin}
+            years = d["year"].to_numpy(dtype=float)
+            if measure == "share":
+                succ = d[col_a].to_numpy(dtype=float)
+                trials = succ + d[col_b].to_numpy(dtype=float)
+                use = trials > 0
+                base["n_matches"] = int(trials.sum())
+            else:
+                succ = d[col_a].to_numpy(dtype=float)
+                trials = d["n_tokens"].to_numpy(dtype=float)
+                use = trials > 0
+                base["n_matches"] = int(succ.sum())
+            base["n_docs"] = int(use.sum())
+            base["note"] = _no_trend_reason(len(good), min_years, min_tokens, years[use],
+                                            succ[use], trials[use], measure)
+            if base["note"] is None:
+                fit = (fit_trend(years[use], succ[use], trials=trials[use]) if measure == "share"
+                       else fit_trend(years[use], succ[use], exposure=trials[use]))
+                if not fit.converged or not np.isfinite(fit.se):
+                    base["note"] = ("no finite slope: the matches switch sides completely "
+                                    "between years (separation)")
+                else:
+                    base.update(slope=fit.slope, ci_low=fit.ci_low, ci_high=fit.ci_high,
+                                p_value=fit.p_value, dispersion=fit.dispersion)
+            rows.append(base)
+    out = pd.DataFrame(rows, columns=schemas.SHIFTS.names)
+    for c in ("first_year", "last_year"):
+        out[c] = out[c].astype("Int16")
+    for c in ("slope", "ci_low", "ci_high", "p_value", "dispersion"):
+        out[c] = out[c].astype(float)
+    return out
+
+
+def _no_trend_reason(n_good: int, min_years: int, min_tokens: int, years, succ, trials,
+                     measure: str) -> str | None:
+    if n_good < min_years:
+        return (f"too few years with enough text: {n_good} year(s) with at least {min_tokens} "
+                f"word tokens, {min_years} needed")
+    if (trials.sum() if measure == "share" else succ.sum()) == 0:
+        return "no matches"
+    if len(np.unique(years)) < 2:
+        return "text in fewer than two years"
+    if measure == "share" and (succ.sum() == 0 or succ.sum() == trials.sum()):
+        return "every match is on one side of the opposition: no finite slope"
+    return None
+
+
+def domain_table(measures: pd.DataFrame, lexicon: Lexicon, *, presence_rate: float,
+                 presence_docs: int) -> pd.DataFrame:
+    """Firm × frame table of every `set` group (offer domains, performance dimensions).
+
+    A frame is marked present in a firm's offer (over all years, or in one year) when its rate
+    reaches `presence_rate` per 10,000 tokens in at least `presence_docs` documents; the mark
+    is null when the firm (or firm-year) has too little text to tell.
+    """
+    sets = [g.name for g in lexicon.groups.values() if g.kind == "set"]
+    m = measures[(measures["measure"] == "rate") & measures["group"].isin(sets)
+                 & measures["lang"].isna() & measures["level"].isin(["firm", "firm_year"])]
+    out = m.rename(columns={"value": "rate"}).copy()
+    present = ((out["rate"].fillna(0) >= presence_rate)
+               & (out["n_docs_matching"] >= presence_docs))
+    out["present"] = pd.array(present.to_numpy(), dtype="boolean")
+    out.loc[~out["enough"].astype(bool), "present"] = pd.NA
+    return out[schemas.DOMAINS.names].sort_values(["group", "frame", "firm", "year"],
+                                                  na_position="first").reset_index(drop=True)
+
+
+# --- correspondence analysis -----------------------------------------------------------------
+
+CA_MIN = 3  # rows and columns a two-axis map needs (min(rows, columns) - 1 axes exist)
+
+
+def firm_domain_counts(domains: pd.DataFrame, *, group: str = "domains") -> pd.DataFrame:
+    """The firm × domain contingency table: matches of each domain's terms per firm.
+
+    Args:
+        domains: the DOMAINS table (from `domain_table`).
+        group: the lexicon group of offer domains.
+
+    Returns:
+        Counts, one row per firm with enough text (level firm, `enough`), one column per domain
+        in the table's order; firms with too little text are left out (logged).
+    """
+    rows = domains[(domains["group"] == group) & (domains["level"] == "firm")]
+    thin = sorted(rows.loc[~rows["enough"].astype(bool), "firm"].unique())
+    if thin:
+        log.info("firm × domain table: %s left out (too little text)", ", ".join(thin))
+    rows = rows[rows["enough"].astype(bool)]
+    frames = list(dict.fromkeys(rows["frame"]))
+    table = rows.pivot_table(index="firm", columns="frame", values="n_matches", aggfunc="sum",
+                             fill_value=0)
+    return table.reindex(columns=frames, fill_value=0).astype(np.int64).rename_axis(
+        index=None, columns=None)
+
+
+def firm_term_counts(keyness: pd.DataFrame, *, lang: str, ca_n_terms: int,
+                     firms: list[str] | None = None) -> pd.DataFrame:
+    """The firm × term contingency table of one language: counts of the top distinctive terms.
+
+    The terms are the union of each firm's `ca_n_terms` best-ranked terms against all other
+    firms (`firm_vs_rest`, `rank` ≤ `ca_n_terms`, `log_ratio_cons` > 0); each cell is the
+    term's count in the firm (`count_a` of its own firm_vs_rest row, 0 when the firm has none).
+
+    Args:
+        keyness: the KEYNESS table.
+        lang: the language.
+        ca_n_terms: distinctive terms taken per firm.
+        firms: the firms to keep as rows (all firms compared in `lang` when None); their own
+            top terms are the only ones taken.
+
+    Returns:
+        Counts, one row per firm, one column per term (terms ordered by their best rank, then
+        alphabetically).
+    """
+    k = keyness[(keyness["comparison"] == "firm_vs_rest") & (keyness["lang"] == lang)]
+    if firms is not None:
+        k = k[k["group_a"].isin(firms)]
+    rank = k["rank"]
+    top = k[rank.notna() & (rank <= ca_n_terms) & (k["log_ratio_cons"] > 0)]
+    order = (top.assign(rank=top["rank"].astype(int)).groupby("term")["rank"].min()
+             .reset_index().sort_values(["rank", "term"])["term"].tolist())
+    rows = k[k["term"].isin(order)]
+    table = rows.pivot_table(index="group_a", columns="term", values="count_a", aggfunc="sum",
+                             fill_value=0)
+    index = sorted(k["group_a"].unique()) if firms is None else list(firms)
+    return table.reindex(index=index, columns=order, fill_value=0).astype(np.int64).rename_axis(
+        index=None, columns=None)
+
+
+def analyse_table(table: pd.DataFrame, *, analysis: str, lang: str | None,
+                  seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Correspondence analysis of one table as CA_POINTS and CA_AXES rows.
+
+    Returns:
+        The two tables; both empty (and the reason logged) when the table has fewer than 3
+        rows or 3 columns with counts, so that no map can be drawn.
+    """
+    name = analysis + (f" ({lang})" if lang else "")
+    nonempty = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
+    if nonempty.shape[0] < CA_MIN or nonempty.shape[1] < CA_MIN:
+        log.warning("correspondence analysis %s not run: it needs at least %d firms and %d "
+                    "columns with counts, the table has %d × %d", name, CA_MIN, CA_MIN,
+                    *nonempty.shape)
+        return _empty(schemas.CA_POINTS), _empty(schemas.CA_AXES)
+    try:
+        result = correspondence_analysis(nonempty, n_components=2, seed=seed)
+    except CAError as exc:
+        log.warning("correspondence analysis %s not run: %s", name, exc)
+        return _empty(schemas.CA_POINTS), _empty(schemas.CA_AXES)
+    log.info("correspondence analysis %s: %d firms × %d columns, axes 1-2 hold %.1f %% and "
+             "%.1f %% of the inertia", name, *nonempty.shape,
+             *(100 * result.inertia["share"].to_numpy()[:2]))
+    return ca_tables(result, analysis, lang)
+
+
+def correspondence_tables(keyness: pd.DataFrame, domains: pd.DataFrame, tokens: pd.DataFrame,
+                          *, ca_n_terms: int, min_tokens: int,
+                          seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Correspondence analyses of the firm × domain table and, per language, firm × term.
+
+    Args:
+        keyness: the KEYNESS table.
+        domains: the DOMAINS table.
+        tokens: word tokens per firm and language (`firm`, `lang`, `n_tokens`).
+        ca_n_terms: distinctive terms taken per firm into the firm × term table.
+        min_tokens: firms with fewer word tokens in a language are left out of its table.
+        seed: random state of the SVD.
+
+    Returns:
+        CA_POINTS and CA_AXES tables (empty for an analysis that cannot be run).
+    """
+    parts = [analyse_table(firm_domain_counts(domains), analysis="firm_domain", lang=None,
+                           seed=seed)]
+    for lang in sorted(keyness["lang"].unique()):
+        t = tokens[tokens["lang"] == lang]
+        firms = sorted(t.loc[t["n_tokens"] >= min_tokens, "firm"])
+        thin = sorted(t.loc[t["n_tokens"] < min_tokens, "firm"])
+        if thin:
+            log.info("firm × term table (%s): %s left out (fewer than %d word tokens)", lang,
+                     ", ".join(thin), min_tokens)
+        table = firm_term_counts(keyness, lang=lang, ca_n_terms=ca_n_terms, firms=firms)
+        parts.append(analyse_table(table, analysis="firm_term", lang=lang, seed=seed))
+    points = [p for p, _ in parts if len(p)]
+    axes = [a for _, a in parts if len(a)]
+    return (pd.concat(points, ignore_index=True)[schemas.CA_POINTS.names] if points
+            else _empty(schemas.CA_POINTS),
+            pd.concat(axes, ignore_index=True)[schemas.CA_AXES.names] if axes
+            else _empty(schemas.CA_AXES))
+
+
+# --- the stage -------------------------------------------------------------------------------
+
+
+def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.DataFrame,
+                    passages: pd.DataFrame, lexicon: Lexicon, *, alpha0: float, min_count: int,
+                    fdr: float, n_top: int, n_bootstrap: int, seed: int, min_tokens: int,
+                    min_years: int, kwic_window: int, presence_rate: float,
+                    presence_docs: int, split_phrases: bool = True,
+                    ca_n_terms: int = 30) -> Contrasts:
+    """Keyness, frame measures, shifts, domains and concordances of a lemmatised corpus.
+
+    Args:
+        sentences: the SENTENCES table.
+        bags: the BAGS table.
+        documents: the DOCUMENTS table (`doc_id`, `captured_at`, `duplicate_of` are used).
+        passages: the PASSAGES table (`passage_id`, `page_start`, `is_duplicate` are used).
+        lexicon: the frame lexicon.
+        alpha0: total weight of the informative Dirichlet prior (log-odds).
+        min_count: terms seen fewer times in both groups together are not tested.
+        fdr: Benjamini-Hochberg false discovery rate for significant terms.
+        n_top: keyness terms ranked per comparison and side for concordances.
+        n_bootstrap: bootstrap resamples of documents for frame intervals.
+        seed: seed of the bootstrap.
+        min_tokens: a firm, year or firm-year with fewer word tokens has `enough` false, is
+            not compared by keyness and is left out of trends.
+        min_years: years with enough text a trend needs.
+        kwic_window: word tokens of context on each side of a concordance line.
+        presence_rate: rate per 10,000 tokens at which a domain is present in an offer ...
+        presence_docs: ... provided at least this many documents mention it.
+        split_phrases: keyness counts the words of learned phrases one by one (the lexicon's
+            multi-word terms stay whole).
+        ca_n_terms: top distinctive terms per firm in the firm × term correspondence analysis.
+
+    Returns:
+        The stage's tables.
+    """
+    sentences, bags = _drop_unusable(sentences, bags, documents, passages)
+    whole = frozenset(t.phrase for f in lexicon.frames() for terms in f.terms.values()
+                      for t in terms if t.is_multiword)
+    keyness = keyness_tables(bags, alpha0=alpha0, min_count=min_count, fdr=fdr,
+                             min_tokens=min_tokens, split_phrases=split_phrases, whole=whole)
+
+    stream = build_stream(sentences)
+    hits = match_lexicon(stream, lexicon)
+    log.info("frames: %d matches in %d sentences", len(hits), len(stream.sentences))
+    docs, columns = document_counts(bags, hits, stream.sentences, lexicon)
+    measures = measure_frames(docs, columns, lexicon, n_bootstrap=n_bootstrap, seed=seed,
+                              min_tokens=min_tokens)
+    measures = measures[schemas.FRAME_MEASURES.names]
+    shifts = shift_table(docs, columns, lexicon, min_tokens=min_tokens, min_years=min_years)
+    domains = domain_table(measures, lexicon, presence_rate=presence_rate,
+                           presence_docs=presence_docs)
+
+    top = keyness[keyness["rank"].notna() & (keyness["rank"] <= n_top)
+                  & (((keyness["comparison"] == "firm_vs_rest")
+                      & (keyness["log_ratio_cons"] > 0))
+                     | (keyness["comparison"] == "late_vs_early"))]
+    wanted = pd.DataFrame({"term": top["term"], "lang": top["lang"],
+                           "firm": top["group_a"].str.replace(r":(late|early)$", "",
+                                                              regex=True)}).drop_duplicates()
+    term_hits = match_bag_terms(stream, wanted)
+    kwic = _kwic_table(stream, hits, term_hits, documents, passages, kwic_window=kwic_window)
+    shares = measures[(measures["measure"] == "share") & (measures["level"] == "firm_year")
+                      & measures["lang"].isna() & measures["enough"] & measures["value"].notna()]
+    frame_shares = (shares.rename(columns={"value": "share"})
+                    [["group", "frame", "firm", "year", "share", "ci_low", "ci_high",
+                      "n_matches", "n_docs", "n_tokens"]]
+                    .sort_values(["group", "frame", "firm", "year"]).reset_index(drop=True))
+    tokens = bags.groupby(["firm", "lang"], as_index=False)["n_tokens"].sum()
+    ca_points, ca_axes = correspondence_tables(keyness, domains, tokens, ca_n_terms=ca_n_terms,
+                                               min_tokens=min_tokens, seed=seed)
+    return Contrasts(keyness=keyness, frame_measures=measures, shifts=shifts, domains=domains,
+                     kwic=kwic, frame_shares=frame_shares, ca_points=ca_points, ca_axes=ca_axes)
+
+
+def _drop_unusable(sentences, bags, documents, passages):
+    """Leave out duplicates and languages other than those of the lexicon (logged)."""
+    dup_docs = set(documents.loc[documents["duplicate_of"].notna(), "doc_id"])
+    dup_passages = set(passages.loc[passages["is_duplicate"].astype(bool), "passage_id"])
+    s_dup = sentences["doc_id"].isin(dup_docs) | sentences["passage_id"].isin(dup_passages)
+    b_dup = bags["doc_id"].isin(dup_docs) | bags["passage_id"].isin(dup_passages)
+    if s_dup.any() or b_dup.any():
+        log.warning("%d duplicate passage(s) reached the contrasts stage: not counted",
+                    bags.loc[b_dup, "passage_id"].nunique())
+    s_lang = sentences["lang"].isin(LANGS)
+    b_lang = bags["lang"].isin(LANGS)
+    if not b_lang.all():
+        log.info("%d passage(s) in other languages (%s) skipped", int((~b_lang).sum()),
+                 ", ".join(sorted(set(bags.loc[~b_lang, "lang"].astype(str)))))
+    return sentences[~s_dup & s_lang], bags[~b_dup & b_lang]
+
+
+def _kwic_table(stream, frame_hits, term_hits, documents, passages, *, kwic_window):
+    parts = []
+    if len(frame_hits):
+        parts.append(frame_hits[["pos", "n_words", "term", "group", "frame"]])
+    if len(term_hits):
+        parts.append(term_hits[["pos", "n_words", "term"]].assign(group=None, frame=None))
+    if not parts:
+        return _empty(schemas.KWIC)
+    hits = pd.concat(parts, ignore_index=True)
+    lines = concordance(stream, hits, kwic_window=kwic_window)
+    page = passages.set_index("passage_id")["page_start"]
+    captured = documents.drop_duplicates("doc_id").set_index("doc_id")["captured_at"]
+    lines["page"] = pd.array(page.reindex(lines["passage_id"]).to_numpy(), dtype="Int32")
+    lines["captured_at"] = captured.reindex(lines["doc_id"]).to_numpy()
+    lines["year"] = pd.array(lines["year"], dtype="Int16")
+    lines["sent_id"] = lines["sent_id"].astype(np.int32)
+    lines = lines.sort_values(["group", "frame", "term", "firm", "year", "doc_id", "passage_id",
+                               "sent_id", "pos"], na_position="last", kind="stable")
+    return lines[schemas.KWIC.names].reset_index(drop=True)
+
+
+def _empty(schema) -> pd.DataFrame:
+    return schema.empty_table().to_pandas()
+
+
+def resolve_lexicon(path: str | Path, params_path: str | Path) -> Path:
+    """The lexicon path from params.yaml: relative paths resolve from the params file's folder."""
+    path = Path(path)
+    if path.is_absolute():
+        return path
+    beside = Path(params_path).resolve().parent / path
+    return beside if beside.exists() else path
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
+    """Write a CSV atomically (UTF-8, header, no index)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        df.to_csv(tmp, index=False, encoding="utf-8")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the export from other users
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = stage_parser("python -m pipeline.contrasts",
+                          "Keyness, frame measures, shifts across years and concordances.")
+    parser.add_argument("--processed", required=True, help="folder of sentences/bags.parquet")
+    parser.add_argument("--interim", required=True, help="folder of documents/passages.parquet")
+    parser.add_argument("--out", required=True, help="folder for the contrast tables")
+    parser.add_argument("--plots", required=True, help="folder for DVC plot data")
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+    params = load_params(args.params, "contrasts")
+    lexicon = load_lexicon(resolve_lexicon(params.pop("lexicon", "frames.yaml"), args.params))
+    processed, interim, out = Path(args.processed), Path(args.interim), Path(args.out)
+    sentences = read_table(processed / "sentences.parquet", schemas.SENTENCES)
+    bags = read_table(processed / "bags.parquet", schemas.BAGS)
+    documents = read_table(interim / "documents.parquet", schemas.DOCUMENTS,
+                           columns=["doc_id", "captured_at", "duplicate_of"])
+    passages = read_table(interim / "passages.parquet", schemas.PASSAGES,
+                          columns=["passage_id", "page_start", "is_duplicate"])
+    result = score_contrasts(sentences, bags, documents, passages, lexicon, **params)
+    write_table(result.keyness, out / "keyness.parquet", schemas.KEYNESS)
+    write_table(result.frame_measures, out / "frame_measures.parquet", schemas.FRAME_MEASURES)
+    write_table(result.shifts, out / "shifts.parquet", schemas.SHIFTS)
+    write_table(result.domains, out / "domains.parquet", schemas.DOMAINS)
+    write_table(result.kwic, out / "kwic.parquet", schemas.KWIC)
+    write_csv(result.kwic, out / "kwic.csv")
+    write_table(result.ca_points, out / "ca_points.parquet", schemas.CA_POINTS)
+    write_table(result.ca_axes, out / "ca_axes.parquet", schemas.CA_AXES)
+    write_csv(result.frame_shares, Path(args.plots) / "frame_shares.csv")
+    log.info("contrasts: %d keyness rows, %d frame figures, %d trends, %d concordance lines "
+             "→ %s", len(result.keyness), len(result.frame_measures), len(result.shifts),
+             len(result.kwic), out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

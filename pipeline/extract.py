@@ -1,0 +1,585 @@
+"""Extract clean text, year and language from the captured HTML pages and PDF reports.
+
+reads <raw>/fetches.parquet + the WARC records it points to → writes
+<out>/documents.parquet (one row per capture) and <out>/passages.parquet (passages of the
+documents kept)
+
+For each capture (the latest `ok` attempt of each doc_id), in batches shared out to a pool of
+`workers` processes: HTML through `pipeline.html_text` (trafilatura), PDF through
+`pipeline.pdf_text` (pypdfium2), then each paragraph's language (`pipeline.language`) and the
+year (`pipeline.dating`). Each worker reads its captures' WARC records itself. Then,
+across documents: boilerplate paragraphs repeated on a firm's pages are removed and duplicate
+documents flagged (`pipeline.dedup`), and each kept document is cut into passages
+(`pipeline.passages`). A capture answered `304 not modified` on a re-scrape becomes a duplicate
+of the capture it confirms, so the page is dated to that year too.
+
+Every capture gets a documents row; one that yields no usable text says why in `status`
+(empty, corrupt, encrypted, no_text_layer, link_list, unsupported_type, boilerplate_only,
+unreadable, failed) and `error`. No single capture stops the run.
+
+    python -m pipeline.extract --raw data/raw --params params.yaml --out data/interim
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import cli, config, io, language, schemas
+from pipeline.dating import date_document
+from pipeline.dedup import DupCandidate, boilerplate_keys, find_duplicates, normalize_paragraph
+from pipeline.html_text import decode_html, extract_html
+from pipeline.language import dominant_language, tag_paragraphs
+from pipeline.passages import Paragraph, cut_passages
+from pipeline.pdf_text import read_pdf
+
+log = logging.getLogger(__name__)
+
+PARAMS = ("min_words", "boilerplate_share", "boilerplate_min_docs", "near_duplicate",
+          "passage_words", "workers")
+# Below this many captures a process pool costs more (start-up, pickling) than it saves.
+POOL_MIN_DOCS = 16
+# Captures a worker extracts at a time (see extract_batch).
+BATCH = 8
+STATUSES = ("ok", "empty", "corrupt", "encrypted", "no_text_layer", "link_list",
+            "unsupported_type", "boilerplate_only", "unreadable", "failed")
+_HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml", "text/xml"}
+_PDF_TYPES = {"application/pdf", "application/x-pdf", "application/acrobat"}
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One capture to extract: its fetches row, and where its payload is.
+
+    The payload is either given (`payload`, for tests and replays) or read from the WARC
+    record at `warc_offset` in `warc_path`, by the worker process that extracts it.
+    """
+
+    doc_id: str
+    fetch_id: str
+    firm: str
+    kind: str
+    url: str
+    final_url: str | None
+    content_type: str | None
+    charset: str | None
+    fetched_at: datetime
+    archive_timestamp: datetime | None = None
+    from_archive: bool = False
+    source_year: int | None = None
+    source_lang: str | None = None
+    source_line: int = 0
+    depth: int = 0
+    outcome: str = "ok"
+    warc_path: str | None = None
+    warc_offset: int | None = None
+    payload: bytes | None = None
+
+    @property
+    def captured_at(self) -> datetime:
+        """The archive timestamp of an archive capture, else the fetch time."""
+        if self.from_archive and self.archive_timestamp is not None:
+            return self.archive_timestamp
+        return self.fetched_at
+
+
+@dataclass
+class Extracted:
+    """What one worker found in one capture (before the cross-document steps)."""
+
+    capture: Capture
+    format: str
+    status: str
+    error: str | None = None
+    title: str | None = None
+    published: str | None = None
+    declared_lang: str | None = None
+    n_pages: int | None = None
+    year: int | None = None
+    year_source: str | None = None
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    first_page: str = ""  # a PDF's raw first page and running headers, for dating
+
+
+# --- reading captures -------------------------------------------------------------------------
+
+def _value(v):
+    """A fetches cell as a plain Python value (None for pandas' missing markers)."""
+    if v is None or v is pd.NaT:
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    return v
+
+
+def load_captures(fetches: pd.DataFrame, raw: str | Path) -> list[Capture]:
+    """The captures to extract: the latest `ok` (or `not_modified`) attempt of each doc_id.
+
+    Args:
+        fetches: the scraper's fetches table (schema FETCHES).
+        raw: the folder of fetches.parquet; `warc_file` paths are relative to it.
+
+    Returns:
+        One `Capture` per doc_id, in the table's order.
+    """
+    raw = Path(raw)
+    rows = fetches[fetches["outcome"].isin(["ok", "not_modified"])]
+    if rows.empty:
+        return []
+    # An ok attempt wins over a later not_modified one for the same doc_id (it holds the body).
+    rows = rows.assign(_ok=rows["outcome"].eq("ok")).sort_values(
+        ["_ok", "fetched_at"], kind="stable")
+    rows = rows.drop_duplicates("doc_id", keep="last").sort_index()
+    captures = []
+    for rec in rows.to_dict("records"):
+        rec = {k: _value(v) for k, v in rec.items()}
+        warc = rec.get("warc_file")
+        captures.append(Capture(
+            doc_id=rec["doc_id"], fetch_id=rec["fetch_id"], firm=rec["firm"],
+            kind=rec["kind"], url=rec["url"], final_url=rec.get("final_url"),
+            content_type=rec.get("content_type"), charset=rec.get("charset"),
+            fetched_at=rec["fetched_at"], archive_timestamp=rec.get("archive_timestamp"),
+            from_archive=bool(rec.get("from_archive")),
+            source_year=None if rec.get("source_year") is None else int(rec["source_year"]),
+            source_lang=rec.get("source_lang"), outcome=rec["outcome"],
+            source_line=int(rec.get("source_line") or 0), depth=int(rec.get("depth") or 0),
+            warc_path=str(raw / warc) if warc else None,
+            warc_offset=None if rec.get("warc_offset") is None else int(rec["warc_offset"]),
+        ))
+    return captures
+
+
+def read_warc_payload(path: str, offset: int) -> tuple[bytes, str | None]:
+    """The payload of the WARC record at `offset` in `path`, and its HTTP Content-Type.
+
+    Raises:
+        ValueError: when no response or resource record starts at that offset.
+        OSError: when the file cannot be read.
+    """
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        record = next(iter(ArchiveIterator(fh)), None)
+        if record is None:
+            raise ValueError(f"{path}: no WARC record at offset {offset}")
+        if record.rec_type not in ("response", "resource"):
+            raise ValueError(f"{path}: the record at offset {offset} is a '{record.rec_type}' "
+                             f"record, not a response")
+        content_type = None
+        if record.http_headers is not None:
+            content_type = record.http_headers.get_header("Content-Type")
+        elif record.rec_headers is not None:
+            content_type = record.rec_headers.get_header("Content-Type")
+        return record.content_stream().read(), content_type
+
+
+def sniff_format(content_type: str | None, payload: bytes) -> str | None:
+    """html, pdf, text, or None for a type this stage does not read.
+
+    The bytes win over the declared type: a PDF served as `application/octet-stream` or an
+    HTML page served as `text/plain` is still read for what it is.
+    """
+    head = payload[:1024]
+    if b"%PDF-" in head:
+        return "pdf"
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    if ctype in _PDF_TYPES:
+        return "pdf"
+    start = head.lstrip()[:200].lower()
+    if ctype in _HTML_TYPES or start.startswith((b"<!doctype html", b"<html", b"<?xml")) \
+            or b"<html" in start or b"<body" in start:
+        return "html"
+    if ctype == "text/plain":
+        return "text"
+    if not ctype and start.startswith(b"<"):
+        return "html"
+    return None
+
+
+# --- one capture (runs in the worker processes) -----------------------------------------------
+
+def _plain_text(payload: bytes, charset: str | None) -> tuple[list[str], str | None]:
+    text, _, note = decode_html(payload, charset)
+    blocks = [" ".join(b.split()) for b in text.replace("\r\n", "\n").split("\n\n")]
+    return [b for b in blocks if b], note
+
+
+def extract_batch(captures: Sequence[Capture], *, min_words: int) -> list[Extracted]:
+    """Extract a batch of captures: text, title, date, declared language, year, languages.
+
+    Never raises: a capture that cannot be read or extracted comes back with a status and an
+    error saying why, naming its URL. Languages are identified after all the batch's texts are
+    extracted, so py3langid's model tables stay in the processor's cache from one document to
+    the next (interleaved with HTML parsing, each call costs twice as much).
+
+    Args:
+        captures: the captures (a worker process gets a batch at a time).
+        min_words: fewer words of text make a document `empty`.
+
+    Returns:
+        One `Extracted` per capture, in order.
+    """
+    results = []
+    for capture in captures:
+        out = Extracted(capture, format="other", status="ok",
+                        declared_lang=capture.source_lang)
+        try:
+            _extract_into(out, capture, min_words)
+        except Exception as exc:  # one broken capture must not stop the run
+            log.warning("%s: extraction failed: %s: %s", capture.url, type(exc).__name__, exc)
+            out.status, out.error = "failed", f"{type(exc).__name__}: {exc}"
+        if out.status != "ok":
+            out.paragraphs = []
+        results.append(out)
+    for out in results:
+        if out.status == "ok":
+            try:
+                tags = tag_paragraphs([p.text for p in out.paragraphs])
+            except Exception as exc:  # never lose a document to language identification
+                log.warning("%s: language identification failed: %s", out.capture.url, exc)
+                tags = [None] * len(out.paragraphs)
+            out.paragraphs = [Paragraph(p.text, t, p.page_start, p.page_end)
+                              for p, t in zip(out.paragraphs, tags, strict=True)]
+        _date(out)
+    return results
+
+
+def extract_capture(capture: Capture, *, min_words: int) -> Extracted:
+    """Extract one capture (see `extract_batch`)."""
+    return extract_batch([capture], min_words=min_words)[0]
+
+
+def _date(out: Extracted) -> None:
+    c = out.capture
+    first_page = out.first_page or "\n".join(p.text for p in out.paragraphs[:40])[:4000]
+    out.year, out.year_source = date_document(
+        source_year=c.source_year,
+        archive_timestamp=c.archive_timestamp if c.from_archive else None,
+        is_report=c.kind == "report" or out.format == "pdf",
+        title=out.title, first_page=first_page, published=out.published,
+        captured_at=c.captured_at)
+
+
+def _extract_into(out: Extracted, capture: Capture, min_words: int) -> None:
+    payload = capture.payload
+    content_type = capture.content_type
+    charset = capture.charset
+    if payload is None:
+        if not capture.warc_path or capture.warc_offset is None:
+            out.status, out.error = "unreadable", "no WARC record recorded for this capture"
+            return
+        try:
+            payload, record_type = read_warc_payload(capture.warc_path, capture.warc_offset)
+        except Exception as exc:
+            out.status = "unreadable"
+            out.error = (f"{capture.warc_path} @ {capture.warc_offset}: {type(exc).__name__}: "
+                         f"{exc}")
+            log.warning("%s: %s", capture.url, out.error)
+            return
+        content_type = content_type or record_type
+        if charset is None and record_type and "charset=" in record_type.lower():
+            charset = record_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
+    if not payload:
+        out.status, out.error = "empty", "empty response body"
+        return
+    fmt = sniff_format(content_type, payload)
+    if fmt is None:
+        out.status = "unsupported_type"
+        out.error = f"content type {content_type or 'unknown'} is neither HTML nor PDF"
+        return
+    if fmt == "html":
+        out.format = "html"
+        # The publication date decides the year only of live captures without a year.
+        dated = capture.source_year is not None or capture.from_archive
+        page = extract_html(payload, min_words=min_words, charset=charset,
+                            url=capture.url, captured_at=capture.captured_at,
+                            search_date_text=not dated)
+        out.status, out.error = page.status, page.note
+        out.title, out.published = page.title, page.published
+        out.declared_lang = page.declared_lang or capture.source_lang
+        out.paragraphs = [Paragraph(t) for t in page.paragraphs]
+    elif fmt == "pdf":
+        out.format = "pdf"
+        pdf = read_pdf(payload)
+        out.status, out.error = pdf.status, pdf.note
+        out.title, out.n_pages = pdf.title, pdf.n_pages
+        out.paragraphs = pdf.paragraphs
+        out.first_page = pdf.first_page
+    else:
+        blocks, note = _plain_text(payload, charset)
+        out.error = note
+        out.paragraphs = [Paragraph(b) for b in blocks]
+    if out.status != "ok":
+        return
+    n_words = sum(p.n_words for p in out.paragraphs)
+    if n_words < min_words:
+        out.status = "empty"
+        out.error = f"{n_words} words of text (fewer than min_words={min_words})"
+
+
+# --- all captures ---------------------------------------------------------------------------
+
+def _run_all(captures: Sequence[Capture], *, min_words: int, workers: int) -> list[Extracted]:
+    n = len(captures)
+    work = partial(extract_batch, min_words=min_words)
+    batches = [list(captures[i:i + BATCH]) for i in range(0, n, BATCH)]
+    done: list[list[Extracted] | None] = [None] * len(batches)
+    every = max(1, len(batches) // 20)
+
+    def progress(i: int) -> None:
+        if i % every == 0 or i == len(batches):
+            log.info("extracted %d/%d", min(i * BATCH, n), n)
+
+    if workers > 1 and n >= POOL_MIN_DOCS:
+        language.preload()  # load py3langid's model once, before the workers fork
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+                for i, batch in enumerate(pool.map(work, batches), 1):
+                    done[i - 1] = batch
+                    progress(i)
+        except BrokenProcessPool:
+            # A worker died (a PDF that crashes PDFium): redo the unfinished batches one
+            # capture at a time, each in its own process, so only the culprit is lost.
+            for i, batch in enumerate(done):
+                if batch is None:
+                    done[i] = [_isolated(c, min_words) for c in batches[i]]
+    else:
+        for i, batch in enumerate(batches, 1):
+            done[i - 1] = work(batch)
+            progress(i)
+    return [r for batch in done for r in batch]
+
+
+def _context():
+    # fork starts workers with the libraries already imported (spawn re-imports them all).
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+def _isolated(capture: Capture, min_words: int) -> Extracted:
+    """Extract one capture in a process of its own; a crash becomes a `failed` row."""
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
+            return pool.submit(extract_capture, capture, min_words=min_words).result()
+    except BrokenProcessPool:
+        log.error("%s: the extraction process crashed (a PDF that breaks PDFium?)",
+                  capture.url)
+        out = Extracted(capture, format="other", status="failed",
+                        error="the extraction process crashed on this capture")
+        _date(out)
+        return out
+
+
+def _section(r: Extracted) -> str | None:
+    """The language section of the site a page belongs to: its dominant language."""
+    return dominant_language([p.lang for p in r.paragraphs], [p.n_words for p in r.paragraphs])
+
+
+def _remove_boilerplate(results: list[Extracted], *, min_words: int, boilerplate_share: float,
+                        boilerplate_min_docs: int) -> None:
+    pages = [r for r in results if r.status == "ok" and r.format == "html"]
+    sections = [_section(r) for r in pages]
+    para_keys = [[normalize_paragraph(p.text) for p in r.paragraphs] for r in pages]
+    keys = boilerplate_keys(
+        ((r.capture.firm, section, r.capture.url, k)
+         for r, section, k in zip(pages, sections, para_keys, strict=True)),
+        boilerplate_share=boilerplate_share, boilerplate_min_docs=boilerplate_min_docs)
+    for r, section, own in zip(pages, sections, para_keys, strict=True):
+        found = keys.get((r.capture.firm, section))
+        if not found:
+            continue
+        kept = [p for p, k in zip(r.paragraphs, own, strict=True) if k not in found]
+        removed = len(r.paragraphs) - len(kept)
+        if not removed:
+            continue
+        n_words = sum(p.n_words for p in kept)
+        if n_words < min_words:
+            r.status = "boilerplate_only"
+            r.error = (f"{removed} of {len(r.paragraphs)} paragraphs recur on the firm's other "
+                       f"pages; {n_words} words remain (fewer than min_words={min_words})")
+            r.paragraphs = []
+        else:
+            r.paragraphs = kept
+
+
+def _document_row(r: Extracted) -> dict:
+    c = r.capture
+    text = "\n\n".join(p.text for p in r.paragraphs)
+    lang = dominant_language([p.lang for p in r.paragraphs],
+                             [p.n_words for p in r.paragraphs]) if r.paragraphs else None
+    return {
+        "doc_id": c.doc_id, "fetch_id": c.fetch_id, "firm": c.firm, "kind": c.kind,
+        "url": c.url, "final_url": c.final_url, "format": r.format, "title": r.title,
+        "text": text, "lang": lang, "declared_lang": r.declared_lang, "year": r.year,
+        "year_source": r.year_source, "published": r.published,
+        "captured_at": pd.Timestamp(c.captured_at), "n_pages": r.n_pages,
+        "n_words": sum(p.n_words for p in r.paragraphs), "status": r.status, "error": r.error,
+        "duplicate_of": None, "similarity": None,
+    }
+
+
+def _not_modified_rows(pending: list[Extracted], rows: list[dict]) -> list[dict]:
+    """Documents for `304 not modified` captures: copies of the capture they confirm."""
+    by_url: dict[str, list[dict]] = {}
+    for row in rows:
+        by_url.setdefault(row["url"], []).append(row)
+    out = []
+    for r in pending:
+        c = r.capture
+        earlier = [row for row in by_url.get(c.url, [])
+                   if row["status"] == "ok" and row["captured_at"] < pd.Timestamp(c.captured_at)]
+        if not earlier:
+            log.warning("%s: not modified since a capture that is not in the fetches table; "
+                        "skipped", c.url)
+            continue
+        prev = max(earlier, key=lambda row: row["captured_at"])
+        row = dict(prev)
+        row.update({
+            "doc_id": c.doc_id, "fetch_id": c.fetch_id, "final_url": c.final_url,
+            "captured_at": pd.Timestamp(c.captured_at), "year": r.year,
+            "year_source": r.year_source,
+            "duplicate_of": prev["duplicate_of"] or prev["doc_id"],
+            "similarity": prev["similarity"] if prev["duplicate_of"] else 1.0,
+            "error": f"not modified (HTTP 304) since capture {prev['doc_id']}",
+        })
+        out.append(row)
+    return out
+
+
+def extract_documents(
+    captures: Iterable[Capture],
+    *,
+    min_words: int,
+    boilerplate_share: float,
+    boilerplate_min_docs: int,
+    near_duplicate: float,
+    passage_words: int,
+    workers: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Extract every capture into documents and passages.
+
+    Args:
+        captures: the captures (see `load_captures`); the WARC files they point to are read,
+            never written.
+        min_words: a document with fewer words of text is `empty` (or `boilerplate_only`
+            when it falls below after the firm's boilerplate is removed).
+        boilerplate_share: a paragraph on at least this share of a firm's pages is removed.
+        boilerplate_min_docs: ... only for firms with at least this many pages (URLs).
+        near_duplicate: Jaccard similarity of word 5-gram shingles from which a document
+            duplicates an earlier one of the same firm.
+        passage_words: passages of about this many words.
+        workers: extraction processes (a pool is used from `POOL_MIN_DOCS` captures on).
+
+    Returns:
+        (documents, passages) as DataFrames with the columns of schemas DOCUMENTS and PASSAGES.
+    """
+    captures = list(captures)
+    started = time.perf_counter()
+    fresh = [c for c in captures if c.outcome != "not_modified"]
+    results = _run_all(fresh, min_words=min_words, workers=workers)
+    _remove_boilerplate(results, min_words=min_words, boilerplate_share=boilerplate_share,
+                        boilerplate_min_docs=boilerplate_min_docs)
+    rows = [_document_row(r) for r in results]
+    # The earliest capture is the original; captures of one day (one scrape) are taken in the
+    # order of sources.txt, then by crawl depth.
+    order = {r.capture.doc_id: (r.capture.captured_at.date(), r.capture.source_line,
+                                r.capture.depth, r.capture.url) for r in results}
+    paragraphs = {r.capture.doc_id: r.paragraphs for r in results}
+
+    dups = find_duplicates(
+        (DupCandidate(row["doc_id"], row["firm"], order[row["doc_id"]], row["text"])
+         for row in rows if row["status"] == "ok"),
+        near_duplicate=near_duplicate)
+    for row in rows:
+        if row["doc_id"] in dups:
+            row["duplicate_of"], row["similarity"] = dups[row["doc_id"]]
+
+    pending = [Extracted(c, format="other", status="ok") for c in captures
+               if c.outcome == "not_modified"]
+    for r in pending:
+        _date(r)
+    for row in (extra := _not_modified_rows(pending, rows)):
+        paragraphs[row["doc_id"]] = paragraphs[row["duplicate_of"]]
+    rows.extend(extra)
+
+    passage_rows = []
+    for row in rows:
+        if row["status"] != "ok":
+            continue
+        for seq, p in enumerate(cut_passages(paragraphs[row["doc_id"]],
+                                             passage_words=passage_words)):
+            passage_rows.append({
+                "passage_id": f"{row['doc_id']}-{seq:04d}", "doc_id": row["doc_id"],
+                "seq": seq, "firm": row["firm"], "kind": row["kind"], "year": row["year"],
+                "lang": p.lang, "url": row["url"], "page_start": p.page_start,
+                "page_end": p.page_end, "text": p.text, "n_words": p.n_words,
+                "is_duplicate": row["duplicate_of"] is not None,
+            })
+
+    documents = pd.DataFrame(rows, columns=schemas.DOCUMENTS.names)
+    if not documents.empty:
+        documents = documents.sort_values(["firm", "url", "captured_at", "doc_id"],
+                                          kind="stable", ignore_index=True)
+    passages = pd.DataFrame(passage_rows, columns=schemas.PASSAGES.names)
+    statuses = Counter(documents["status"]) if not documents.empty else Counter()
+    log.info("extracted %d captures in %.1f s: %s; %d duplicates; %d passages",
+             len(documents), time.perf_counter() - started,
+             ", ".join(f"{k} {v}" for k, v in statuses.most_common()) or "none",
+             int(documents["duplicate_of"].notna().sum()) if not documents.empty else 0,
+             len(passages))
+    return documents, passages
+
+
+# --- command line -------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m pipeline.extract --raw data/raw --params params.yaml --out data/interim`."""
+    parser = cli.stage_parser("python -m pipeline.extract",
+                              "Clean text from captured HTML and PDF → documents, passages.")
+    parser.add_argument("--raw", required=True, help="folder of fetches.parquet and the WARCs")
+    parser.add_argument("--out", required=True,
+                        help="folder for documents.parquet and passages.parquet")
+    args = parser.parse_args(argv)
+    cli.setup_logging(args.verbose)
+    try:
+        params = config.load_params(args.params, "extract")
+        missing = [k for k in PARAMS if k not in params]
+        if missing:
+            raise config.ParamsError(f"{args.params}: extract: missing key(s) {missing}")
+        raw = Path(args.raw)
+        fetches = io.read_table(raw / "fetches.parquet", schemas.FETCHES)
+    except (config.ParamsError, io.SchemaError, FileNotFoundError) as exc:
+        log.error("%s", exc)
+        return 1
+    captures = load_captures(fetches, raw)
+    if not captures:
+        log.warning("%s: no successful capture to extract", raw / "fetches.parquet")
+    documents, passages = extract_documents(captures, **{k: params[k] for k in PARAMS})
+    out = Path(args.out)
+    io.write_table(documents, out / "documents.parquet", schemas.DOCUMENTS)
+    io.write_table(passages, out / "passages.parquet", schemas.PASSAGES)
+    log.info("wrote %s (%d rows) and %s (%d rows)", out / "documents.parquet", len(documents),
+             out / "passages.parquet", len(passages))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,466 @@
+"""Matplotlib figures rendered as inline SVG for the self-contained reports.
+
+Every function takes plain lists or DataFrames and returns an `Svg`: markup ready to be placed
+in an HTML page (no XML prolog, no external reference, ids made unique per figure) with a
+`<title>` and `<desc>` that screen readers announce. Text stays text (`svg.fonttype: none`),
+so the page's own fonts render it and nothing is fetched.
+
+    >>> svg = interval_chart([("firm_a", 0.4, 0.3, 0.5, True)], title="Share", xlabel="share")
+    >>> svg.startswith("<svg") and "<title" in svg
+    True
+
+Figures use the object-oriented `matplotlib.figure.Figure` (no pyplot state), so rendering is
+safe to repeat and leaves no open figures behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import re
+from collections.abc import Sequence
+from html import escape
+
+import matplotlib
+import numpy as np
+from markupsafe import Markup
+from matplotlib.figure import Figure
+
+# Colour-blind-safe palette (Okabe & Ito) for series; the heat map uses a sequential map.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#000000")
+MUTED = "#9a9a9a"
+
+RC = {
+    "svg.fonttype": "none",          # text as <text>: the browser's fonts, nothing fetched
+    "font.family": "sans-serif",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "text.usetex": False,
+}
+
+class Svg(Markup):
+    """Inline SVG markup (a `Markup`, so Jinja2 inserts it without escaping it again)."""
+
+
+def plain(text: object) -> str:
+    """Label text as matplotlib must receive it: `$` would start math mode."""
+    return str(text).replace("\\", "\\\\").replace("$", r"\$")
+
+
+def render(fig: Figure, *, title: str, desc: str = "") -> Svg:
+    """Serialise a figure to inline SVG with an accessible title and description.
+
+    Args:
+        fig: the figure (discarded afterwards).
+        title: short text alternative, read by screen readers and shown on hover.
+        desc: longer description (what the axes and marks mean).
+
+    Returns:
+        The `<svg>` element.
+    """
+    buf = io.StringIO()
+    with matplotlib.rc_context({**RC, "svg.hashsalt": "city-discourse"}):
+        fig.savefig(buf, format="svg",
+                    metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.S)
+    # Ids unique per figure yet the same from run to run, so unchanged data gives unchanged pages.
+    n = hashlib.sha1((title + "\0" + desc + "\0" + text).encode("utf-8")).hexdigest()[:8]
+    text = _unique_ids(text, f"f{n}-")
+    tid, did = f"f{n}-title", f"f{n}-desc"
+    head = (f'<title id="{tid}">{escape(title)}</title>'
+            + (f'<desc id="{did}">{escape(desc)}</desc>' if desc else ""))
+    labelled = f'role="img" aria-labelledby="{tid}' + (f' {did}"' if desc else '"')
+    text = re.sub(r"<svg\b", f'<svg class="fig" {labelled}', text, count=1)
+    text = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + head, text, count=1)
+    # The natural size (width/height in pt) is kept: CSS only shrinks a figure to fit the page
+    # (max-width: 100%), so its text never grows larger than the page's own.
+    return Svg(text)
+
+
+def _unique_ids(svg: str, prefix: str) -> str:
+    """Prefix every id (and every reference to it) so several figures can share a page."""
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    if not ids:
+        return svg
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    return re.sub(r"#([\w.\-]+)(?=[\")])",
+                  lambda m: f"#{prefix}{m.group(1)}" if m.group(1) in ids else m.group(0), svg)
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    with matplotlib.rc_context(RC):
+        return Figure(figsize=(width, height), layout="constrained")
+
+
+def heatmap(matrix: np.ndarray, *, rows: Sequence[str], cols: Sequence[str], title: str,
+            desc: str = "", fmt: str = "{:.0%}", cbar_label: str = "",
+            missing: np.ndarray | None = None) -> Svg:
+    """A row × column heat map with each cell's value written in it.
+
+    Args:
+        matrix: values (NaN for no data), shape (len(rows), len(cols)).
+        rows: row labels (e.g. firms with their number of documents).
+        cols: column labels (e.g. topic labels).
+        title: the figure's text alternative.
+        desc: longer description.
+        fmt: format of the value written in each cell.
+        cbar_label: label of the colour bar.
+        missing: boolean mask of cells resting on too little text (hatched, value greyed).
+    """
+    matrix = np.asarray(matrix, dtype=float)
+    with matplotlib.rc_context(RC):
+        fig = _new_figure(max(4.0, 2.2 + 0.85 * len(cols)), max(2.2, 1.6 + 0.4 * len(rows)))
+        ax = fig.add_subplot()
+        shown = np.ma.masked_invalid(matrix)
+        vmax = float(np.nanmax(matrix)) if np.isfinite(matrix).any() else 1.0
+        # pcolormesh stays vector in SVG (imshow would embed a PNG); values are written in the
+        # cells, so no colour bar is needed to read them.
+        ax.pcolormesh(shown, cmap="Blues", vmin=0, vmax=vmax or 1.0, edgecolors="white",
+                      linewidth=1.0)
+        ax.set_xlim(0, len(cols))
+        ax.set_ylim(len(rows), 0)
+        ax.xaxis.tick_top()
+        ax.set_xticks(np.arange(len(cols)) + 0.5, [plain(c) for c in cols], rotation=35,
+                      ha="left", rotation_mode="anchor")
+        ax.set_yticks(np.arange(len(rows)) + 0.5, [plain(r) for r in rows])
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        for i, j in itertools.product(range(len(rows)), range(len(cols))):
+            value = matrix[i, j]
+            if not np.isfinite(value):
+                ax.text(j + 0.5, i + 0.5, "–", ha="center", va="center", color=MUTED)
+                continue
+            weak = missing is not None and bool(missing[i, j])
+            dark = value > 0.6 * (vmax or 1.0)
+            ax.text(j + 0.5, i + 0.5, fmt.format(value), ha="center", va="center", fontsize=8,
+                    color=MUTED if weak else ("white" if dark else "black"),
+                    fontstyle="italic" if weak else "normal")
+        if cbar_label:
+            ax.set_xlabel(plain(cbar_label) + " (value in each cell)", color=MUTED)
+        return render(fig, title=title, desc=desc)
+
+
+def interval_chart(items: Sequence[tuple[str, float | None, float | None, float | None, bool]],
+                   *, title: str, xlabel: str, desc: str = "", xlim: tuple[float, float] | None
+                   = None, percent: bool = True, width: float = 6.0) -> Svg:
+    """Horizontal dot-and-whisker chart: one row per item with its 95 % interval.
+
+    Args:
+        items: (label, value, ci_low, ci_high, enough) per row, top to bottom. Rows that are
+            not `enough` are drawn hollow and grey and labelled "too little text".
+        title: the figure's text alternative.
+        xlabel: axis label.
+        desc: longer description.
+        xlim: fixed axis limits (shares: (0, 1)).
+        percent: format the axis as percentages.
+        width: figure width in inches.
+    """
+    with matplotlib.rc_context(RC):
+        fig = _new_figure(width, max(1.4, 0.6 + 0.32 * len(items)))
+        ax = fig.add_subplot()
+        ys = np.arange(len(items))[::-1]
+        for y, (_label, value, low, high, enough) in zip(ys, items, strict=True):
+            if value is None or not np.isfinite(value):
+                ax.text(0.0 if xlim is None else xlim[0], y, "  no data", va="center",
+                        color=MUTED, fontsize=8)
+                continue
+            colour = PALETTE[0] if enough else MUTED
+            if low is not None and high is not None and np.isfinite(low) and np.isfinite(high):
+                ax.plot([low, high], [y, y], color=colour, lw=1.6)
+            ax.plot([value], [y], "o", color=colour, mfc=colour if enough else "white", ms=6)
+            if not enough:
+                ax.annotate("too little text", (value, y), xytext=(6, 4),
+                            textcoords="offset points", fontsize=7, color=MUTED)
+        ax.set_yticks(ys, [plain(i[0]) for i in items])
+        ax.set_ylim(-0.7, len(items) - 0.3)
+        if xlim:
+            ax.set_xlim(*xlim)
+        ax.set_xlabel(plain(xlabel))
+        if percent:
+            ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+        ax.grid(axis="x", color="#e5e5e5", lw=0.6)
+        ax.set_axisbelow(True)
+        return render(fig, title=title, desc=desc)
+
+
+Series = dict[str, object]  # {"label", "years", "values", "lows", "highs", "enough"}
+
+
+def _draw_series(ax, series: Sequence[Series], *, show_weak: bool = True) -> None:
+    for n, s in enumerate(series):
+        colour = s.get("colour") or PALETTE[n % len(PALETTE)]
+        years = np.asarray(s["years"], dtype=float)
+        values = np.asarray(s["values"], dtype=float)
+        enough = np.asarray(s.get("enough", [True] * len(years)), dtype=bool)
+        lows = np.asarray(s.get("lows", [np.nan] * len(years)), dtype=float)
+        highs = np.asarray(s.get("highs", [np.nan] * len(years)), dtype=float)
+        ok = enough & np.isfinite(values)
+        # An empty line carries the legend entry, so a series shown only as × still has one.
+        ax.plot([], [], "-o", color=colour, ms=4, lw=1.4, label=plain(s["label"]))
+        if ok.any():
+            ax.plot(years[ok], values[ok], "-o", color=colour, ms=4, lw=1.4)
+            band = ok & np.isfinite(lows) & np.isfinite(highs)
+            if band.any():
+                ax.vlines(years[band], lows[band], highs[band], color=colour, lw=1, alpha=0.7)
+        weak = ~enough & np.isfinite(values)
+        if show_weak and weak.any():
+            # Too little text: marked, never joined to the known points as if it were known.
+            ax.plot(years[weak], values[weak], "x", color=colour, alpha=0.6, ms=5, ls="none")
+
+
+def _year_axis(ax, years: Sequence[float]) -> None:
+    years = sorted({int(y) for y in years})
+    if not years:
+        return
+    step = max(1, int(np.ceil(len(years) / 8)))
+    ax.set_xticks(years[::step], [str(y) for y in years[::step]])
+    ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+
+
+def time_series(series: Sequence[Series], *, title: str, ylabel: str, desc: str = "",
+                ylim: tuple[float | None, float | None] | None = None, percent: bool = True,
+                width: float = 6.0, height: float = 2.8) -> Svg:
+    """Values over years with 95 % intervals (vertical bars); weak years marked with ×.
+
+    Args:
+        series: one dict per line: label, years, values, lows, highs, enough (lists).
+        title: the figure's text alternative.
+        ylabel: axis label.
+        desc: longer description.
+        ylim: fixed axis limits.
+        percent: format the y axis as percentages.
+        width: figure width in inches.
+        height: figure height in inches.
+    """
+    with matplotlib.rc_context(RC):
+        fig = _new_figure(width, height)
+        ax = fig.add_subplot()
+        _draw_series(ax, series)
+        _year_axis(ax, [y for s in series for y in s["years"]])
+        if ylim:
+            ax.set_ylim(*ylim)
+        ax.set_ylabel(plain(ylabel))
+        if percent:
+            ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+        ax.grid(axis="y", color="#e5e5e5", lw=0.6)
+        if len(series) > 1:
+            ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        return render(fig, title=title, desc=desc)
+
+
+def small_multiples(panels: Sequence[tuple[str, Sequence[Series]]], *, title: str, ylabel: str,
+                    desc: str = "", ylim: tuple[float, float] | None = None,
+                    percent: bool = True, ncols: int = 3) -> Svg:
+    """One panel per firm on shared axes, so years and levels compare at a glance.
+
+    Args:
+        panels: (panel title, series) per panel; series as in `time_series`.
+        title: the figure's text alternative.
+        ylabel: y-axis label (left column only).
+        desc: longer description.
+        ylim: fixed y limits (shared by every panel).
+        percent: format the y axis as percentages.
+        ncols: panels per row.
+    """
+    n = max(1, len(panels))
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    all_years = [y for _, series in panels for s in series for y in s["years"]]
+    with matplotlib.rc_context(RC):
+        fig = _new_figure(2.6 * ncols + 0.6, 2.0 * nrows + 0.5)
+        axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+                             ).ravel()
+        for ax, (name, series) in zip(axes, panels, strict=False):
+            _draw_series(ax, series)
+            ax.set_title(plain(name), fontsize=9)
+            ax.grid(axis="y", color="#e5e5e5", lw=0.6)
+            if not any(len(s["years"]) for s in series):
+                ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", color=MUTED)
+        for ax in axes[len(panels):]:
+            ax.set_visible(False)
+        _year_axis(axes[0], all_years)
+        if ylim:
+            axes[0].set_ylim(*ylim)
+        if percent:
+            axes[0].yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+        for row in range(nrows):
+            axes[row * ncols].set_ylabel(plain(ylabel))
+        seen: dict[str, object] = {}
+        for ax in axes[:len(panels)]:
+            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                seen.setdefault(label, handle)
+        if len(seen) > 1:
+            fig.legend(list(seen.values()), list(seen.keys()), loc="outside lower center",
+                       ncols=min(4, len(seen)), fontsize=7, frameon=False)
+        return render(fig, title=title, desc=desc)
+
+
+def sweep_chart(ks: Sequence[int], metrics: dict[str, Sequence[float]], *, chosen: int | None,
+                title: str, desc: str = "") -> Svg:
+    """Model-selection curves: one panel per metric against K, the chosen K marked.
+
+    Args:
+        ks: the K values.
+        metrics: metric name → value per K (NaN when not computed).
+        chosen: the K the rule picked (dashed line), if any.
+        title: the figure's text alternative.
+        desc: longer description.
+    """
+    names = list(metrics)
+    with matplotlib.rc_context(RC):
+        fig = _new_figure(1.9 * max(1, len(names)) + 0.4, 2.0)
+        axes = np.atleast_1d(fig.subplots(1, max(1, len(names)), squeeze=False)).ravel()
+        for n, (ax, name) in enumerate(zip(axes, names, strict=False)):
+            values = np.asarray(metrics[name], dtype=float)
+            ax.plot(ks, values, "-o", color=PALETTE[n % len(PALETTE)], ms=4)
+            if chosen is not None:
+                ax.axvline(chosen, color=MUTED, ls="--", lw=1)
+            ax.set_title(plain(name), fontsize=9)
+            ax.set_xlabel("K")
+            ax.set_xticks(list(ks))
+        return render(fig, title=title, desc=desc)
+
+
+def ca_map(rows: Sequence[tuple[str, float, float]],
+           columns: Sequence[tuple[str, float, float, bool]], *, shares: tuple[float, float],
+           title: str, desc: str = "", row_kind: str = "firms",
+           column_kind: str = "terms") -> Svg:
+    """Symmetric map of a correspondence analysis: rows and columns on the first two axes.
+
+    Both axes are drawn to the same scale (a distance means the same in every direction) and
+    labelled with their share of the inertia. Every row is labelled; columns flagged for a
+    label are labelled where the label overlaps no other, the others are small grey marks
+    (their coordinates stay in the tables beside the map).
+
+    Args:
+        rows: (label, dim1, dim2) per row point (firms), drawn as blue dots.
+        columns: (label, dim1, dim2, labelled) per column point (terms or domains), most
+            important first: labels are placed in this order.
+        shares: share of the total inertia of axes 1 and 2 (0-1).
+        title: the figure's text alternative.
+        desc: longer description.
+        row_kind: what the rows are, for the legend.
+        column_kind: what the columns are, for the legend.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    xs = np.array([r[1] for r in rows] + [c[1] for c in columns], dtype=float)
+    ys = np.array([r[2] for r in rows] + [c[2] for c in columns], dtype=float)
+    with matplotlib.rc_context(RC):
+        width, height, box = 7.0, 5.6, (0.09, 0.09, 0.88, 0.84)
+        fig = Figure(figsize=(width, height))
+        FigureCanvasAgg(fig)  # a renderer to measure labels with, before the SVG is written
+        ax = fig.add_axes(box)
+        # One scale on both axes (inches per unit), so that distances read alike in every
+        # direction; a margin leaves room for labels at the edges.
+        box_w, box_h = box[2] * width, box[3] * height
+        span_x = max(float(np.ptp(xs)) if len(xs) else 0.0, 1e-9)
+        span_y = max(float(np.ptp(ys)) if len(ys) else 0.0, 1e-9)
+        unit = 1.2 * max(span_x / box_w, span_y / box_h)
+        mid_x = (float(xs.max()) + float(xs.min())) / 2 if len(xs) else 0.0
+        mid_y = (float(ys.max()) + float(ys.min())) / 2 if len(ys) else 0.0
+        ax.set_xlim(mid_x - unit * box_w / 2, mid_x + unit * box_w / 2)
+        ax.set_ylim(mid_y - unit * box_h / 2, mid_y + unit * box_h / 2)
+        ax.axhline(0, color="#cfcfcf", lw=0.8, zorder=0)
+        ax.axvline(0, color="#cfcfcf", lw=0.8, zorder=0)
+        ax.set_xlabel(f"Axis 1 ({shares[0]:.1%} of inertia)")
+        ax.set_ylabel(f"Axis 2 ({shares[1]:.1%} of inertia)")
+        ax.tick_params(labelsize=7, colors=MUTED)
+        for spine in ax.spines.values():
+            spine.set_color("#cfcfcf")
+        labelled = [c for c in columns if c[3]]
+        quiet = [c for c in columns if not c[3]]
+        if quiet:
+            ax.plot([c[1] for c in quiet], [c[2] for c in quiet], "^", color="#c8c8c8", ms=3.5,
+                    ls="none", label=plain(f"{column_kind} (not labelled)"))
+        if labelled:
+            ax.plot([c[1] for c in labelled], [c[2] for c in labelled], "^", color=PALETTE[5],
+                    ms=5, ls="none", label=plain(column_kind))
+        ax.plot([r[1] for r in rows], [r[2] for r in rows], "o", color=PALETTE[0], ms=7,
+                ls="none", label=plain(row_kind))
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0.0, 1.07),
+                  ncols=3, borderaxespad=0.0)
+        renderer = fig.canvas.get_renderer()
+        frame = ax.get_window_extent(renderer)
+        # Labels keep clear of the firms and of the labelled columns; grey marks may be covered.
+        shown = [(r[1], r[2]) for r in rows] + [(c[1], c[2]) for c in labelled]
+        marks = [matplotlib.transforms.Bbox.from_bounds(px - 3, py - 3, 6, 6)
+                 for px, py in (ax.transData.transform(xy) for xy in shown)]
+        placed: list = []
+        for label, x, y in _merge_close(ax, rows):
+            _place_label(ax, renderer, frame, placed, marks, label, x, y, force=True,
+                         color=PALETTE[0], fontsize=8.5, fontweight="bold")
+        for label, x, y, _ in labelled:
+            _place_label(ax, renderer, frame, placed, marks, label, x, y, force=False,
+                         color="#8a3b00", fontsize=7.5)
+        return render(fig, title=title, desc=desc)
+
+
+def _merge_close(ax, rows: Sequence[tuple[str, float, float]], *, pixels: float = 7.0):
+    """Row points drawn on top of each other share one label ("a · b") instead of two that
+    would have to be placed apart from their dot."""
+    groups: list[list] = []
+    for label, x, y in rows:
+        px, py = ax.transData.transform((x, y))
+        for g in groups:
+            if abs(g[0][1] - px) <= pixels and abs(g[0][2] - py) <= pixels:
+                g.append((label, px, py, x, y))
+                break
+        else:
+            groups.append([(label, px, py, x, y)])
+    return [(" · ".join(m[0] for m in g), g[0][3], g[0][4]) for g in groups]
+
+
+# Offsets (points) tried around a point for its label, nearest first: right, left, above, below.
+_OFFSETS = [(dx * r, dy * r) for r in (1.0, 2.2, 3.4) for dx, dy in
+            ((5, -3), (-5, -3), (0, 5), (0, -11), (5, 4), (-5, 4), (5, -10), (-5, -10))]
+
+
+def _place_label(ax, renderer, frame, placed: list, marks: list, label: str, x: float, y: float,
+                 *, force: bool, **style) -> bool:
+    """Put a label near (x, y) where it stays in the axes and overlaps no placed label and no
+    other point's mark.
+
+    Returns:
+        Whether the label was drawn. A forced label (a firm) that fits nowhere is drawn at the
+        first place that stays in the axes, else at the first place tried.
+    """
+    px, py = ax.transData.transform((x, y))
+    own = (round(px - 3, 6), round(py - 3, 6))
+    pad = 1.5 * ax.figure.dpi / 72.0
+    fallback = None
+    for dx, dy in _OFFSETS:
+        ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+        far = abs(dx) + abs(dy) > 15  # a label set apart gets a thin line to its point
+        text = ax.annotate(plain(label), (x, y), xytext=(dx, dy), textcoords="offset points",
+                           ha=ha, va="bottom", annotation_clip=False,
+                           arrowprops={"arrowstyle": "-", "color": "#b0b0b0", "lw": 0.5,
+                                       "shrinkA": 1, "shrinkB": 3} if far else None, **style)
+        box = text.get_window_extent(renderer).padded(pad)
+        inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
+                  and box.y1 <= frame.y1)
+        clash = any(box.overlaps(b) for b in placed) or any(
+            box.overlaps(m) for m in marks if (round(m.x0, 6), round(m.y0, 6)) != own)
+        if inside and not clash:
+            if fallback is not None:
+                fallback[0].remove()
+            placed.append(box)
+            return True
+        if force and (fallback is None or (inside and not fallback[2])):
+            if fallback is not None:
+                fallback[0].remove()
+            fallback = (text, box, inside)
+            continue
+        text.remove()
+    if fallback is not None:
+        placed.append(fallback[1])
+        return True
+    return False

@@ -1,0 +1,379 @@
+"""Main text and metadata of an HTML page, with trafilatura.
+
+The page is decoded here (not by the parser) so a wrong charset declaration is caught: bytes
+that are valid UTF-8 are read as UTF-8 whatever the page says, and a page declared as UTF-8
+whose bytes are not (a Latin-1 or Windows-1252 page) is read as Windows-1252, with a note. The
+page is parsed once; the title, the declared language (`<html lang>`) and the publication date
+(htmldate, never later than the capture) are read from the tree, then trafilatura extracts the
+main text, without navigation, cookie banners, comments or footers: its fast mode first, its
+full extraction (with the readability and jusText fallbacks) when the fast one looks thin. The
+page's <h1>, when trafilatura left it out, is put back in front of the text; table rows become
+plain lines.
+
+A page whose main text is mostly the text of its links is a `link_list` (a sitemap, a list of
+news headlines), not prose; a page with almost no text is `empty`. In a kept page, a block that
+is only a short link's text ("En savoir plus", a menu entry the extractor kept) is dropped.
+
+    >>> page = extract_html(b"<html lang='fr'><head><title>Ville</title></head><body>"
+    ...                     b"<article><p>" + b"La ville durable et ses habitants. " * 8 +
+    ...                     b"</p></article></body></html>", min_words=10)
+    >>> page.status, page.title, page.declared_lang
+    ('ok', 'Ville', 'fr')
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import htmldate
+import trafilatura
+from trafilatura.utils import load_html
+
+try:  # htmldate's structured-metadata steps, run alone (see find_published)
+    from htmldate.core import examine_abbr_elements as _examine_abbr_elements
+    from htmldate.core import examine_header as _examine_header
+    from htmldate.core import json_search as _json_search
+    from htmldate.extractors import extract_url_date as _extract_url_date
+    from htmldate.utils import Extractor as _Extractor
+    from htmldate.validators import get_max_date as _get_max_date
+    from htmldate.validators import get_min_date as _get_min_date
+
+    # One options object for every page: htmldate caches its date checks per options.
+    _DATE_OPTIONS = _Extractor(False, _get_max_date(None), _get_min_date(None), True,
+                               "%Y-%m-%d")
+except ImportError:  # a future htmldate moved them: find_date does it all, a little slower
+    _examine_header = None
+
+log = logging.getLogger(__name__)
+
+# A page whose extracted words are at least this share link text is a list of links.
+LINK_SHARE = 0.6
+# ... and has at least this many links (a page with a bare menu and nothing else is empty).
+LINK_LIST_MIN = 5
+# A block that is nothing but the text of one short link ("En savoir plus", "Contact",
+# "Mentions légales") is navigation the extractor kept, and is dropped.
+LINK_LINE_WORDS = 5
+# trafilatura runs its own algorithm, then (unless fast=True) readability and jusText as
+# fallbacks, and keeps the best: the fallbacks cost about 40 % of its time and changed no word
+# of the gold set or of the demo site. So the fast mode runs first, and the full extraction
+# only on a page where the fast one looks thin: fewer than min_words words, or (for short
+# results) less than THIN_SHARE of the words the page's body shows.
+THIN_SHARE = 0.2
+THIN_CHECK_WORDS = 200
+# Its precision mode costs a third more time and changed no word either: precision comes from
+# trafilatura's consent/newsletter/navigation filters, the link-only block rule below and the
+# firm-level boilerplate step (pipeline.dedup).
+PRECISION = False
+_OPTIONS = {"include_comments": False, "include_tables": True, "deduplicate": False,
+            "favor_precision": PRECISION}
+
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)",
+                           re.IGNORECASE)
+_NON_ASCII = re.compile(r"[^\x00-\x7f\ufffd]")
+_BULLET = re.compile(r"^[-•▪◦●*]\s+")
+_TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")
+_LETTERS = re.compile(r"[^\W\d_]+")
+# Browsers read Latin-1 and ASCII declarations as Windows-1252 (WHATWG), and so do we.
+_AS_CP1252 = {"latin-1", "iso8859-1", "ascii", "cp1252"}
+
+
+@dataclass
+class HtmlResult:
+    """What `extract_html` found in one page.
+
+    Attributes:
+        status: ok, empty or link_list.
+        paragraphs: the main text's blocks (paragraphs, headings, list items), in order.
+        title: the page title.
+        published: publication date (ISO) found in the page, if any.
+        declared_lang: the language the page declares (ISO 639-1), if any.
+        charset: the encoding the page was decoded with.
+        note: why the page was skipped, or what was odd about a kept one.
+    """
+
+    status: str
+    paragraphs: list[str] = field(default_factory=list)
+    title: str | None = None
+    published: str | None = None
+    declared_lang: str | None = None
+    charset: str = "utf-8"
+    note: str | None = None
+
+
+def _codec(name: str | bytes | None) -> str | None:
+    if not name:
+        return None
+    if isinstance(name, bytes):
+        name = name.decode("ascii", "ignore")
+    try:
+        return codecs.lookup(name.strip().lower()).name
+    except LookupError:
+        return None
+
+
+def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str, str | None]:
+    """Decode an HTML page, catching a wrong charset declaration.
+
+    Args:
+        body: the page's bytes.
+        declared: the charset of the Content-Type header, if any (else the `<meta charset>`).
+
+    Returns:
+        (text, charset used, note or None). The note says when the declaration was wrong.
+    """
+    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                      (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if body.startswith(bom):
+            return body[len(bom):].decode(name, "replace"), name, None
+    if not declared:
+        m = _META_CHARSET.search(body[:4096])
+        declared = m.group(1).decode("ascii", "ignore") if m else None
+    codec = _codec(declared)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        note = None
+        if codec not in (None, "utf-8") and not body.isascii():
+            note = f"declared {declared} but the bytes are UTF-8; decoded as UTF-8"
+        return text, "utf-8", note
+    if codec not in (None, "utf-8"):
+        codec = "cp1252" if codec in _AS_CP1252 else codec
+        return body.decode(codec, "replace"), codec, None
+    # Declared UTF-8 (or nothing) but not valid UTF-8. A few stray bytes in a UTF-8 page are
+    # replaced; a page that is not UTF-8 at all is a legacy Western page.
+    lenient = body.decode("utf-8", "replace")
+    bad = lenient.count("\ufffd")
+    good = len(_NON_ASCII.findall(lenient))
+    said = f"declared {declared}" if declared else "no charset declared"
+    if good >= 4 * bad:
+        return lenient, "utf-8", f"{said}; {bad} invalid UTF-8 byte sequence(s) replaced"
+    return (body.decode("cp1252", "replace"), "cp1252",
+            f"{said} but the bytes are not UTF-8; decoded as Windows-1252")
+
+
+def _lang_code(value: str | None) -> str | None:
+    if not value:
+        return None
+    code = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+    return code if len(code) in (2, 3) and code.isalpha() else None
+
+
+def _declared_lang(tree) -> str | None:
+    root = tree.getroottree().getroot()
+    for value in (root.get("lang"), root.get("{http://www.w3.org/XML/1998/namespace}lang")):
+        code = _lang_code(value)
+        if code:
+            return code
+    for meta in root.iter("meta"):
+        if (meta.get("http-equiv") or "").lower() == "content-language" \
+                or meta.get("property") == "og:locale":
+            code = _lang_code(meta.get("content"))
+            if code:
+                return code
+    return None
+
+
+def _clean(text: str | None) -> str | None:
+    # str.split beats re.sub(r"\s+") tenfold on accented text.
+    return " ".join(text.split()) or None if text else None
+
+
+def _title(tree) -> str | None:
+    root = tree.getroottree().getroot()
+    node = root.find(".//title")
+    text = _clean(node.text_content()) if node is not None else None
+    if text:
+        return text
+    for meta in root.iter("meta"):
+        if meta.get("property") == "og:title" and _clean(meta.get("content")):
+            return _clean(meta.get("content"))
+    return _heading(tree, min_words=1)
+
+
+_OUTSIDE_TEXT = {"header", "nav", "footer", "aside"}
+
+
+def _heading(tree, min_words: int = 2) -> str | None:
+    """The page's first <h1> outside the header, navigation, sidebar and footer."""
+    for node in tree.getroottree().getroot().iter("h1"):
+        if any(a.tag in _OUTSIDE_TEXT for a in node.iterancestors()):
+            continue
+        text = _clean(node.text_content())
+        if text and len(text.split()) >= min_words:
+            return text
+    return None
+
+
+def _anchor_texts(tree) -> tuple[set[str], int]:
+    """The texts of the page's links (lower case), and their words counted link by link."""
+    out = set()
+    words = 0
+    for a in tree.iter("a"):
+        text = _clean(a.text_content())
+        if text:
+            out.add(text.lower())
+            words += len(text.split())
+    return out, words
+
+
+def _link_words(paragraph: str, anchors: list[str]) -> int:
+    """Words of `paragraph` that are link text (whole links, or links run together)."""
+    low = paragraph.lower()
+    n = len(low.split())
+    if low in anchors:
+        return n
+    rest = low
+    for anchor in anchors:  # longest first
+        if len(anchor) >= 4 and anchor in rest:
+            rest = rest.replace(anchor, " ")
+    return n - len(rest.split())
+
+
+def _block(line: str, anchor_words: set[str]) -> str | None:
+    """One line of trafilatura's output as a clean block, or None to drop it.
+
+    Table rows come as `| a | b |` with a `|---|` rule under the header: the rule goes, cells
+    are joined with semicolons, and a cell made only of link words (the menu column of a
+    layout table) is dropped.
+    """
+    line = _BULLET.sub("", line.strip())
+    if line.startswith("|"):
+        if _TABLE_RULE.match(line):
+            return None
+        cells = [c.strip() for c in line.strip("| ").split("|")]
+        kept = []
+        for cell in cells:
+            letters = _LETTERS.findall(cell.lower())
+            if cell and not (len(letters) >= 2 and all(w in anchor_words for w in letters)):
+                kept.append(cell)
+        line = "; ".join(kept)
+    return _clean(line)
+
+
+def find_published(tree, *, url: str | None, captured_at: datetime | None,
+                   search_text: bool) -> str | None:
+    """The page's publication date (ISO), with htmldate, never later than its capture.
+
+    htmldate's structured sources come first (a date in the URL, the publication-date meta
+    tags, JSON-LD, <abbr> dates): they cost 0.02 ms. Its full search (title and <time>
+    elements, date patterns in the markup and text) costs ten times more, a fifth of a page's
+    extraction, so it runs only when `search_text` is set: the extract stage sets it for the
+    pages whose year the publication date decides (live captures without a year in
+    sources.txt).
+
+    Returns:
+        The date as YYYY-MM-DD, or None.
+    """
+    found = None
+    try:
+        if _examine_header is not None:
+            found = (_extract_url_date(url, _DATE_OPTIONS) or _examine_header(tree, _DATE_OPTIONS)
+                     or _json_search(tree, _DATE_OPTIONS)
+                     or _examine_abbr_elements(tree, _DATE_OPTIONS))
+        if found is None and (search_text or _examine_header is None):
+            found = htmldate.find_date(tree, url=url, extensive_search=False,
+                                       original_date=True)
+    except Exception as exc:  # htmldate on odd markup: the date is optional
+        log.debug("%s: no publication date (%s)", url, exc)
+        return None
+    if found and captured_at is not None and found > captured_at.strftime("%Y-%m-%d"):
+        return None  # a date after the capture is a template's or a typo
+    return found
+
+
+def _body_words(tree) -> tuple[int, int, int]:
+    """Words the page's body shows, words of them in links, and the number of links."""
+    body = tree.getroottree().getroot().find(".//body")
+    if body is None:
+        return 0, 0, 0
+    words = sum(len(t.split()) for t in body.xpath(
+        ".//text()[not(ancestor::script) and not(ancestor::style)]"))
+    links = body.findall(".//a")
+    in_links = sum(len(a.text_content().split()) for a in links)
+    return words, in_links, len(links)
+
+
+def _main_text(tree, url: str | None, min_words: int) -> str:
+    main = trafilatura.extract(tree, url=url, fast=True, **_OPTIONS) or ""
+    n = len(main.split())
+    if n >= THIN_CHECK_WORDS:
+        return main
+    if n >= min_words and n >= THIN_SHARE * _body_words(tree)[0]:
+        return main
+    full = trafilatura.extract(tree, url=url, fast=False, **_OPTIONS) or ""
+    return full if len(full.split()) > n else main
+
+
+def extract_html(
+    body: bytes,
+    *,
+    min_words: int,
+    charset: str | None = None,
+    url: str | None = None,
+    captured_at: datetime | None = None,
+    search_date_text: bool = True,
+) -> HtmlResult:
+    """Extract the main text, title, date and declared language of an HTML page.
+
+    Args:
+        body: the page's bytes as captured.
+        min_words: fewer words of main text make the page `empty`.
+        charset: the charset the server declared, if any.
+        url: the page's original URL (helps trafilatura and htmldate).
+        captured_at: when the page was captured; no publication date after it is accepted.
+        search_date_text: look for a publication date in the page's text too when its
+            metadata has none (see `find_published`).
+
+    Returns:
+        An `HtmlResult`.
+    """
+    text, used, note = decode_html(body, charset)
+    tree = load_html(text) if text.strip() else None
+    if tree is None:
+        return HtmlResult("empty", charset=used, note="no parseable HTML")
+    declared_lang = _declared_lang(tree)
+    title = _title(tree)
+    published = find_published(tree, url=url, captured_at=captured_at,
+                               search_text=search_date_text)
+    anchors, anchor_total = _anchor_texts(tree)
+    heading = _heading(tree)
+    main = _main_text(tree, url, min_words)
+    anchor_words = {w for a in anchors for w in _LETTERS.findall(a)}
+    paragraphs = [b for b in (_block(line, anchor_words) for line in (main or "").split("\n"))
+                  if b]
+    # trafilatura drops a title that sits in its own container above the text; the heading
+    # names what the page is about, so it is put back in front.
+    if paragraphs and heading and heading.lower() not in {p.lower() for p in paragraphs} \
+            and heading.lower() not in anchors:
+        paragraphs.insert(0, heading)
+    n_words = sum(len(p.split()) for p in paragraphs)
+    link_words = 0
+    # Only a page with enough link text to fill most of its main text can be a link list.
+    if n_words and len(anchors) >= LINK_LIST_MIN and anchor_total >= LINK_SHARE * n_words:
+        longest_first = sorted(anchors, key=len, reverse=True)
+        link_words = sum(_link_words(p, longest_first) for p in paragraphs)
+    result = HtmlResult("ok", paragraphs, title, published, declared_lang, used, note)
+    if n_words and link_words >= LINK_SHARE * n_words:
+        result.status = "link_list"
+        result.note = f"{link_words} of {n_words} words of the main text are link text"
+        return result
+    result.paragraphs = [p for p in paragraphs
+                         if not (p.lower() in anchors and len(p.split()) <= LINK_LINE_WORDS)]
+    n_words = sum(len(p.split()) for p in result.paragraphs)
+    if n_words < min_words:
+        body_words, in_links, n_links = _body_words(tree)
+        share = in_links / body_words if body_words else 0.0
+        if n_links >= LINK_LIST_MIN and share >= LINK_SHARE:
+            result.status = "link_list"
+            result.note = (f"the page is {share:.0%} link text ({n_links} links) and has "
+                           f"{n_words} words of main text")
+        else:
+            result.status = "empty"
+            result.note = f"{n_words} words of main text (fewer than min_words={min_words})"
+    return result

@@ -1,0 +1,778 @@
+"""Topic models per language: a K sweep, topic descriptions, and topic prevalence with intervals.
+
+reads `<processed>/bags.parquet` (BAGS) and `<interim>/passages.parquet` (PASSAGES: page
+ranges and text) → writes `<out>/k_sweep.parquet`, `topic_terms.parquet`, `doc_topics.parquet`,
+`topic_passages.parquet`, `prevalence.parquet`; one saved model per language under
+`<models>/<lang>/`; `<metrics>` (metrics.json: the chosen K's measures per language) and
+`<plots>/k_sweep.csv` (one row per language × K).
+
+One model per language present in the bags (French and English are never mixed in a topic);
+a language with fewer than `min_passages` passages left after vocabulary pruning is skipped
+with a log line. The unit of the model is the passage (about 250 words), so a long report is
+not one blurred mixture.
+
+**The K sweep.** For every K of `k_grid` the stage fits a reference model (seed `seed`, all
+passages) and one model per seed of `stability_seeds`, each on a random `stability_sample`
+share of the passages drawn with that seed; the fits run in a process pool of
+`sweep_workers` processes. Per K it records
+- `c_v` and `c_npmi`: gensim `CoherenceModel` coherence of the reference fit's top 10 terms
+  over the passages' term sequences (mean over topics);
+- `exclusivity`: mean share of a topic's top 10 terms that are top terms of no other topic;
+- `stability`: for each stability fit, topics are paired one to one with the reference fit's
+  (Hungarian matching on shared top-10 terms) and the shared share averaged over pairs; the
+  mean over seeds. 1 means every seed and subsample gives back the same topics. Subsamples
+  make stability measure whether a topic is in the data rather than in one start: NMF's
+  NNDSVD start barely depends on the seed, so seeds alone would call every NMF stable.
+
+**The K rule (`k: auto`).** Among the K whose stability is at least `stability_floor`
+(all K if none is), take the K with the highest mean of the standardised (z-scored across
+the grid) `c_npmi` and `stability`; a tie goes to the smaller K. c_npmi rather than c_v,
+because NPMI is a plain mean of pairwise associations on a fixed scale (-1 to 1), while
+c_v's indirect cosine can score high word sets that merely share contexts. Without stability
+seeds, c_npmi alone decides.
+A number for `k` forces that K (it is added to the sweep if missing). The chosen K's
+reference fit is the model kept: no refit.
+
+**Topic description.** Top terms by probability and by FREX (harmonic mean of frequency and
+exclusivity ranks, as in R's stm), a label (its three most probable terms, skipping any that
+is among another topic's three), and the `n_passages` most representative passages: highest
+share, at most one per document, among passages at least as long (in vocabulary terms) as
+the language's first quartile, so a ten-word fragment never speaks for a topic.
+
+**Prevalence.** A document's topic share is the mean of its passages' shares weighted by
+their word tokens (`n_tokens`); a group's share (overall, per firm, per year, per firm ×
+year) is the mean over its documents, with a 95 % percentile bootstrap interval resampling
+documents (`n_bootstrap` resamples, seeded by `seed` and the group), left empty for a group
+of one document. Passages the model cannot place (no term in the vocabulary) are left out
+and counted in the log.
+
+    python -m pipeline.topics --processed data/processed --interim data/interim \\
+        --params params.yaml --out data/topics --models models/topics \\
+        --metrics reports/metrics.json --plots reports/plots
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+import zlib
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from gensim.models import CoherenceModel
+from threadpoolctl import threadpool_limits
+
+from pipeline import schemas
+from pipeline.cli import setup_logging, stage_parser
+from pipeline.config import ParamsError, load_params
+from pipeline.io import SchemaError, read_table, write_json, write_table
+from pipeline.topic_models import (
+    MODELS,
+    Corpus,
+    TopicModel,
+    build_corpus,
+    clear_saved,
+    exclusivity,
+    fit_model,
+    frex,
+    match_topics,
+    top_ids,
+)
+
+log = logging.getLogger(__name__)
+
+#: top terms every sweep measure (coherence, exclusivity, stability) looks at
+N_EVAL_TERMS = 10
+#: terms in a topic's label
+N_LABEL_TERMS = 3
+#: quantile of passage length (terms in the vocabulary) below which a passage is not shown
+#: as representative
+MIN_PASSAGE_QUANTILE = 0.25
+COHERENCE_MEASURES = ("c_v", "c_npmi")
+PARAM_KEYS = (
+    "model", "k", "k_grid", "seed", "stability_seeds", "stability_sample", "stability_floor",
+    "passes", "chunksize", "workers", "sweep_workers", "min_df", "max_df", "min_passages",
+    "n_top_terms", "n_passages", "n_bootstrap",
+)
+
+
+class TopicsError(ValueError):
+    """A `topics:` parameter has a value the stage cannot use."""
+
+
+@dataclass
+class TopicsResult:
+    """Everything the stage produces; tables follow `pipeline.schemas`."""
+
+    k_sweep: pd.DataFrame
+    topic_terms: pd.DataFrame
+    doc_topics: pd.DataFrame
+    topic_passages: pd.DataFrame
+    prevalence: pd.DataFrame
+    models: dict[str, TopicModel] = field(default_factory=dict)
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+# --- the K sweep -----------------------------------------------------------------------------
+
+# Set in each sweep process by `_init_sweep` (and in this process when the sweep runs inline),
+# so the corpus is sent once per process rather than once per fit.
+_SWEEP: dict[str, Any] = {}
+
+
+def _init_worker(*args) -> None:
+    # One BLAS thread per process: the pool already fills the cores, and fixed threading keeps
+    # floating-point sums, hence the fits, identical whatever the pool size.
+    threadpool_limits(1)
+    _init_sweep(*args)
+
+
+def _init_sweep(corpus: Corpus, texts: list[list[str]], model: str, passes: int,
+                chunksize: int, workers: int) -> None:
+    _SWEEP.clear()
+    _SWEEP.update(corpus=corpus, texts=texts, model=model, passes=passes, chunksize=chunksize,
+                  workers=workers)
+
+
+def _sweep_fit(ref: bool, k: int, seed: int, rows: np.ndarray | None
+               ) -> TopicModel | np.ndarray:
+    """Fit one model of the sweep: the reference model, or a stability fit's top-term ids."""
+    fitted = fit_model(_SWEEP["corpus"], model=_SWEEP["model"], k=k, seed=seed,
+                       passes=_SWEEP["passes"], chunksize=_SWEEP["chunksize"],
+                       workers=_SWEEP["workers"], rows=rows)
+    return fitted if ref else fitted.top_term_ids(N_EVAL_TERMS)
+
+
+def _sweep_coherence(topics: list[list[str]], measure: str) -> np.ndarray:
+    return topic_coherence(topics, texts=_SWEEP["texts"], corpus=_SWEEP["corpus"],
+                           measure=measure)
+
+
+def topic_coherence(topics: list[list[str]], *, texts: list[list[str]], corpus: Corpus,
+                    measure: str) -> np.ndarray:
+    """Coherence of each topic's terms over the passages (gensim `CoherenceModel`).
+
+    Args:
+        topics: each topic's top terms (all in the corpus vocabulary).
+        texts: the passages' term sequences, in text order (for the sliding windows).
+        corpus: gives the vocabulary.
+        measure: "c_v" or "c_npmi" (or any gensim coherence that reads texts).
+
+    Returns:
+        One coherence per topic.
+    """
+    model = CoherenceModel(topics=topics, texts=texts, dictionary=corpus.dictionary,
+                           coherence=measure, topn=max(len(t) for t in topics), processes=1)
+    return np.asarray(model.get_coherence_per_topic(), dtype=np.float64)
+
+
+def stability_rows(n_passages: int, *, seed: int, stability_sample: float) -> np.ndarray | None:
+    """The passages a stability fit sees: a `stability_sample` share drawn with `seed`."""
+    if stability_sample >= 1:
+        return None
+    size = max(2, round(n_passages * stability_sample))
+    return np.sort(np.random.default_rng(seed).choice(n_passages, size=size, replace=False))
+
+
+def sweep_k(corpus: Corpus, texts: list[list[str]], *, model: str, k_grid: Sequence[int],
+            seed: int, stability_seeds: Sequence[int], stability_sample: float, passes: int,
+            chunksize: int, workers: int, sweep_workers: int, lang: str = ""
+            ) -> tuple[pd.DataFrame, dict[int, TopicModel]]:
+    """Fit every K of the grid with the reference seed and each stability seed, and measure it.
+
+    Args:
+        corpus: the passages as bags of words.
+        texts: the same passages' term sequences (for coherence).
+        model, seed, passes, chunksize, workers: as for `fit_model`.
+        k_grid: the K values.
+        stability_seeds: seeds of the stability fits.
+        stability_sample: share of passages each stability fit sees (1: all, seeds only).
+        sweep_workers: processes running the fits (1: in this process).
+        lang: for log lines.
+
+    Returns:
+        (table with columns k, c_v, c_npmi, exclusivity, stability; the reference model of
+        every K).
+    """
+    grid = sorted(set(int(k) for k in k_grid))
+    subsamples = {s: stability_rows(len(corpus.bows), seed=s, stability_sample=stability_sample)
+                  for s in stability_seeds}
+    # Largest K first: the longest fits start early, so the pool ends evenly.
+    tasks = [(True, k, seed, None) for k in reversed(grid)]
+    tasks += [(False, k, s, subsamples[s]) for k in reversed(grid) for s in stability_seeds]
+    refs: dict[int, TopicModel] = {}
+    tops: dict[tuple[int, int], np.ndarray] = {}
+
+    def keep(task, result, n_done):
+        ref, k, s, rows = task
+        if ref:
+            refs[k] = result
+        else:
+            tops[k, s] = result
+        log.info("%s: sweep fit %d/%d done (%s, K=%d, seed %d%s)", lang, n_done, len(tasks),
+                 model, k, s, "" if rows is None else f", {len(rows)} passages")
+
+    initargs = (corpus, texts, model, passes, chunksize, workers)
+    n_procs = max(1, min(sweep_workers, len(tasks)))
+    coherences: dict[str, np.ndarray] = {}
+    if n_procs == 1:
+        saved = dict(_SWEEP)
+        with threadpool_limits(1):
+            try:
+                _init_sweep(*initargs)
+                for n, task in enumerate(tasks, 1):
+                    keep(task, _sweep_fit(*task), n)
+                all_topics = _pooled_topics(refs, grid)
+                for measure in COHERENCE_MEASURES:
+                    coherences[measure] = _sweep_coherence(all_topics, measure)
+            finally:
+                _SWEEP.clear()
+                _SWEEP.update(saved)
+    else:
+        with ProcessPoolExecutor(n_procs, initializer=_init_worker, initargs=initargs) as pool:
+            futures = {pool.submit(_sweep_fit, *task): task for task in tasks}
+            for n, fut in enumerate(as_completed(futures), 1):
+                keep(futures[fut], fut.result(), n)
+            all_topics = _pooled_topics(refs, grid)
+            # The two coherence measures count co-occurrences in different windows: one
+            # process each.
+            cfuts = {m: pool.submit(_sweep_coherence, all_topics, m) for m in COHERENCE_MEASURES}
+            coherences = {m: f.result() for m, f in cfuts.items()}
+    log.info("%s: coherence of %d topics measured", lang, sum(grid))
+
+    rows_out, start = [], 0
+    for k in grid:
+        top = refs[k].top_term_ids(N_EVAL_TERMS)
+        stab = [match_topics(top, tops[k, s])[2] for s in stability_seeds]
+        rows_out.append({
+            "k": k,
+            "c_v": float(np.nanmean(coherences["c_v"][start:start + k])),
+            "c_npmi": float(np.nanmean(coherences["c_npmi"][start:start + k])),
+            "exclusivity": exclusivity(top),
+            "stability": float(np.mean(stab)) if stab else float("nan"),
+        })
+        start += k
+    return pd.DataFrame(rows_out), refs
+
+
+def _pooled_topics(refs: dict[int, TopicModel], grid: list[int]) -> list[list[str]]:
+    # All K's topics in one list, so each coherence measure counts co-occurrences once.
+    return [terms for k in grid for terms in refs[k].top_terms(N_EVAL_TERMS)]
+
+
+def choose_k(sweep: pd.DataFrame, *, stability_floor: float) -> int:
+    """The K the documented rule picks (see the module docstring).
+
+    Args:
+        sweep: one row per K with columns k, c_npmi, stability (NaN when not measured).
+        stability_floor: minimum stability of a candidate K.
+
+    Returns:
+        The chosen K.
+    """
+    if sweep.empty:
+        raise TopicsError("the K sweep is empty: no K to choose from")
+
+    def z(col: pd.Series) -> pd.Series:
+        col = col.astype(float)
+        sd = col.std(ddof=0)
+        return (col - col.mean()) / sd if sd > 0 else col * 0.0
+
+    npmi = z(sweep["c_npmi"].fillna(sweep["c_npmi"].min() if sweep["c_npmi"].notna().any()
+                                    else 0.0))
+    stab = sweep["stability"]
+    if stab.notna().all():
+        score = (npmi + z(stab)) / 2
+        candidates = stab >= stability_floor
+        if not candidates.any():
+            log.warning("no K reaches stability %.2f (best %.2f); choosing among all K",
+                        stability_floor, stab.max())
+            candidates = pd.Series(True, index=sweep.index)
+    else:
+        score, candidates = npmi, pd.Series(True, index=sweep.index)
+    ranked = pd.DataFrame({"k": sweep["k"], "score": score})[candidates]
+    ranked = ranked.sort_values(["score", "k"], ascending=[False, True], kind="stable")
+    return int(ranked["k"].iloc[0])
+
+
+# --- topic description -----------------------------------------------------------------------
+
+
+def describe_topics(model: TopicModel, *, n_top_terms: int) -> tuple[pd.DataFrame, list[str]]:
+    """Top terms by probability and by FREX, and a label per topic.
+
+    Args:
+        model: a fitted model.
+        n_top_terms: terms kept per topic and ranking.
+
+    Returns:
+        (rows of TOPIC_TERMS without `lang`, the label of each topic).
+    """
+    phi = model.topic_term()
+    scores = frex(phi)
+    vocab = np.array([model.dictionary[i] for i in range(phi.shape[1])], dtype=object)
+    by_prob = top_ids(phi, n_top_terms)
+    by_frex = top_ids(scores, n_top_terms)
+    # A label's terms are the topic's most probable ones, skipping any that is among the
+    # label terms of another topic, so no two labels look alike.
+    heads = top_ids(phi, N_LABEL_TERMS)
+    labels = []
+    for t in range(phi.shape[0]):
+        others = set(np.delete(heads, t, axis=0).ravel())
+        ids = [i for i in by_prob[t] if i not in others][:N_LABEL_TERMS] or list(heads[t])
+        labels.append(" / ".join(_readable(vocab[i]) for i in ids))
+    frames = []
+    for by, ids in (("prob", by_prob), ("frex", by_frex)):
+        topic = np.repeat(np.arange(phi.shape[0]), ids.shape[1])
+        flat = ids.ravel()
+        frames.append(pd.DataFrame({
+            "topic": topic,
+            "label": np.asarray(labels, dtype=object)[topic],
+            "rank": np.tile(np.arange(1, ids.shape[1] + 1), phi.shape[0]),
+            "term": vocab[flat],
+            "weight": phi[topic, flat],
+            "frex": scores[topic, flat],
+            "by": by,
+        }))
+    return pd.concat(frames, ignore_index=True), labels
+
+
+def _readable(term: str) -> str:
+    # Phrases are stored joined by "_" ("réseau_d'_eau"); a label shows them as words.
+    return term.replace("_", " ").replace("' ", "'")
+
+
+def representative_passages(shares: np.ndarray, meta: pd.DataFrame, *, n_passages: int
+                            ) -> pd.DataFrame:
+    """The passages that speak most for each topic.
+
+    Args:
+        shares: passages × K topic shares.
+        meta: one row per passage (same order) with passage_id, doc_id and n_terms (terms in
+            the vocabulary); other columns are carried along.
+        n_passages: passages kept per topic.
+
+    Returns:
+        meta's columns plus topic, rank and share; highest share first, at most one passage
+        per document, only passages at least as long as the first quartile.
+    """
+    floor = np.quantile(meta["n_terms"], MIN_PASSAGE_QUANTILE) if len(meta) else 0
+    eligible = meta["n_terms"].to_numpy() >= floor
+    frames = []
+    for t in range(shares.shape[1]):
+        cand = meta.loc[eligible].assign(share=shares[eligible, t], topic=t)
+        cand = cand.sort_values(["share", "n_terms", "passage_id"],
+                                ascending=[False, False, True], kind="stable")
+        cand = cand.drop_duplicates("doc_id").head(n_passages)
+        frames.append(cand.assign(rank=np.arange(1, len(cand) + 1)))
+    return pd.concat(frames, ignore_index=True) if frames else meta.head(0)
+
+
+# --- prevalence ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocShares:
+    """Topic shares per document.
+
+    Attributes:
+        docs: one row per document: doc_id, firm, year, n_passages.
+        shares: documents × K matrix, rows summing to 1.
+    """
+
+    docs: pd.DataFrame
+    shares: np.ndarray
+
+
+def document_shares(doc_topics: pd.DataFrame, weights: pd.Series | None = None) -> DocShares:
+    """Average passage shares into document shares, weighting passages by their tokens.
+
+    Args:
+        doc_topics: rows of DOC_TOPICS for one language (passage × topic).
+        weights: word tokens per passage_id; equal weights when not given.
+
+    Returns:
+        The documents (sorted by doc_id) and their shares.
+    """
+    wide = doc_topics.pivot(index="passage_id", columns="topic", values="share")
+    meta = (doc_topics.drop_duplicates("passage_id").set_index("passage_id")
+            .loc[wide.index, ["doc_id", "firm", "year"]])
+    w = (np.ones(len(wide)) if weights is None
+         else weights.reindex(wide.index).fillna(1).clip(lower=1).to_numpy(dtype=float))
+    codes, doc_ids = pd.factorize(meta["doc_id"], sort=True)
+    n_docs = len(doc_ids)
+    sums = np.zeros((n_docs, wide.shape[1]))
+    np.add.at(sums, codes, wide.to_numpy() * w[:, None])
+    shares = sums / np.bincount(codes, weights=w, minlength=n_docs)[:, None]
+    docs = (meta.reset_index(drop=True).assign(_code=codes).groupby("_code", sort=True)
+            .agg(doc_id=("doc_id", "first"), firm=("firm", "first"), year=("year", "first"),
+                 n_passages=("doc_id", "size"))
+            .reset_index(drop=True))
+    return DocShares(docs=docs, shares=shares)
+
+
+def bootstrap_means(values: np.ndarray, *, n_bootstrap: int, rng: np.random.Generator
+                    ) -> np.ndarray:
+    """Means of `n_bootstrap` resamples (with replacement) of the rows of `values`.
+
+    Vectorised: each block of resamples is a matrix of draw counts times `values`.
+
+    Args:
+        values: n × K (documents × topics).
+        n_bootstrap: resamples.
+        rng: the random generator.
+
+    Returns:
+        n_bootstrap × K resampled means.
+    """
+    n, k = values.shape
+    out = np.empty((n_bootstrap, k))
+    block = max(1, 4_000_000 // max(n, 1))  # bounds the counts matrix to ~32 MB
+    for start in range(0, n_bootstrap, block):
+        b = min(block, n_bootstrap - start)
+        draws = rng.integers(0, n, size=(b, n)) + n * np.arange(b)[:, None]
+        counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n)
+        out[start:start + b] = counts @ values / n
+    return out
+
+
+def _group_rng(seed: int, *key: object) -> np.random.Generator:
+    # One stream per group, so adding a firm never moves another firm's interval.
+    tag = zlib.crc32("|".join(map(str, key)).encode("utf-8"))
+    return np.random.default_rng([seed, tag])
+
+
+def prevalence(doc_shares: DocShares, *, n_bootstrap: int, seed: int, lang: str = ""
+               ) -> pd.DataFrame:
+    """Topic shares overall, per firm, per year and per firm × year with bootstrap intervals.
+
+    Args:
+        doc_shares: the documents' topic shares.
+        n_bootstrap: document resamples per group (0: no intervals).
+        seed: seeds the resampling (with the group's name).
+        lang: recorded in the rows, and part of the seed.
+
+    Returns:
+        Rows of PREVALENCE: level all, firm, year, firm_year; ci_low/ci_high are NaN for a
+        group of fewer than two documents.
+    """
+    docs, shares = doc_shares.docs.reset_index(drop=True), doc_shares.shares
+    if docs.empty:
+        return pd.DataFrame(columns=[c for c in schemas.PREVALENCE.names if c != "lang"])
+    k = shares.shape[1]
+    n_passages = docs["n_passages"].to_numpy()
+    dated = np.flatnonzero(docs["year"].notna().to_numpy())
+    by_date = docs.iloc[dated]
+    groupings = {
+        "all": {(None, None): np.arange(len(docs))},
+        "firm": {(f, None): i for f, i in docs.groupby("firm", sort=True).indices.items()},
+        "year": {(None, y): dated[i]
+                 for y, i in by_date.groupby("year", sort=True).indices.items()},
+        "firm_year": {key: dated[i]
+                      for key, i in by_date.groupby(["firm", "year"], sort=True).indices.items()},
+    }
+    frames = []
+    for level, groups in groupings.items():
+        for (firm, year), idx in groups.items():
+            values = shares[idx]
+            low = high = np.full(k, np.nan)
+            if len(idx) >= 2 and n_bootstrap > 0:
+                rng = _group_rng(seed, lang, level, firm, year)
+                low, high = np.quantile(bootstrap_means(values, n_bootstrap=n_bootstrap, rng=rng),
+                                        [0.025, 0.975], axis=0)
+            frames.append(pd.DataFrame({
+                "level": level, "firm": firm, "year": year, "topic": np.arange(k),
+                "share": values.mean(axis=0), "ci_low": low, "ci_high": high,
+                "n_docs": len(idx), "n_passages": int(n_passages[idx].sum()),
+            }))
+    out = pd.concat(frames, ignore_index=True)
+    out["year"] = out["year"].astype("Int16")
+    return out
+
+
+def share_change(doc_shares: DocShares, *, topic: int, year_from: int, year_to: int,
+                 firm: str | None = None, n_bootstrap: int, seed: int) -> dict[str, float]:
+    """Change of a topic's share between two years, with a 95 % bootstrap interval.
+
+    Documents are resampled within each year independently.
+
+    Args:
+        doc_shares: the documents' topic shares.
+        topic: the topic.
+        year_from, year_to: the two years compared.
+        firm: restrict to one firm (default: all firms).
+        n_bootstrap: resamples.
+        seed: random seed.
+
+    Returns:
+        dict with change (share in year_to minus share in year_from), ci_low, ci_high,
+        n_docs_from, n_docs_to.
+
+    Raises:
+        TopicsError: when either year has no document.
+    """
+    docs = doc_shares.docs
+    sel = docs["firm"].eq(firm).to_numpy() if firm is not None else np.ones(len(docs), bool)
+    a = doc_shares.shares[sel & docs["year"].eq(year_from).fillna(False).to_numpy(), topic]
+    b = doc_shares.shares[sel & docs["year"].eq(year_to).fillna(False).to_numpy(), topic]
+    if not len(a) or not len(b):
+        raise TopicsError(f"no documents of {firm or 'any firm'} in {year_from} or {year_to}")
+    rng = _group_rng(seed, "change", firm, topic, year_from, year_to)
+    diffs = (bootstrap_means(b[:, None], n_bootstrap=n_bootstrap, rng=rng)
+             - bootstrap_means(a[:, None], n_bootstrap=n_bootstrap, rng=rng))[:, 0]
+    low, high = np.quantile(diffs, [0.025, 0.975])
+    return {"change": float(b.mean() - a.mean()), "ci_low": float(low), "ci_high": float(high),
+            "n_docs_from": len(a), "n_docs_to": len(b)}
+
+
+# --- the stage core --------------------------------------------------------------------------
+
+
+def _check(*, model, k, k_grid, stability_seeds, stability_sample, stability_floor, passes,
+           chunksize, workers, sweep_workers, min_df, max_df, min_passages, n_top_terms,
+           n_passages, n_bootstrap, **_ignored) -> None:
+    def need(ok: bool, key: str, what: str, value) -> None:
+        if not ok:
+            raise TopicsError(f"topics.{key} must be {what}; got {value!r}")
+
+    need(model in MODELS, "model", " or ".join(MODELS), model)
+    need(k == "auto" or (isinstance(k, int) and k >= 2), "k", "'auto' or an integer >= 2", k)
+    need(isinstance(k_grid, list | tuple) and all(isinstance(x, int) and x >= 2 for x in k_grid),
+         "k_grid", "a list of integers >= 2", k_grid)
+    need(k != "auto" or len(k_grid) > 0, "k_grid", "non-empty when k is auto", k_grid)
+    need(all(isinstance(s, int) for s in stability_seeds), "stability_seeds",
+         "a list of integers", stability_seeds)
+    need(0 < stability_sample <= 1, "stability_sample", "in (0, 1]", stability_sample)
+    need(0 <= stability_floor <= 1, "stability_floor", "in [0, 1]", stability_floor)
+    for key, value in (("passes", passes), ("chunksize", chunksize), ("workers", workers),
+                       ("sweep_workers", sweep_workers), ("min_df", min_df),
+                       ("n_top_terms", n_top_terms)):
+        need(isinstance(value, int) and value >= 1, key, "an integer >= 1", value)
+    for key, value in (("min_passages", min_passages), ("n_passages", n_passages),
+                       ("n_bootstrap", n_bootstrap)):
+        need(isinstance(value, int) and value >= 0, key, "an integer >= 0", value)
+    need(0 < max_df <= 1, "max_df", "in (0, 1]", max_df)
+
+
+def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, *, model: str, k: int | str,
+               k_grid: Sequence[int], seed: int, stability_seeds: Sequence[int],
+               stability_sample: float, stability_floor: float, passes: int, chunksize: int,
+               workers: int, sweep_workers: int, min_df: int, max_df: float, min_passages: int,
+               n_top_terms: int, n_passages: int, n_bootstrap: int) -> TopicsResult:
+    """Fit one topic model per language and describe and measure its topics.
+
+    Args:
+        bags: rows of BAGS (passages as lists of terms).
+        passages: rows of PASSAGES with at least passage_id, page_start, page_end, text.
+        model: "lda" or "nmf".
+        k: "auto" (the sweep's rule) or a number of topics.
+        k_grid: K values of the sweep.
+        seed: seed of the reference fits and of the bootstrap.
+        stability_seeds: seeds of the stability fits.
+        stability_sample: share of passages each stability fit sees.
+        stability_floor: minimum stability of a K the rule may pick.
+        passes: LDA passes.
+        chunksize: passages per LDA online update.
+        workers: LDA worker processes per fit.
+        sweep_workers: processes running the sweep's fits.
+        min_df: drop terms in fewer passages than this.
+        max_df: drop terms in more than this share of passages.
+        min_passages: a language with fewer passages (after pruning) is skipped.
+        n_top_terms: terms per topic in the description.
+        n_passages: representative passages per topic.
+        n_bootstrap: bootstrap resamples for prevalence intervals.
+
+    Returns:
+        The tables, the models and the metrics, per language. The input frames are not
+        modified.
+    """
+    _check(**{key: value for key, value in locals().items() if key in PARAM_KEYS})
+    grid = sorted(set(k_grid) | ({k} if k != "auto" else set()))
+    if model == "lda" and workers > 1:
+        log.warning("topics.workers = %d: LdaMulticore's topics vary slightly from run to run "
+                    "(set 1 for reproducible topics)", workers)
+    result = TopicsResult(*(_empty(s) for s in (schemas.K_SWEEP, schemas.TOPIC_TERMS,
+                                                schemas.DOC_TOPICS, schemas.TOPIC_PASSAGES,
+                                                schemas.PREVALENCE)))
+    tables: dict[str, list[pd.DataFrame]] = {n: [] for n in ("k_sweep", "topic_terms",
+                                                             "doc_topics", "topic_passages",
+                                                             "prevalence")}
+    if bags.empty:
+        log.warning("no passages in the bags: no topic model")
+    # Sorting makes the vocabulary ids, hence the fits, independent of the input row order.
+    bags = bags.sort_values("passage_id", kind="stable")
+    for lang, sub in bags.groupby("lang", sort=True):
+        terms = [list(t) for t in sub["terms"]]
+        corpus = build_corpus(terms, min_df=min_df, max_df=max_df)
+        n_kept = len(corpus.bows)
+        # NMF's NNDSVD start needs K no larger than the passages (of a subsample) and terms.
+        n_fit = round(n_kept * stability_sample) if stability_seeds else n_kept
+        lang_grid = [x for x in grid if x < min(n_kept, n_fit) and x <= corpus.n_terms]
+        if n_kept < max(min_passages, 2) or not lang_grid:
+            reason = (f"{n_kept} passages with terms in a vocabulary of {corpus.n_terms} "
+                      f"(min_passages {min_passages}, K grid {grid})")
+            log.warning("%s: no topic model: %s", lang, reason)
+            result.skipped[lang] = reason
+            continue
+        if len(lang_grid) < len(grid):
+            log.info("%s: K above the number of passages or terms dropped: %s", lang,
+                     sorted(set(grid) - set(lang_grid)))
+        log.info("%s: %d passages (%d with no term left out), %d terms; %s sweep over K=%s",
+                 lang, n_kept, len(sub) - n_kept, corpus.n_terms, model, lang_grid)
+        texts = [terms[i] for i in corpus.kept]
+        sweep, refs = sweep_k(corpus, texts, model=model, k_grid=lang_grid, seed=seed,
+                              stability_seeds=stability_seeds, stability_sample=stability_sample,
+                              passes=passes, chunksize=chunksize, workers=workers,
+                              sweep_workers=sweep_workers,
+                              lang=lang)
+        chosen = choose_k(sweep, stability_floor=stability_floor) if k == "auto" else int(k)
+        if chosen not in refs:
+            result.skipped[lang] = f"K={chosen} is not below the {n_kept} passages"
+            log.warning("%s: no topic model: %s", lang, result.skipped[lang])
+            continue
+        fitted = refs[chosen]
+        sweep = sweep.assign(lang=lang, model=model, chosen=sweep["k"] == chosen)
+        tables["k_sweep"].append(sweep)
+        best = sweep.loc[sweep["chosen"]].iloc[0]
+        log.info("%s: K=%d (%s) c_npmi %.3f, c_v %.3f, exclusivity %.2f, stability %.2f", lang,
+                 chosen, "rule" if k == "auto" else "forced", best["c_npmi"], best["c_v"],
+                 best["exclusivity"], best["stability"])
+
+        terms_table, _labels = describe_topics(fitted, n_top_terms=n_top_terms)
+        tables["topic_terms"].append(terms_table.assign(lang=lang))
+
+        shares = fitted.transform(corpus.bows)
+        meta = sub.iloc[corpus.kept][["passage_id", "doc_id", "firm", "year", "url",
+                                      "n_tokens"]].reset_index(drop=True)
+        placed = shares.sum(axis=1) > 0
+        if not placed.all():
+            log.warning("%s: %d passages the model cannot place left out", lang,
+                        int((~placed).sum()))
+        shares, meta = shares[placed], meta.loc[placed].reset_index(drop=True)
+        meta["n_terms"] = np.array([sum(c for _, c in corpus.bows[i])
+                                    for i in np.flatnonzero(placed)])
+        n, kk = shares.shape
+        doc_topics = pd.DataFrame({
+            "lang": lang,
+            **{c: np.repeat(meta[c].to_numpy(), kk) for c in ("passage_id", "doc_id", "firm",
+                                                              "url")},
+            "year": pd.array(np.repeat(meta["year"].to_numpy(), kk), dtype="Int16"),
+            "topic": np.tile(np.arange(kk), n),
+            "share": shares.ravel(),
+        })
+        tables["doc_topics"].append(doc_topics)
+
+        reps = representative_passages(shares, meta, n_passages=n_passages)
+        reps = reps.merge(passages[["passage_id", "page_start", "page_end", "text"]],
+                          on="passage_id", how="left")
+        missing = reps["text"].isna()
+        if missing.any():
+            log.warning("%s: %d representative passages are not in passages.parquet (stale "
+                        "interim data?): shown without text", lang, int(missing.sum()))
+            reps["text"] = reps["text"].fillna("")
+        tables["topic_passages"].append(reps.assign(lang=lang))
+
+        docs = document_shares(doc_topics, meta.set_index("passage_id")["n_tokens"])
+        tables["prevalence"].append(prevalence(docs, n_bootstrap=n_bootstrap, seed=seed,
+                                               lang=lang).assign(lang=lang))
+
+        result.models[lang] = fitted
+        result.metrics[lang] = {
+            "k": chosen,
+            **{m: _num(best[m]) for m in ("c_v", "c_npmi", "exclusivity", "stability")},
+            "n_passages": n, "n_docs": len(docs.docs), "n_terms": corpus.n_terms,
+        }
+    for name, frames in tables.items():
+        if frames:
+            schema = getattr(schemas, name.upper())
+            setattr(result, name, pd.concat(frames, ignore_index=True)[schema.names])
+    return result
+
+
+def _empty(schema) -> pd.DataFrame:
+    return pd.DataFrame({f.name: pd.Series(dtype=object) for f in schema})
+
+
+def _num(value) -> float | None:
+    value = float(value)
+    return None if np.isnan(value) else round(value, 6)
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        df.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_models(models: dict[str, TopicModel], folder: Path, extra: dict[str, dict]) -> None:
+    """Save one model per language under `folder/<lang>/`; remove models of other languages."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        if sub.name not in models and (sub / "meta.json").exists():
+            log.info("removing the stale %s model in %s", sub.name, sub)
+            clear_saved(sub)
+    for lang, fitted in models.items():
+        fitted.save(folder / lang, extra={"lang": lang, **extra.get(lang, {})})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = stage_parser("python -m pipeline.topics",
+                          "Topic models per language: K sweep, topic descriptions, prevalence.")
+    parser.add_argument("--processed", required=True, type=Path, help="folder of bags.parquet")
+    parser.add_argument("--interim", required=True, type=Path, help="folder of passages.parquet")
+    parser.add_argument("--out", required=True, type=Path, help="folder of the topic tables")
+    parser.add_argument("--models", required=True, type=Path, help="folder of the saved models")
+    parser.add_argument("--metrics", required=True, type=Path, help="metrics.json to write")
+    parser.add_argument("--plots", required=True, type=Path, help="folder of k_sweep.csv")
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+    try:
+        params = load_params(args.params, "topics")
+        params.pop("lexicon", None)
+        missing = [key for key in PARAM_KEYS if key not in params]
+        unknown = [key for key in params if key not in PARAM_KEYS]
+        if missing or unknown:
+            raise ParamsError(f"{args.params}: topics block: missing key(s) {missing}, "
+                              f"unknown key(s) {unknown}")
+        bags = read_table(args.processed / "bags.parquet", schemas.BAGS)
+        passages = read_table(args.interim / "passages.parquet", schemas.PASSAGES,
+                              columns=["passage_id", "page_start", "page_end", "text"])
+        result = fit_topics(bags, passages, **params)
+    except (ParamsError, TopicsError, SchemaError, FileNotFoundError) as exc:
+        log.error("%s", exc)
+        return 2
+    for name in ("k_sweep", "topic_terms", "doc_topics", "topic_passages", "prevalence"):
+        write_table(getattr(result, name), args.out / f"{name}.parquet",
+                    getattr(schemas, name.upper()))
+    save_models(result.models, args.models,
+                {lang: {**m, **{key: params[key] for key in ("model", "passes", "chunksize",
+                                                              "min_df", "max_df")}}
+                 for lang, m in result.metrics.items()})
+    write_json({"topics": result.metrics}, args.metrics)
+    _write_csv(result.k_sweep[["lang", "model", "k", "c_v", "c_npmi", "exclusivity",
+                               "stability", "chosen"]], args.plots / "k_sweep.csv")
+    log.info("topics: %d language model(s) (%s) → %s", len(result.models),
+             ", ".join(f"{lang} K={m['k']}" for lang, m in result.metrics.items()) or "none",
+             args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,414 @@
+"""WARC files: writing captures, recovering files a killed run left open, reading and indexing.
+
+Every response the scraper receives is appended to a gzipped WARC file (one gzip member per
+record, as the WARC spec recommends, so any record can be read from its offset) with its
+request, WARC-Date, block and payload digests, through warcio. A file is written as
+`<name>.warc.gz.open` and renamed to `<name>.warc.gz` when it is full or the run ends (the
+Heritrix convention), so a file without `.open` is always complete. A run that was killed
+leaves an `.open` file whose last record may be cut; `recover_open_files` cuts it back to its
+last complete gzip member and renames it, so nothing that was fully written is lost.
+
+File names are `scrape-<run id>-<nnnnn>.warc.gz`: unique per run, and an existing file is
+never opened for writing again.
+
+    >>> import tempfile, io, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> w = WarcWriter(folder / "warc", run_id="20240101000000-abcdef", max_bytes=10**9)
+    >>> body = b"<html>bonjour</html>"
+    >>> http = response_headers(200, "OK", [("Content-Type", "text/html")])
+    >>> d = BodyDigests(http); d.update(body)
+    >>> name, offset = w.write_response(
+    ...     url="http://a.example/", date=parse_warc_date("2024-01-01T00:00:00Z"),
+    ...     http_headers=http, payload=io.BytesIO(body), digests=d,
+    ...     request_line="GET / HTTP/1.1", request_headers=[("Host", "a.example")])
+    >>> w.close()
+    >>> with open_record(folder / name, offset) as rec:
+    ...     rec.content_stream().read()
+    b'<html>bonjour</html>'
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date, iso_date_to_datetime
+from warcio.warcwriter import WARCWriter
+
+from pipeline import wayback
+
+log = logging.getLogger(__name__)
+
+OPEN_SUFFIX = ".open"
+GZIP_LEVEL = 6  # warcio's default is 9: three times slower for a few percent of disk
+COPY_CHUNK = 1 << 16
+# Hop-by-hop framing that no longer describes the stored bytes (httpx has de-chunked them).
+DROPPED_HEADERS = ("transfer-encoding",)
+
+
+def warc_date(dt: datetime) -> str:
+    """WARC-Date text (WARC/1.1: UTC with microseconds)."""
+    return datetime_to_iso_date(dt.astimezone(UTC).replace(tzinfo=None), use_micros=True)
+
+
+def parse_warc_date(text: str) -> datetime:
+    """An aware UTC datetime from a WARC-Date (with or without fractions of a second)."""
+    return iso_date_to_datetime(text).replace(tzinfo=UTC)
+
+
+def response_headers(status: int, reason: str, headers: list[tuple[str, str]],
+                     protocol: str = "HTTP/1.1") -> StatusAndHeaders:
+    """The HTTP status line and headers of a response, as stored in its WARC record."""
+    kept = [(k, v) for k, v in headers if k.lower() not in DROPPED_HEADERS]
+    kept += [(f"X-Archive-Orig-{k}", v) for k, v in headers if k.lower() in DROPPED_HEADERS]
+    return StatusAndHeaders(f"{status} {reason}".strip(), kept, protocol=protocol or "HTTP/1.1")
+
+
+def _b32(digest: bytes) -> str:
+    return "sha1:" + base64.b32encode(digest).decode("ascii")
+
+
+class BodyDigests:
+    """Digests of a response computed while it streams in, so its body is read only once.
+
+    `block` covers the HTTP headers and the payload (WARC-Block-Digest), `payload` the body
+    alone (WARC-Payload-Digest), `sha256` the body for the fetches table.
+    """
+
+    def __init__(self, http_headers: StatusAndHeaders) -> None:
+        http_headers.compute_headers_buffer()
+        self._block = hashlib.sha1(http_headers.headers_buff)
+        self._payload = hashlib.sha1()
+        self._sha256 = hashlib.sha256()
+        self.n_bytes = 0
+
+    def update(self, chunk: bytes) -> None:
+        self._block.update(chunk)
+        self._payload.update(chunk)
+        self._sha256.update(chunk)
+        self.n_bytes += len(chunk)
+
+    @property
+    def block(self) -> str:
+        return _b32(self._block.digest())
+
+    @property
+    def payload(self) -> str:
+        return _b32(self._payload.digest())
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256.hexdigest()
+
+
+class _GzipMember:
+    """A file-like that writes one gzip member per record (closed by warcio's flush)."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+    def write(self, data: bytes) -> None:
+        self.out.write(self.compressor.compress(data))
+
+    def flush(self) -> None:
+        # Ends the member; the writer flushes the file once the whole record pair is in.
+        self.out.write(self.compressor.flush())
+
+
+class WarcWriter:
+    """Appends records to `<folder>/scrape-<run_id>-<nnnnn>.warc.gz`, rotating past max_bytes.
+
+    Args:
+        folder: where the WARC files go (created).
+        run_id: unique id of the run; it names the files.
+        max_bytes: start a new file once the current one reaches this size.
+        info: fields of the warcinfo record that opens every file.
+        relative_to: file names returned are relative to this folder (default: its parent).
+    """
+
+    def __init__(self, folder: Path, *, run_id: str, max_bytes: int,
+                 info: dict[str, str] | None = None, relative_to: Path | None = None) -> None:
+        self.folder = Path(folder)
+        self.run_id = run_id
+        self.max_bytes = max_bytes
+        self.info = {"software": "city-discourse scraper (httpx, warcio)",
+                     "format": "WARC File Format 1.1",
+                     "conformsTo": "https://iipc.github.io/warc-specifications/"
+                                   "specifications/warc-format/warc-1.1/",
+                     **(info or {})}
+        self.relative_to = Path(relative_to) if relative_to else self.folder.parent
+        self._writer = WARCWriter(None, gzip=False, warc_version="1.1")
+        self._file: BinaryIO | None = None
+        self._path: Path | None = None
+        self._name = ""
+        self._seq = 0
+        self.files: list[Path] = []
+
+    # --- files -----------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        while True:
+            self._seq += 1
+            final = self.folder / f"scrape-{self.run_id}-{self._seq:05d}.warc.gz"
+            path = final.with_name(final.name + OPEN_SUFFIX)
+            if final.exists() or path.exists():
+                continue
+            try:
+                self._file = open(path, "xb")  # noqa: SIM115 - kept open across records
+            except FileExistsError:
+                continue
+            self._path = final
+            self._name = os.path.relpath(final, self.relative_to)
+            break
+        info = self._writer.create_warcinfo_record(final.name, self.info)
+        self._write(info)
+
+    def _write(self, record: ArcWarcRecord) -> int:
+        assert self._file is not None
+        offset = self._file.tell()
+        self._writer._write_warc_record(_GzipMember(self._file), record)
+        return offset
+
+    def _after_write(self) -> str:
+        # Flushed before the caller journals the record, so a row never points past the file.
+        assert self._file is not None
+        self._file.flush()
+        name = self._name
+        if self._file.tell() >= self.max_bytes:
+            self.close()
+        return name
+
+    def close(self) -> None:
+        """Finish the current file: fsync it and drop its `.open` suffix."""
+        if self._file is None:
+            return
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        assert self._path is not None
+        os.replace(self._path.with_name(self._path.name + OPEN_SUFFIX), self._path)
+        self.files.append(self._path)
+        self._file = None
+        self._path = None
+
+    # --- records ---------------------------------------------------------------------------
+
+    def write_response(self, *, url: str, date: datetime, http_headers: StatusAndHeaders,
+                       payload: BinaryIO, digests: BodyDigests, request_line: str,
+                       request_headers: list[tuple[str, str]], truncated: bool = False,
+                       ip_address: str | None = None) -> tuple[str, int]:
+        """Append a response record and its request record.
+
+        Args:
+            url: WARC-Target-URI, the URL requested.
+            date: when the response arrived (WARC-Date of both records).
+            http_headers: from `response_headers`.
+            payload: the body, positioned at its start (read in chunks, never whole).
+            digests: the body's digests, computed while it streamed in.
+            request_line: e.g. `GET /fr/ville HTTP/1.1`.
+            request_headers: the headers sent.
+            truncated: the body was cut at the size limit (WARC-Truncated: length).
+            ip_address: the server's address, when known.
+
+        Returns:
+            (file name relative to `relative_to`, byte offset of the response record).
+        """
+        if self._file is None:
+            self._open()
+        headers = {"WARC-Date": warc_date(date), "WARC-Payload-Digest": digests.payload,
+                   "WARC-Block-Digest": digests.block}
+        if truncated:
+            headers["WARC-Truncated"] = "length"
+        if ip_address:
+            headers["WARC-IP-Address"] = ip_address
+        response = self._writer.create_warc_record(
+            url, "response", payload=payload, length=digests.n_bytes,
+            warc_headers_dict=headers, http_headers=http_headers)
+        request = self._writer.create_warc_record(
+            url, "request", payload=BytesIO(), length=0,
+            warc_headers_dict={"WARC-Date": headers["WARC-Date"]},
+            http_headers=StatusAndHeaders(request_line, request_headers, is_http_request=True))
+        request.rec_headers.add_header(
+            "WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID"))
+        offset = self._write(response)
+        self._write(request)
+        return self._after_write(), offset
+
+    def copy_record(self, src: Path, offset: int, length: int, compressed: bool
+                    ) -> tuple[str, int]:
+        """Append a record of another WARC file unchanged (gzipping it if it was not).
+
+        Returns:
+            (file name relative to `relative_to`, byte offset of the copy).
+        """
+        if self._file is None:
+            self._open()
+        assert self._file is not None
+        start = self._file.tell()
+        with open(src, "rb") as fh:
+            fh.seek(offset)
+            remaining = length
+            member = None if compressed else _GzipMember(self._file)
+            while remaining > 0:
+                chunk = fh.read(min(COPY_CHUNK, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+                if member:
+                    member.write(chunk)
+                else:
+                    self._file.write(chunk)
+            if member:
+                member.write(b"\r\n\r\n")  # warcio's record length leaves these out
+                member.flush()
+        return self._after_write(), start
+
+
+# --- recovery ------------------------------------------------------------------------------
+
+def _complete_members_end(path: Path) -> int:
+    """Byte offset just past the last complete gzip member of a file."""
+    end = 0
+    pos = 0
+    inflater = zlib.decompressobj(zlib.MAX_WBITS + 16)
+    with open(path, "rb") as fh:
+        while chunk := fh.read(COPY_CHUNK):
+            pos += len(chunk)
+            data = chunk
+            while data:
+                try:
+                    inflater.decompress(data)
+                except zlib.error:
+                    return end
+                if not inflater.eof:
+                    break
+                data = inflater.unused_data
+                end = pos - len(data)
+                inflater = zlib.decompressobj(zlib.MAX_WBITS + 16)
+    return end
+
+
+def recover_open_files(folder: Path) -> list[tuple[Path, int]]:
+    """Close the WARC files a killed run left open.
+
+    Each `*.warc.gz.open` file is cut back to its last complete record and renamed to
+    `*.warc.gz`; an empty one is removed.
+
+    Returns:
+        (recovered file, bytes cut off) for every file that was open.
+    """
+    recovered = []
+    for path in sorted(Path(folder).glob(f"*.warc.gz{OPEN_SUFFIX}")):
+        size = path.stat().st_size
+        end = _complete_members_end(path)
+        final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
+        if end == 0:
+            path.unlink()
+            log.warning("%s: removed (no complete record in it)", path)
+            continue
+        with open(path, "r+b") as fh:
+            fh.truncate(end)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(path, final)
+        recovered.append((final, size - end))
+        log.warning("%s: recovered from an interrupted run (%d bytes of a cut record "
+                    "dropped)", final, size - end)
+    return recovered
+
+
+# --- reading -------------------------------------------------------------------------------
+
+@contextmanager
+def open_record(path: Path, offset: int) -> Iterator[ArcWarcRecord]:
+    """The WARC record at `offset` of `path` (read its body with `content_stream()`)."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        records = ArchiveIterator(fh)
+        yield next(iter(records))
+        records.close()
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """Where a response record sits, and what a replay needs to pick it."""
+
+    path: Path
+    offset: int
+    length: int
+    compressed: bool
+    url: str  # WARC-Target-URI
+    date: datetime  # WARC-Date
+    status: int | None
+    location: str | None  # Location header of a redirect
+    archive_timestamp: str | None  # for a web-archive replay URL: the capture's timestamp
+    original: str | None  # for a web-archive replay URL: the archived URL
+
+
+def index_warcs(paths: list[Path]) -> list[IndexEntry]:
+    """Index the response records of WARC files (ours, or made by any other WARC tool).
+
+    Args:
+        paths: `.warc.gz` or `.warc` files.
+
+    Returns:
+        One entry per response record, in file order. Other record types (request, metadata,
+        revisit, warcinfo) are left out.
+
+    Raises:
+        ValueError: naming a file that is not a readable WARC.
+    """
+    entries: list[IndexEntry] = []
+    for path in paths:
+        path = Path(path)
+        n_other = 0
+        try:
+            with open(path, "rb") as fh:
+                records = ArchiveIterator(fh)
+                for record in records:
+                    if record.rec_type != "response":
+                        n_other += record.rec_type == "revisit"
+                        continue
+                    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                    date = parse_warc_date(record.rec_headers.get_header("WARC-Date"))
+                    http = record.http_headers
+                    status = None
+                    location = None
+                    if http is not None:
+                        try:
+                            status = int(http.get_statuscode())
+                        except (TypeError, ValueError):
+                            status = None
+                        location = http.get_header("Location")
+                    records.read_to_end(record)
+                    archived = wayback.parse_replay_url(url)
+                    entries.append(IndexEntry(
+                        path=path, offset=records.get_record_offset(),
+                        length=records.get_record_length(),
+                        compressed=records.reader.decompressor is not None,
+                        url=url, date=date, status=status, location=location,
+                        archive_timestamp=archived[0] if archived else None,
+                        original=archived[1] if archived else None))
+        except FileNotFoundError:
+            raise ValueError(f"{path}: replay WARC not found") from None
+        except Exception as exc:  # warcio raises many types on a damaged file
+            raise ValueError(f"{path}: not a readable WARC file ({exc})") from exc
+        if n_other:
+            log.warning("%s: %d revisit record(s) skipped (replay reads full responses only)",
+                        path, n_other)
+    return entries

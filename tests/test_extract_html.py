@@ -1,0 +1,135 @@
+"""HTML extraction: charsets, boilerplate, metadata, link lists and empty pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.html_text import decode_html, extract_html
+
+GOLD = Path(__file__).resolve().parent / "data" / "extract" / "gold" / "pages"
+
+BODY = ("<p>Les élus de la métropole ont choisi un réseau de chaleur alimenté par la récupération "
+        "d'énergie des usines voisines, qui chauffe désormais trois mille logements.</p>"
+        "<p>Grâce à ce réseau, la facture des ménages a baissé d'un cinquième et les émissions "
+        "de gaz à effet de serre du quartier ont été divisées par deux en cinq ans.</p>")
+
+
+def page(body: str = BODY, head: str = '<meta charset="utf-8">', lang: str = "fr") -> str:
+    return (f'<!DOCTYPE html><html lang="{lang}"><head>{head}<title>Réseau de chaleur</title>'
+            f"</head><body><div id='cookie-consent'><p>Ce site utilise des cookies pour "
+            f"mesurer l'audience. Accepter ou refuser les cookies.</p></div><header><nav>"
+            f"<a href='/'>Accueil</a> <a href='/offres'>Nos offres</a></nav></header><main>"
+            f"<article>{body}</article></main><footer><p>© 2019 Exemple SA — Mentions légales "
+            f"— Politique de confidentialité</p></footer></body></html>")
+
+
+def test_main_text_leaves_out_navigation_cookie_banner_and_footer():
+    result = extract_html(page().encode(), min_words=20)
+    text = " ".join(result.paragraphs)
+    assert result.status == "ok"
+    assert "réseau de chaleur alimenté" in text
+    for noise in ("cookies", "Accueil", "Mentions légales", "© 2019"):
+        assert noise not in text
+
+
+def test_metadata_title_language_and_date():
+    head = ('<meta charset="utf-8"><meta property="article:published_time" '
+            'content="2018-04-12T10:00:00+02:00">')
+    result = extract_html(page(head=head, lang="fr-FR").encode(), min_words=20,
+                          captured_at=datetime(2019, 1, 1, tzinfo=UTC))
+    assert result.title == "Réseau de chaleur"
+    assert result.declared_lang == "fr"
+    assert result.published == "2018-04-12"
+
+
+def test_no_publication_date_after_the_capture():
+    head = ('<meta charset="utf-8"><meta property="article:published_time" '
+            'content="2023-04-12T10:00:00+02:00">')
+    result = extract_html(page(head=head).encode(), min_words=20,
+                          captured_at=datetime(2019, 6, 1, tzinfo=UTC))
+    assert result.published is None or result.published <= "2019-06-01"
+
+
+def test_cp1252_page_declared_as_utf8_is_read_right():
+    raw = page().encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    result = extract_html(raw, min_words=20, charset="utf-8")
+    text = " ".join(result.paragraphs)
+    assert "élus de la métropole" in text and "Grâce" in text and "\ufffd" not in text
+    assert result.charset == "cp1252"
+    assert "declared utf-8" in result.note and "Windows-1252" in result.note
+
+
+def test_latin1_page_declared_as_latin1_is_read_right():
+    raw = page(head='<meta charset="iso-8859-1">').replace("—", "-").encode("latin-1")
+    result = extract_html(raw, min_words=20)
+    assert "élus de la métropole" in " ".join(result.paragraphs)
+    assert result.note is None
+
+
+def test_utf8_page_declared_as_latin1_is_read_as_utf8():
+    raw = page(head='<meta charset="iso-8859-1">').encode("utf-8")
+    result = extract_html(raw, min_words=20)
+    text = " ".join(result.paragraphs)
+    assert "élus" in text and "Ã©" not in text
+    assert "bytes are UTF-8" in result.note
+
+
+def test_a_few_stray_bytes_do_not_turn_a_utf8_page_into_mojibake():
+    raw = page().encode("utf-8").replace("métropole".encode(), b"m\xe9tropole")
+    text, charset, note = decode_html(raw, "utf-8")
+    assert charset == "utf-8" and "élus" in text and "replaced" in note
+
+
+def test_byte_order_mark_wins():
+    text, charset, _ = decode_html(b"\xef\xbb\xbf<p>d\xc3\xa9j\xc3\xa0</p>", "iso-8859-1")
+    assert text == "<p>déjà</p>" and charset == "utf-8"
+
+
+def test_a_page_that_is_only_links_is_a_link_list():
+    links = "".join(f"<li><a href='/actualites/{i}'>Actualité {i} : un nouveau quartier "
+                    f"durable à Valbourg</a></li>" for i in range(20))
+    result = extract_html(page(body=f"<ul>{links}</ul>").encode(), min_words=20)
+    assert result.status == "link_list"
+    assert "link text" in result.note
+
+
+def test_an_empty_page_is_empty_with_a_reason():
+    for raw in (b"", b"<html><body></body></html>", page(body="<p>Bientôt.</p>").encode()):
+        result = extract_html(raw, min_words=20)
+        assert result.status == "empty"
+        assert result.note
+
+
+def test_table_rows_become_plain_lines_without_markdown_rules():
+    body = BODY + ("<table><thead><tr><th>Indicateur</th><th>2019</th></tr></thead><tbody>"
+                   "<tr><td>Logements chauffés</td><td>3 000</td></tr></tbody></table>")
+    result = extract_html(page(body=body).encode(), min_words=20)
+    assert "Logements chauffés; 3 000" in result.paragraphs
+    assert not any(p.startswith("|") or "---" in p for p in result.paragraphs)
+
+
+def test_a_title_outside_the_text_container_is_put_back_in_front():
+    result = extract_html((GOLD / "lumena-mobilite.html").read_bytes(), min_words=20)
+    assert result.paragraphs[0] == "Mobilité électrique : recharger sans encombrer la rue"
+
+
+def test_short_link_only_blocks_are_dropped():
+    result = extract_html((GOLD / "aquavia-offre-collectivites.html").read_bytes(),
+                          min_words=20)
+    assert "En savoir plus" not in result.paragraphs
+    assert "Eau potable" in result.paragraphs
+
+
+def test_a_date_in_the_text_is_searched_only_when_it_decides_the_year():
+    body = ("<p class='date'><time datetime='2018-03-12'>12 mars 2018</time></p>" + BODY)
+    raw = page(body=body).encode()
+    when = datetime(2019, 1, 1, tzinfo=UTC)
+    assert extract_html(raw, min_words=20, captured_at=when,
+                        search_date_text=True).published == "2018-03-12"
+    assert extract_html(raw, min_words=20, captured_at=when,
+                        search_date_text=False).published is None

@@ -1,0 +1,719 @@
+"""Tests of the report stage: pages, exports, escaping, links, numbers, and a real browser.
+
+The inputs are small synthetic tables built from the schema objects in `pipeline.schemas`
+(`_table` fills any column a test does not set with a typed default, so the fixture follows the
+schemas as they gain columns), written with `pipeline.io.write_table` as the stages would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from pipeline import report, schemas
+from pipeline.config import ParamsError
+from pipeline.io import read_table, write_table
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+JS_URL = "javascript:alert(1)"
+FIRMS = ("alpha", "beta", "gamma")
+YEARS = (2018, 2019, 2020, 2021)
+LANGS = {"alpha": ("fr",), "beta": ("en",), "gamma": ("fr", "en")}
+T0 = pd.Timestamp("2024-03-01 12:00", tz="UTC")
+
+
+# --- fixture builder ----------------------------------------------------------------------
+
+
+def _default(typ: pa.DataType):
+    if pa.types.is_string(typ):
+        return ""
+    if pa.types.is_boolean(typ):
+        return False
+    if pa.types.is_integer(typ):
+        return 0
+    if pa.types.is_floating(typ):
+        return 0.0
+    if pa.types.is_timestamp(typ):
+        return T0
+    if pa.types.is_list(typ):
+        return []
+    raise TypeError(typ)
+
+
+def _table(schema: pa.Schema, rows: list[dict]) -> pd.DataFrame:
+    """Rows completed with typed defaults (null where allowed) for unset columns."""
+    unknown = {k for r in rows for k in r} - set(schema.names)
+    assert not unknown, f"fixture sets columns not in {schema.metadata}: {unknown}"
+    full = [{f.name: r.get(f.name, None if f.nullable else _default(f.type)) for f in schema}
+            for r in rows]
+    return pd.DataFrame(full, columns=schema.names)
+
+
+def _doc_id(url: str, when: pd.Timestamp) -> str:
+    return hashlib.sha1(f"{url}\n{when:%Y%m%d%H%M%S}".encode()).hexdigest()[:16]
+
+
+def make_study(hostile: bool = False) -> dict[str, pd.DataFrame]:
+    """A small study: 3 firms, 4 years, French and English, archive and live captures."""
+    rng = np.random.default_rng(7)
+    fetches, documents, passages = [], [], []
+    line = 0
+    for firm in FIRMS:
+        for year in YEARS:
+            for n in range(2):
+                line += 1
+                lang = LANGS[firm][n % len(LANGS[firm])]
+                url = f"https://{firm}.example/{year}/page-{n}.html"
+                archived = year <= 2019
+                when = pd.Timestamp(f"{year}-06-0{n + 1} 10:00", tz="UTC") if archived else T0
+                doc_id = _doc_id(url, when)
+                final = (f"http://127.0.0.1:9/web/{when:%Y%m%d%H%M%S}id_/{url}" if archived
+                         else url)
+                fetches.append(dict(fetch_id=f"f{line}", doc_id=doc_id, firm=firm, kind="page",
+                                    source_url=url, source_line=line, url=url, final_url=final,
+                                    status=200, outcome="ok", fetched_at=T0,
+                                    archive_timestamp=when if archived else None,
+                                    from_archive=archived, n_attempts=1, n_bytes=1000,
+                                    warc_file="warc/a.warc.gz", warc_offset=0))
+                documents.append(dict(doc_id=doc_id, fetch_id=f"f{line}", firm=firm, kind="page",
+                                      url=url, final_url=final, format="html",
+                                      title=f"{firm} {year} page {n}", text="…", lang=lang,
+                                      year=year, year_source="archive" if archived else "captured",
+                                      captured_at=when, n_words=400 + n, status="ok"))
+                passages.append(dict(passage_id=f"{doc_id}-0000", doc_id=doc_id, seq=0, firm=firm,
+                                     kind="page", year=year, lang=lang, url=url,
+                                     text=f"Texte de {firm} en {year} : la ville et ses habitants.",
+                                     n_words=12))
+    # alpha: a URL that never answered (two attempts); beta: one that failed, then worked.
+    for k, outcome in enumerate(("http_error", "http_error")):
+        fetches.append(dict(fetch_id=f"bad{k}", doc_id=_doc_id("https://alpha.example/gone", T0
+                                                              + pd.Timedelta(seconds=k)),
+                            firm="alpha", kind="page", source_url="https://alpha.example/gone",
+                            source_line=99, source_year=2019, url="https://alpha.example/gone",
+                            status=404, outcome=outcome, error="HTTP 404", n_attempts=1,
+                            fetched_at=T0 + pd.Timedelta(seconds=k), from_archive=False))
+    beta_url = "https://beta.example/2021/page-0.html"
+    fetches.append(dict(fetch_id="retry", doc_id=_doc_id(beta_url, T0 - pd.Timedelta(days=1)),
+                        firm="beta", kind="page", source_url=beta_url, source_line=50,
+                        url=beta_url, outcome="timeout", error="read timeout", n_attempts=4,
+                        fetched_at=T0 - pd.Timedelta(days=1), from_archive=False))
+    # gamma: a duplicate and a skipped PDF in 2020.
+    dup_of = documents[-3]["doc_id"]
+    for k, extra in enumerate((dict(duplicate_of=dup_of, similarity=1.0, status="ok"),
+                               dict(status="no_text_layer", error="scanned PDF"))):
+        url = f"https://gamma.example/extra-{k}.pdf"
+        doc_id = _doc_id(url, T0)
+        fetches.append(dict(fetch_id=f"g{k}", doc_id=doc_id, firm="gamma", kind="report",
+                            source_url=url, source_line=80 + k, url=url, final_url=url, status=200,
+                            outcome="ok", fetched_at=T0, from_archive=False, n_attempts=1))
+        documents.append(dict(doc_id=doc_id, fetch_id=f"g{k}", firm="gamma", kind="report",
+                              url=url, format="pdf", title=f"report {k}", text="", lang="fr",
+                              year=2020, year_source="sources", captured_at=T0, n_words=50,
+                              **extra))
+
+    docs = pd.DataFrame(documents)
+    usable = docs[(docs["status"] == "ok") & docs["duplicate_of"].isna()] \
+        if "duplicate_of" in docs else docs
+    doc_topics, topic_terms, topic_passages, prevalence, k_sweep = [], [], [], [], []
+    for lang in ("fr", "en"):
+        for k in (2, 3, 4):
+            k_sweep.append(dict(lang=lang, model="nmf", k=k, c_v=0.4 + 0.05 * k,
+                                c_npmi=0.01 * k, exclusivity=0.9 - 0.1 * k,
+                                stability=0.8, chosen=k == 3))
+        words = {"fr": ["ville", "citoyen", "mobilité", "donnée", "énergie", "eau", "déchet",
+                        "plateforme", "service", "réseau", "quartier", "sécurité"],
+                 "en": ["city", "citizen", "mobility", "data", "energy", "water", "waste",
+                        "platform", "service", "network", "district", "safety"]}[lang]
+        for t in range(3):
+            label = f"{words[t]} / {words[t + 3]}"
+            if hostile and lang == "fr" and t == 0:
+                label = SCRIPT
+            for by in ("prob", "frex"):
+                for rank in range(1, 11):
+                    term = words[(t * 3 + rank) % len(words)]
+                    if hostile and lang == "fr" and t == 1 and rank == 1:
+                        term = IMG
+                    topic_terms.append(dict(lang=lang, topic=t, label=label, rank=rank, term=term,
+                                            weight=1.0 / rank, frex=1.0 / rank, by=by))
+        in_lang = usable[usable["lang"] == lang]
+        for row in in_lang.itertuples():
+            shares = rng.dirichlet([1, 1, 1])
+            for t in range(3):
+                doc_topics.append(dict(lang=lang, passage_id=f"{row.doc_id}-0000",
+                                       doc_id=row.doc_id, firm=row.firm, year=row.year,
+                                       url=row.url, topic=t, share=float(shares[t])))
+        dt = pd.DataFrame(doc_topics)
+        dt = dt[dt["lang"] == lang]
+        for t in range(3):
+            best = dt[dt["topic"] == t].sort_values("share", ascending=False).head(2)
+            for rank, r in enumerate(best.itertuples(), 1):
+                text = f"Passage {rank} du thème {t} : les usagers et la ville."
+                if hostile and lang == "fr" and t == 0 and rank == 1:
+                    text = f"Avant {SCRIPT} après {IMG} fin."
+                topic_passages.append(dict(lang=lang, topic=t, rank=rank,
+                                           passage_id=r.passage_id, doc_id=r.doc_id, firm=r.firm,
+                                           year=r.year, url=r.url, share=r.share, text=text,
+                                           page_start=3 if rank == 2 else None,
+                                           page_end=4 if rank == 2 else None))
+            for level, keys in (("firm", ["firm"]), ("year", ["year"]),
+                                ("firm_year", ["firm", "year"])):
+                for key, g in dt[dt["topic"] == t].groupby(keys):
+                    key = key if isinstance(key, tuple) else (key,)
+                    vals = dict(zip(keys, key, strict=True))
+                    m = float(g["share"].mean())
+                    prevalence.append(dict(lang=lang, level=level, firm=vals.get("firm"),
+                                           year=vals.get("year"), topic=t, share=m,
+                                           ci_low=max(0.0, m - 0.1), ci_high=min(1.0, m + 0.1),
+                                           n_docs=g["doc_id"].nunique(), n_passages=len(g)))
+
+    keyness = []
+    for firm in FIRMS:
+        for lang in LANGS[firm]:
+            for i in range(40):
+                z = 9.0 - 0.3 * i  # 30 terms over-used, 10 under-used
+                term = f"{firm}_terme_{i:02d}" if lang == "fr" else f"{firm}_term_{i:02d}"
+                if hostile and firm == "alpha" and i == 0:
+                    term = SCRIPT
+                keyness.append(dict(comparison="firm_vs_rest", group_a=firm, group_b="rest",
+                                    lang=lang, term=term, count_a=50 - i, count_b=10 + i,
+                                    total_a=5000, total_b=15000, log_odds=z / 4, z=z, g2=z * 3,
+                                    log_ratio=z / 5, p_g2=0.001, q_g2=0.01 if i < 10 else 0.2,
+                                    lafon=z * 1.5))
+                keyness.append(dict(comparison="late_vs_early", group_a=f"{firm}:late",
+                                    group_b=f"{firm}:early", years_a="2020-2021",
+                                    years_b="2018-2019", lang=lang, term=f"shift_{i:02d}",
+                                    count_a=20 + i, count_b=20, total_a=2000, total_b=2000,
+                                    z=5 - 0.25 * i, g2=5 - 0.25 * i, lafon=5 - 0.25 * i,
+                                    log_odds=0.1, log_ratio=0.1, p_g2=0.01, q_g2=0.02))
+
+    frames = {"audience": ("citizens", "clients"), "framing": ("problems", "solutions")}
+    domains = ("data_analysis", "mobility", "water")
+    fm, shifts = [], []
+
+    def measure(**kw):
+        base = dict(lang=None, ci_low=None, ci_high=None, n_matches=20, n_tokens=4000, n_docs=8,
+                    n_docs_matching=5, enough=True)
+        fm.append({**base, **kw})
+
+    for firm_i, firm in enumerate(FIRMS):
+        for group, (side, other) in frames.items():
+            share = 0.3 + 0.2 * firm_i
+            measure(group=group, frame=side, measure="share", level="firm", firm=firm,
+                    value=share, ci_low=share - 0.08, ci_high=share + 0.08)
+            for f in (side, other):
+                measure(group=group, frame=f, measure="rate", level="firm", firm=firm,
+                        value=12.5, ci_low=10.0, ci_high=15.0)
+            for y_i, year in enumerate(YEARS):
+                weak = firm == "gamma" and year == 2021
+                v = share + 0.05 * y_i
+                measure(group=group, frame=side, measure="share", level="firm_year", firm=firm,
+                        year=year, value=v, ci_low=v - 0.1, ci_high=v + 0.1, n_docs=2,
+                        n_tokens=300 if weak else 1000, enough=not weak)
+            shifts.append(dict(firm=firm, group=group, frame=side, measure="share",
+                               first_year=2018, last_year=2021 if firm != "gamma" else 2020,
+                               n_years=4 if firm != "gamma" else 3, slope=0.2 + firm_i,
+                               ci_low=0.05, ci_high=0.4, p_value=0.004, n_matches=80,
+                               n_docs=8, dispersion=1.0,
+                               excluded_years=[2021] if firm == "gamma" else []))
+        for d_i, domain in enumerate(domains):
+            # alpha offers everything; beta only mobility; gamma mentions water in 1 document.
+            rate = {"alpha": 5.0, "beta": 4.0 if domain == "mobility" else 0.5,
+                    "gamma": 3.0 if domain == "water" else 0.0}[firm]
+            docs_m = {"alpha": 4, "beta": 3 if domain == "mobility" else 1,
+                      "gamma": 1 if domain == "water" else 0}[firm]
+            measure(group="domains", frame=domain, measure="rate", level="firm", firm=firm,
+                    value=rate, n_docs_matching=docs_m, ci_low=rate / 2, ci_high=rate * 2)
+            for year in YEARS:
+                measure(group="domains", frame=domain, measure="rate", level="firm_year",
+                        firm=firm, year=year, value=rate + d_i, n_docs=2,
+                        n_docs_matching=min(2, docs_m))
+        measure(group="performance", frame="pooling", measure="rate", level="firm", firm=firm,
+                value=1.0 + firm_i)
+    measure(group="audience", frame="citizens", measure="share", level="all", value=0.5)
+
+    kwic = []
+    for firm in FIRMS:
+        firm_docs = usable[usable["firm"] == firm]
+        for n in range(60 if firm == "alpha" else 3):
+            d = firm_docs.iloc[n % len(firm_docs)]
+            left, match, right = "Nous servons les", "citoyens", "de la métropole chaque jour."
+            url = d["url"]
+            if hostile and firm == "alpha" and n == 0:
+                left, match, right, url = SCRIPT, IMG, f"{SCRIPT} end", JS_URL
+            kwic.append(dict(term="citoyen", group="audience", frame="citizens", firm=firm,
+                             year=d["year"], lang=d["lang"], left=left, match=match, right=right,
+                             doc_id=d["doc_id"], passage_id=f"{d['doc_id']}-0000", sent_id=n,
+                             url=url, page=None, captured_at=d["captured_at"]))
+        d = firm_docs.iloc[0]
+        kwic.append(dict(term="mobilité", group="domains", frame="mobility", firm=firm,
+                         year=d["year"], lang="fr", left="la", match="mobilité", right="urbaine",
+                         doc_id=d["doc_id"], passage_id=f"{d['doc_id']}-0000", sent_id=0,
+                         url=d["url"], captured_at=d["captured_at"]))
+        kterm = keyness[[k["group_a"] for k in keyness].index(firm)]["term"]
+        kwic.append(dict(term=kterm, group=None, frame=None, firm=firm, year=d["year"],
+                         lang=LANGS[firm][0], left="un", match=kterm, right="ici",
+                         doc_id=d["doc_id"], passage_id=f"{d['doc_id']}-0000", sent_id=1,
+                         url=d["url"], captured_at=d["captured_at"]))
+
+    fm_table = _table(schemas.FRAME_MEASURES, fm)
+    sets = fm_table[fm_table["group"].isin(["domains", "performance"])
+                    & fm_table["level"].isin(["firm", "firm_year"])]
+    domains_rows = [dict(group=r.group, frame=r.frame, level=r.level, firm=r.firm, year=r.year,
+                         rate=r.value, n_matches=r.n_matches, n_tokens=r.n_tokens,
+                         n_docs=r.n_docs, n_docs_matching=r.n_docs_matching, enough=r.enough,
+                         present=bool(r.value >= 2.0 and r.n_docs_matching >= 2))
+                    for r in sets.itertuples()]
+    if hostile:
+        fetches[0]["url"] = f"https://alpha.example/?q={SCRIPT}"
+        fetches[1]["url"] = JS_URL
+        fetches[1]["final_url"] = JS_URL
+        fetches[1]["from_archive"] = True
+        documents[0]["title"] = f"Title {SCRIPT} {IMG}"
+        documents[1]["url"] = JS_URL
+        for p in passages:  # whichever of alpha's passages is shown as representative
+            if p["firm"] == "alpha":
+                p["text"] = f"Passage {SCRIPT} {IMG}"
+    return {
+        "fetches": _table(schemas.FETCHES, fetches),
+        "documents": _table(schemas.DOCUMENTS, documents),
+        "passages": _table(schemas.PASSAGES, passages),
+        "k_sweep": _table(schemas.K_SWEEP, k_sweep),
+        "topic_terms": _table(schemas.TOPIC_TERMS, topic_terms),
+        "doc_topics": _table(schemas.DOC_TOPICS, doc_topics),
+        "topic_passages": _table(schemas.TOPIC_PASSAGES, topic_passages),
+        "prevalence": _table(schemas.PREVALENCE, prevalence),
+        "keyness": _table(schemas.KEYNESS, keyness),
+        "frame_measures": _table(schemas.FRAME_MEASURES, fm),
+        "shifts": _table(schemas.SHIFTS, shifts),
+        "kwic": _table(schemas.KWIC, kwic),
+        # The contrasts stage's own firm × domain table; `built` renders without it.
+        **({"domains": _table(schemas.DOMAINS, domains_rows)} if hostile else {}),
+    }
+
+
+LOCATIONS = {
+    "fetches": ("data/raw", schemas.FETCHES), "documents": ("data/interim", schemas.DOCUMENTS),
+    "passages": ("data/interim", schemas.PASSAGES),
+    **{n: ("data/topics", getattr(schemas, n.upper()))
+       for n in ("k_sweep", "topic_terms", "doc_topics", "topic_passages", "prevalence")},
+    **{n: ("data/contrasts", getattr(schemas, n.upper()))
+       for n in ("keyness", "frame_measures", "shifts", "kwic", "domains")},
+}
+
+
+def write_project(root: Path, tables: dict[str, pd.DataFrame], **params) -> list[str]:
+    """Write the tables where the stages put them, plus params.yaml; return the CLI args."""
+    for name, df in tables.items():
+        folder, schema = LOCATIONS[name]
+        write_table(df, root / folder / f"{name}.parquet", schema)
+    block = {"max_kwic": 50, "n_terms": 25, "min_docs": 3, **params}
+    lines = [f"lexicon: {ROOT / 'frames.yaml'}", "contrasts:", "  presence_rate: 2.0",
+             "  presence_docs: 2", "  fdr: 0.05", "report:"]
+    lines += [f"  {k}: {v}" for k, v in block.items()]
+    (root / "params.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return ["--raw", str(root / "data/raw"), "--interim", str(root / "data/interim"),
+            "--topics", str(root / "data/topics"), "--contrasts", str(root / "data/contrasts"),
+            "--params", str(root / "params.yaml"), "--out", str(root / "reports")]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The synthetic study rendered once (reports/ under the returned folder)."""
+    root = tmp_path_factory.mktemp("study")
+    (root / "reports" / "plots").mkdir(parents=True)
+    (root / "reports" / "metrics.json").write_text('{"kept": true}\n', encoding="utf-8")
+    assert report.main(write_project(root, make_study())) == 0
+    return root / "reports"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("hostile")
+    assert report.main(write_project(root, make_study(hostile=True))) == 0
+    return root / "reports"
+
+
+def pages(out: Path) -> list[Path]:
+    return sorted(out.rglob("*.html"))
+
+
+# --- HTML inspection ----------------------------------------------------------------------
+
+
+class Page(HTMLParser):
+    """Collects what the tests look at: ids, links, scripts, attributes, visible text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[tuple[str, str]] = []  # (tag, href)
+        self.srcs: list[str] = []
+        self.scripts: list[str] = []
+        self.handlers: list[str] = []
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self._script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name == "id":
+                self.ids.add(value)
+            elif name in ("href", "xlink:href"):
+                self.links.append((tag, value))
+            elif name == "src":
+                self.srcs.append(value)
+            elif name.startswith("on"):
+                self.handlers.append(f"{tag} {name}")
+        if tag == "script":
+            self._script = True
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._script = False
+
+    def handle_data(self, data):
+        if self._script:
+            self.scripts[-1] += data
+        else:
+            self.text.append(data)
+
+
+def parse(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+# --- tests --------------------------------------------------------------------------------
+
+
+def test_writes_every_page_and_export_and_leaves_other_stages_outputs(built):
+    names = {p.relative_to(built).as_posix() for p in pages(built)}
+    assert names == {"index.html", "topics.html", "shifts.html",
+                     *(f"firms/{f}.html" for f in FIRMS)}
+    for name in report.EXPORTS:
+        csv = pd.read_csv(built / "data" / f"{name}.csv")
+        parquet = pd.read_parquet(built / "data" / f"{name}.parquet")
+        assert list(csv.columns) == report.EXPORTS[name][0].names
+        assert len(csv) == len(parquet), name
+    assert "| doc_id |" in (built / "data" / "README.md").read_text(encoding="utf-8")
+    assert (built / "metrics.json").read_text(encoding="utf-8") == '{"kept": true}\n'
+    assert not any((built / "plots").iterdir())
+
+
+def test_links_between_pages_resolve_and_nothing_is_fetched(built):
+    checked = 0
+    ids = {path: parse(path).ids for path in pages(built)}
+    for path in pages(built):
+        page = parse(path)
+        assert page.srcs == [], f"{path.name} loads a resource: {page.srcs}"
+        assert not {"link", "img", "iframe", "object", "embed"} & set(page.tags), path.name
+        for tag, href in page.links:
+            parts = urlsplit(href)
+            if parts.scheme in ("http", "https"):
+                assert tag == "a", f"{path.name}: <{tag}> points outside: {href}"
+                continue
+            assert not parts.scheme, f"{path.name}: unexpected link {href}"
+            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            assert target.exists(), f"{path.name}: broken link {href}"
+            if parts.fragment and target.suffix == ".html":
+                assert unquote(parts.fragment) in ids[target], \
+                    f"{path.name}: no #{parts.fragment} in {target.name}"
+            checked += 1
+    assert checked > 200
+
+
+def test_scraped_markup_appears_as_text_and_never_runs(hostile):
+    sort_js = (ROOT / "pipeline/templates/sort.js").read_text(encoding="utf-8").strip()
+    seen = ""
+    for path in pages(hostile):
+        raw = path.read_text(encoding="utf-8")
+        page = parse(path)
+        assert [s.strip() for s in page.scripts] == [sort_js], f"{path.name}: foreign script"
+        assert page.handlers == [], f"{path.name}: event handler attributes {page.handlers}"
+        assert "<img" not in raw.lower(), path.name
+        for _tag, href in page.links:
+            assert not href.strip().lower().startswith("javascript:"), f"{path.name}: {href}"
+        seen += "\n".join(page.text)
+    # Every payload is shown to the reader as the text it was.
+    firm = "\n".join(parse(hostile / "firms/alpha.html").text)
+    assert f"Title {SCRIPT} {IMG}" in firm                       # a title
+    assert f"Passage {SCRIPT} {IMG}" in firm                     # the firm's own passage
+    assert SCRIPT in firm and IMG in firm and f"{SCRIPT} end" in firm  # a KWIC line
+    assert f"https://alpha.example/?q={SCRIPT}" in firm          # a URL
+    assert JS_URL in firm                                        # shown, not linked
+    topics = "\n".join(parse(hostile / "topics.html").text)
+    assert f"Avant {SCRIPT} après {IMG} fin." in topics          # a topic's passage
+    assert f"Topic 0: {SCRIPT}" in topics                        # a label from the web's words
+    assert html.escape(SCRIPT) in (hostile / "index.html").read_text(encoding="utf-8")
+
+
+def test_collection_counts_per_firm_and_year():
+    t = make_study()
+    c = report.collection_table(t["fetches"], t["documents"]).set_index(["firm", "year"])
+    assert c.loc[("alpha", 2019), ["n_fetched", "n_from_archive", "n_failed", "n_documents"]
+                 ].tolist() == [2, 2, 1, 2]  # the 404 URL, tried twice, counts once
+    # beta's timed-out URL was fetched later: collected, not failed.
+    assert c.loc[("beta", 2021), ["n_fetched", "n_from_archive", "n_failed"]].tolist() == [2, 0, 0]
+    gamma = c.loc[("gamma", 2020), ["n_documents", "n_duplicates", "n_skipped"]]
+    assert gamma.tolist() == [2, 1, 1]
+    assert c.loc[("gamma", 2020), "n_words"] == 801
+
+
+def test_captures_keep_last_attempt_and_archive_links(built):
+    caps = read_table(built / "data/captures.parquet", schemas.CAPTURES)
+    alpha = caps[caps["firm"] == "alpha"]
+    gone = alpha[alpha["url"] == "https://alpha.example/gone"]
+    assert len(gone) == 2 and set(gone["outcome"]) == {"http_error"}
+    assert gone["doc_status"].isna().all()
+    archived = alpha[alpha["from_archive"].astype(bool)]
+    assert archived["final_url"].str.contains("/web/").all()
+    page = (built / "firms/alpha.html").read_text(encoding="utf-8")
+    first = archived.iloc[0]
+    assert f'href="{first["final_url"]}"' in page and f'href="{first["url"]}"' in page
+    assert first["captured_at"].strftime("%Y-%m-%d") in page
+
+
+def test_domain_table_marks_presence_from_frame_measures():
+    t = make_study()
+    d = report.firm_domains_table(frame_measures=t["frame_measures"], domains=None,
+                                  presence_rate=2.0, presence_docs=2)
+    present = set(d.loc[d["present"], ["firm", "domain"]].itertuples(index=False, name=None))
+    # gamma's water: rate 3.0 but a single document mentions it → not present.
+    assert present == {("alpha", "data_analysis"), ("alpha", "mobility"), ("alpha", "water"),
+                       ("beta", "mobility")}
+
+
+def test_domain_table_prefers_the_contrasts_table():
+    t = make_study()
+    rows = [dict(group="domains", frame="water", level="firm", firm="beta", rate=9.0,
+                 n_docs_matching=7, n_docs=8, enough=True, present=True),
+            dict(group="domains", frame="water", level="firm", firm="gamma", rate=9.0,
+                 n_docs_matching=7, n_docs=1, enough=False, present=None),
+            dict(group="domains", frame="water", level="firm_year", firm="alpha", year=2019,
+                 rate=9.0, n_docs_matching=7, enough=True, present=True),
+            dict(group="performance", frame="pooling", level="firm", firm="alpha", rate=9.0,
+                 n_docs_matching=7, enough=True, present=True)]
+    given = _table(schemas.DOMAINS, rows)
+    d = report.firm_domains_table(frame_measures=t["frame_measures"], domains=given,
+                                  presence_rate=2.0, presence_docs=2)
+    assert d[["firm", "domain", "present", "enough"]].values.tolist() == [
+        ["beta", "water", True, True], ["gamma", "water", False, False]]
+
+
+@pytest.mark.parametrize("study", ["built", "hostile"])  # without and with domains.parquet
+def test_index_shows_domain_cells_with_documents_and_kwic_links(study, request):
+    index = (request.getfixturevalue(study) / "index.html").read_text(encoding="utf-8")
+    table = index.split('id="frame-domains"')[1].split("</table>")[0]
+    row = re.search(r'<tr><th scope="row" class="firm"><a href="firms/beta.html">beta</a>.*?</tr>',
+                    table, re.S).group(0)
+    on = re.findall(r'<td class="cell on".*?</td>', row, re.S)
+    assert len(on) == 1 and "#kwic-domains-mobility" in on[0]  # only mobility is present
+    assert "3/8" in on[0] and "●" in on[0]
+    assert len(re.findall(r'<td class="cell"', row)) == 10  # the lexicon's other domains
+
+
+def test_firm_page_numbers_rest_on_documents(built):
+    page = "\n".join(parse(built / "firms/alpha.html").text)
+    # distinctive vocabulary: n_terms rows, ranked by z, with the documents behind them
+    assert "alpha: 8 documents" in page
+    vocab = re.findall(r"alpha_terme_(\d\d)", (built / "firms/alpha.html").read_text("utf-8"))
+    ranked = list(dict.fromkeys(vocab))
+    assert ranked[:25] == [f"{i:02d}" for i in range(25)] and "25" not in ranked[:25]
+    html_ = (built / "firms/alpha.html").read_text("utf-8")
+    assert '<th scope="row">alpha_terme_09</th>' in html_          # q = 0.01: significant
+    assert '<th scope="row" class="ns">alpha_terme_10</th>' in html_  # q = 0.2: greyed
+    # the trend test and a year with too little text (gamma 2021)
+    assert "0.200" in page and "0.004" in page
+    # offer domains by year: shaded where present that year (beta: mobility only)
+    beta = (built / "firms/beta.html").read_text(encoding="utf-8")
+    grid = beta.split("beta: domains, rate per 10,000 tokens by year")[1].split("</table>")[0]
+    rows = {re.search(r'#kwic-domains-(\w+)"', r).group(1): r.count('class="cell on"')
+            for r in grid.split("<tr>")[2:]}
+    assert rows["mobility"] == 4 and rows["data_analysis"] == 0 and rows["water"] == 0
+    gamma = (built / "firms/gamma.html").read_text(encoding="utf-8")
+    assert "left out (too little text): 2021" in gamma
+    row = re.search(r"<tr><th scope=\"row\">2021</th>.*?</tr>", gamma, re.S).group(0)
+    assert "too little text" in row
+
+
+def test_kwic_shows_at_most_max_kwic_lines_per_term_and_exports_all(built):
+    page = (built / "firms/alpha.html").read_text(encoding="utf-8")
+    block = page.split('id="kwic-audience-citizens"')[1].split("<h3")[0]
+    assert block.count('<td class="match">') == 50
+    assert "60 lines" in block and "first 50 shown" in block
+    kwic = pd.read_csv(built / "data/kwic.csv")
+    assert (kwic["firm"] == "alpha").sum() == 62
+
+
+def test_figures_are_inline_svg_with_titles_and_flag_thin_text(built):
+    index = (built / "index.html").read_text(encoding="utf-8")
+    svgs = re.findall(r"<svg\b.*?</svg>", index, re.S)
+    assert len(svgs) >= 4
+    for svg in svgs:
+        assert 'role="img"' in svg and "<title" in svg
+    ids = re.findall(r'\bid="([^"]+)"', index)
+    assert len(ids) == len(set(ids)), "duplicate ids between figures"
+    assert "(8 docs)" in index
+    topics = (built / "topics.html").read_text(encoding="utf-8")
+    assert "fewer than 3 documents" in topics
+
+
+def test_rendering_is_reproducible_and_replaces_stale_pages(tmp_path, built):
+    args = write_project(tmp_path, make_study())
+    stale = tmp_path / "reports/firms/oldfirm.html"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old", encoding="utf-8")
+    assert report.main(args) == 0
+    assert not stale.exists()
+    for path in pages(built):
+        again = tmp_path / "reports" / path.relative_to(built)
+        assert again.read_bytes() == path.read_bytes(), path.name
+
+
+def test_no_missing_value_leaks_into_the_text(built):
+    for path in pages(built):
+        text = "\n".join(parse(path).text)
+        leaks = re.findall(r"\b(?:nan|NaN|None|NaT)\b|<NA>|\bundefined\b", text)
+        assert not leaks, f"{path.name}: {leaks}"
+
+
+def test_missing_param_and_missing_table_fail_clearly(tmp_path):
+    args = write_project(tmp_path, make_study())
+    params = tmp_path / "params.yaml"
+    params.write_text(params.read_text().replace("  min_docs: 3\n", ""), encoding="utf-8")
+    with pytest.raises(ParamsError, match="min_docs"):
+        report.main(args)
+    args = write_project(tmp_path, make_study())
+    (tmp_path / "data/contrasts/shifts.parquet").unlink()
+    with pytest.raises(FileNotFoundError, match=r"shifts\.parquet"):
+        report.main(args)
+
+
+def test_safe_url_only_links_http():
+    assert report.safe_url("https://a.example/x?y=1") == "https://a.example/x?y=1"
+    for bad in (JS_URL, " JavaScript:alert(1)", "data:text/html,hi", "vbscript:x", None,
+                "https://a.example/\nx"):
+        assert report.safe_url(bad) is None
+
+
+def test_anchors_are_ascii_stable_and_distinct():
+    a, b = report.anchor("kwic", "domains", "énergie"), report.anchor("kwic", "domains", "energie")
+    assert a != b and a.isascii() and a == report.anchor("kwic-domains-énergie")
+    assert report.anchor("doc", "0123abcd") == "doc-0123abcd"  # plain ids stay readable
+    assert report.shorten("2: security / video_surveillance / surveillance", 30) == "2: security…"
+
+
+# --- the browser test ---------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists(
+    "/usr/bin/chromium") else None)
+SHOTS = ROOT / "build" / "screenshots"
+
+
+def run_chromium(url: str, profile: Path, *extra: str) -> tuple[str, str, list[str]]:
+    """Load `url` headless with every host unresolvable; return DOM, log and page requests."""
+    netlog = profile / "net.json"
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--no-first-run", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+           "--host-resolver-rules=MAP * ~NOTFOUND", f"--log-net-log={netlog}", *extra, url]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout, done.stderr, page_requests(netlog)
+
+
+def page_requests(netlog: Path) -> list[str]:
+    """URLs the page itself asked the network for (the browser's own housekeeping left out)."""
+    data = json.loads(netlog.read_text(encoding="utf-8"))
+    start = data["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    urls = []
+    for event in data["events"]:
+        params = event.get("params") or {}
+        if event["type"] == start and "file://" in params.get("network_isolation_key", ""):
+            urls.append(params.get("url", ""))
+    return [u for u in urls if not u.startswith(("file:", "data:"))]
+
+
+def console_lines(log: str) -> list[str]:
+    # Our pages never log: any console message is a script error or a failed load.
+    return [line for line in log.splitlines() if ":CONSOLE" in line]
+
+
+def check_in_browser(out: Path, tmp: Path, shots: dict[str, str],
+                     only: tuple[str, ...] = ()) -> None:
+    targets = [out / rel for rel in only] if only else pages(out)
+
+    def visit(n_path):
+        n, path = n_path
+        dom, log, requests = run_chromium(path.as_uri(), tmp / f"p{n}", "--dump-dom")
+        return path, dom, log, requests
+
+    with ThreadPoolExecutor(2) as pool:
+        for path, dom, log, requests in pool.map(visit, enumerate(targets)):
+            assert console_lines(log) == [], f"{path.name}: {console_lines(log)}"
+            assert requests == [], f"{path.name} asked the network for {requests}"
+            assert "</h1>" in dom, path.name
+            assert "<svg" in dom or "firms" in path.parts, path.name
+            assert "<button" in dom or "sortable" not in dom, f"{path.name}: sorting script"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, rel in shots.items():
+        target = SHOTS / name
+        target.unlink(missing_ok=True)
+        run_chromium((out / rel).as_uri(), tmp / f"s-{name}", f"--screenshot={target}",
+                     "--window-size=1280,2000", "--hide-scrollbars")
+        assert target.exists() and target.stat().st_size > 10_000, name
+
+
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed: apt-get install chromium")
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_browser_detects_console_errors_and_requests(tmp_path):
+    """The checks below can fail: a page that errs and fetches is caught."""
+    bad = tmp_path / "bad.html"
+    bad.write_text('<!DOCTYPE html><html><body><img src="http://example.com/x.png" alt="">'
+                   "<script>nope();</script></body></html>", encoding="utf-8")
+    _, log, requests = run_chromium(bad.as_uri(), tmp_path / "p", "--dump-dom")
+    assert any("nope" in line for line in console_lines(log))
+    assert requests == ["http://example.com/x.png"]
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_pages_load_in_chromium_offline(built, hostile, tmp_path):
+    check_in_browser(built, tmp_path / "built", {"index.png": "index.html",
+                                                 "firm-alpha.png": "firms/alpha.html"})
+    check_in_browser(hostile, tmp_path / "hostile", {},
+                     only=("firms/alpha.html", "topics.html", "index.html"))
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@needs_chromium
+def test_demo_reports_in_chromium(demo_build, tmp_path):
+    out = demo_build / "reports"
+    firm = sorted((out / "firms").glob("*.html"))[0]
+    check_in_browser(out, tmp_path, {"demo-index.png": "index.html",
+                                     "demo-firm.png": f"firms/{firm.name}"})
