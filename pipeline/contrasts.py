@@ -465,12 +465,22 @@ def analyse_table(table: pd.DataFrame, *, analysis: str, lang: str | None,
                   seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Correspondence analysis of one table as CA_POINTS and CA_AXES rows.
 
+    Args:
+        table: counts, firms × terms or domains.
+        analysis: the name of the table (firm_term, firm_domain).
+        lang: the language of its terms, or None for a table pooling languages.
+        seed: random state of the SVD.
+
     Returns:
         The two tables; both empty (and the reason logged) when the table has fewer than 3
         rows or 3 columns with counts, so that no map can be drawn.
     """
     name = analysis + (f" ({lang})" if lang else "")
     nonempty = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
+    empty_rows = [str(f) for f in table.index[table.sum(axis=1) == 0]]
+    if empty_rows:
+        log.info("correspondence analysis %s: %s left out (no counts in the table)", name,
+                 ", ".join(empty_rows))
     if nonempty.shape[0] < CA_MIN or nonempty.shape[1] < CA_MIN:
         log.warning("correspondence analysis %s not run: it needs at least %d firms and %d "
                     "columns with counts, the table has %d × %d", name, CA_MIN, CA_MIN,

@@ -20,6 +20,7 @@ The rule lemmatizer's `lemma_index` lists become frozensets (same lemmas, no lin
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import importlib.metadata
 import json
@@ -99,12 +100,18 @@ def fingerprint(lemmatizer: str, lang: str) -> dict[str, str | int]:
     """
     if lemmatizer not in LEMMATIZERS:
         raise LemmatizerError(f"lemmatizer must be one of {LEMMATIZERS}, got {lemmatizer!r}")
-    version = importlib.metadata.version
+    def version(package: str) -> str:
+        try:
+            return importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            raise LemmatizerError(f"{package} is not installed (pip install {package}); the "
+                                  f"{lemmatizer} lemmatiser needs it for {lang}") from None
+
     out: dict[str, str | int] = {"analysis": ANALYSIS_VERSION, "lemmatizer": lemmatizer,
                                  "lang": lang, "spacy": version("spacy")}
     if lemmatizer == "spacy":
-        model = SPACY_MODELS[lang]
-        out["model"] = f"{model}=={version(model.replace('_', '-'))}"
+        package = SPACY_MODELS[lang].replace("_", "-")
+        out["model"] = f"{package}=={version(package)}"
     else:
         out["model"] = f"simplemma=={version('simplemma')}"
     return out
@@ -143,13 +150,11 @@ def load_spacy(lang: str):
     import spacy
 
     name = SPACY_MODELS[lang]
-    try:
-        info = spacy.info(name)
-    except (OSError, ImportError) as exc:
+    if not spacy.util.is_package(name):
         raise LemmatizerError(
-            f"spaCy model {name} is not installed (pip install {name.replace('_', '-')})"
-        ) from exc
-    components = info.get("components") or info.get("pipeline") or []
+            f"spaCy model {name} is not installed (pip install {name.replace('_', '-')})")
+    meta = spacy.util.get_model_meta(spacy.util.get_package_path(name))
+    components = meta.get("components") or meta.get("pipeline") or []
     keep = set(SPACY_KEEP[lang])
     has_senter = "senter" in components
     exclude = [c for c in components if c not in keep and not (has_senter and c == "senter")]
@@ -177,7 +182,8 @@ def load_tokenizer(lang: str):
 def _stop_words(lang: str) -> frozenset[str]:
     import spacy
 
-    return frozenset(w.replace("’", "'") for w in spacy.blank(lang).Defaults.stop_words)
+    stop_words = spacy.util.get_lang_class(lang).Defaults.stop_words
+    return frozenset(w.replace("’", "'") for w in stop_words)
 
 
 # --- analysis ----------------------------------------------------------------------------------
@@ -481,16 +487,31 @@ def _analyser_for(lang: str, lemmatizer: str) -> _Analyser:
 
 # --- worker pool -------------------------------------------------------------------------------
 
+_INIT_ERROR: Exception | None = None
+
+
 def _init_worker(lemmatizer: str, langs: tuple[str, ...]) -> None:
-    # Load the models as soon as the worker starts, while the parent reads its cache.
-    for lang in langs:
-        if lemmatizer == "spacy":
-            load_spacy(lang)
-        else:
-            load_tokenizer(lang)
+    # Load the models as soon as the worker starts, while the parent reads its cache. A failure
+    # is kept for the first job to raise: a Pool whose initializer raises restarts the worker
+    # forever instead of reporting it.
+    global _INIT_ERROR
+    try:
+        for lang in langs:
+            if lemmatizer == "spacy":
+                load_spacy(lang)
+            else:
+                load_tokenizer(lang)
+            _analyser_for(lang, lemmatizer)
+    except Exception as exc:
+        _INIT_ERROR = exc
+        return
+    # The models live as long as the worker: keep the garbage collector from walking them.
+    gc.freeze()
 
 
 def _work(args: tuple[list[tuple[str, str]], str, int]) -> bytes:
+    if _INIT_ERROR is not None:
+        raise _INIT_ERROR
     tasks, lemmatizer, batch_size = args
     # Bytes, not Doc objects: the parent gets the rows it stores, ready to use.
     return analyse_passages(tasks, lemmatizer=lemmatizer, batch_size=batch_size
@@ -521,6 +542,9 @@ class LemmaPool:
         self._results = None
         if n_process > 1 and chunks:
             langs = tuple(sorted({lang for chunk in chunks for lang, _ in chunk}))
+            # Fresh processes (spawn), not forks of this one: it may hold threads (Arrow's
+            # pools) and their locks. Each worker pays spaCy's start-up (~4 s of CPU, mostly
+            # compiling the French tokenizer's patterns) while this process reads its cache.
             ctx = multiprocessing.get_context("spawn")
             self._pool = ctx.Pool(min(n_process, len(chunks)), initializer=_init_worker,
                                   initargs=(lemmatizer, langs))

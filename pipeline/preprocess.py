@@ -261,7 +261,7 @@ def preprocess_passages(
     doc_rows = [np.asarray(ix, dtype=np.int64)
                 for ix in chosen.groupby("doc_id", sort=False).indices.values()]
     doc_rows.sort(key=lambda ix: ix[0])
-    fingerprints = {lang: fingerprint_hash(lemmatizer, lang) for lang in LANGS}
+    fingerprints = {lang: fingerprint_hash(lemmatizer, lang) for lang in set(langs)}
     keys = [document_key([(langs[i], texts[i]) for i in ix], fingerprints) for ix in doc_rows]
     present = cache.keys_present(keys) if cache is not None else set()
     new = [d for d, key in enumerate(keys) if key not in present]

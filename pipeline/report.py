@@ -3,8 +3,8 @@
 reads data/raw/fetches.parquet, data/interim/{documents,passages}.parquet,
 data/topics/{k_sweep,topic_terms,doc_topics,topic_passages,prevalence}.parquet,
 data/contrasts/{keyness,frame_measures,shifts,kwic}.parquet (+ domains.parquet,
-ca_points.parquet and ca_axes.parquet if present), frames.yaml → writes reports/index.html, topics.html, shifts.html, firms/<firm>.html,
-reports/data/*.csv, *.parquet and README.md
+ca_points.parquet and ca_axes.parquet if present), frames.yaml → writes reports/index.html,
+topics.html, shifts.html, firms/<firm>.html, reports/data/*.csv, *.parquet and README.md
 
 The pages open from a USB stick: CSS inline, figures as inline SVG, no font, script or image
 fetched from anywhere (a few lines of inline JavaScript only make tables sortable). Everything
@@ -19,6 +19,7 @@ it rests on and the exported table it is drawn from; figures resting on too litt
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import math
 import os
@@ -660,7 +661,7 @@ def _correspondence_context(study: _Study, *, ca_labels: int, term_links: dict) 
         term_links: (lang, term) → link to the term's concordance lines on a firm page.
 
     Returns:
-        {"analyses": [...], "n_firms": ...}; an empty list when no analysis was run.
+        {"analyses": [one dict per map]}: an empty list when no analysis was run.
     """
     pts, axes = study.inputs.ca_points, study.inputs.ca_axes
     analyses = []
@@ -672,12 +673,13 @@ def _correspondence_context(study: _Study, *, ca_labels: int, term_links: dict) 
     known = list(ANALYSES)
     order = sorted(keys, key=lambda k: (known.index(k[0]) if k[0] in known else len(known),
                                         k[0], k[1] or ""))
+    def of(df: pd.DataFrame, analysis: str, lang: str | None) -> pd.DataFrame:
+        same_lang = df["lang"].isna() if lang is None else df["lang"] == lang
+        return df[(df["analysis"] == analysis) & same_lang]
+
     for analysis, lang in order:
-        same_lang = pts["lang"].isna() if lang is None else pts["lang"] == lang
-        p = pts[(pts["analysis"] == analysis) & same_lang]
-        a = axes[(axes["analysis"] == analysis)
-                 & (axes["lang"].isna() if lang is None else axes["lang"] == lang)]
-        a = a.sort_values("axis")
+        p = of(pts, analysis, lang)
+        a = of(axes, analysis, lang).sort_values("axis")
         if len(a) < 2 or p.empty:
             continue
         share1, share2 = (float(v) for v in a["share"].iloc[:2])
@@ -708,13 +710,10 @@ def _correspondence_context(study: _Study, *, ca_labels: int, term_links: dict) 
         for r in recs:
             r["link"] = term_links.get((lang, r["label"])) if analysis == "firm_term" else None
         firms_xy = rows.set_index("label")[["dim1", "dim2"]].astype(float)
-        pairs = []
-        labels = list(firms_xy.index)
-        for n, f in enumerate(labels):
-            for g in labels[n + 1:]:
-                pairs.append({"a": f, "b": g, "distance": float(np.hypot(
-                    *(firms_xy.loc[f] - firms_xy.loc[g]).to_numpy()))})
-        pairs.sort(key=lambda r: r["distance"])
+        pairs = sorted(({"a": f, "b": g, "distance": float(np.hypot(
+            *(firms_xy.loc[f] - firms_xy.loc[g]).to_numpy()))}
+            for f, g in itertools.combinations(firms_xy.index, 2)),
+            key=lambda r: r["distance"])
         analyses.append({
             "analysis": analysis, "lang": lang, "title": title, "where": where, "kind": kind,
             "anchor": anchor("ca", analysis, lang or "all"), "svg": svg,

@@ -549,6 +549,12 @@ def test_main_writes_every_table(tmp_path):
     csv = pd.read_csv(out / "kwic.csv")
     assert len(csv) == len(tables["kwic"]) and list(csv.columns) == schemas.KWIC.names
     assert pd.read_csv(plots / "frame_shares.csv")["frame"].eq("citizens").all()
+    # correspondence analyses: the firm × term map of the French texts; one domain (platform)
+    # is too few columns for a firm × domain map, which is left out rather than failing
+    ca = read_table(out / "ca_points.parquet", schemas.CA_POINTS)
+    axes = read_table(out / "ca_axes.parquet", schemas.CA_AXES)
+    assert set(ca["analysis"]) == set(axes["analysis"]) == {"firm_term"}
+    assert set(ca.loc[ca["side"] == "row", "label"]) == {"acme", "bolt", "cora"}
 
 
 def test_main_names_the_missing_input(tmp_path):

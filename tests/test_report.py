@@ -187,21 +187,35 @@ def make_study(hostile: bool = False) -> dict[str, pd.DataFrame]:
     for firm in FIRMS:
         for lang in LANGS[firm]:
             for i in range(40):
-                z = 9.0 - 0.3 * i  # 30 terms over-used, 10 under-used
+                # 30 terms over-used (ranked 1-30 by the stage), 10 under-used; among the
+                # over-used, z grows as the rank worsens, so ranking by z would reverse them.
+                over = i < 30
+                z = 3.0 + 0.2 * i if over else -1.0 - 0.3 * (i - 30)
                 term = f"{firm}_terme_{i:02d}" if lang == "fr" else f"{firm}_term_{i:02d}"
                 if hostile and firm == "alpha" and i == 0:
                     term = SCRIPT
                 keyness.append(dict(comparison="firm_vs_rest", group_a=firm, group_b="rest",
                                     lang=lang, term=term, count_a=50 - i, count_b=10 + i,
                                     total_a=5000, total_b=15000, log_odds=z / 4, z=z, g2=z * 3,
-                                    log_ratio=z / 5, p_g2=0.001, q_g2=0.01 if i < 10 else 0.2,
-                                    lafon=z * 1.5))
+                                    log_ratio=z / 5, p_g2=0.001, q_g2=0.01, lafon=z * 1.5,
+                                    log_ratio_cons=(30 - i) / 10 if over else -(i - 29) / 10,
+                                    rank=i + 1 if over else i - 29))
+            # The highest z of all, but not significant: no rank, never shown as distinctive.
+            keyness.append(dict(comparison="firm_vs_rest", group_a=firm, group_b="rest",
+                                lang=lang, term=f"{firm}_bruit", count_a=3, count_b=0,
+                                total_a=5000, total_b=15000, log_odds=3.0, z=20.0, g2=5.0,
+                                log_ratio=3.0, p_g2=0.03, q_g2=0.3, lafon=1.0,
+                                log_ratio_cons=0.0, rank=None))
+            for i in range(40):
+                rose = i < 20
                 keyness.append(dict(comparison="late_vs_early", group_a=f"{firm}:late",
                                     group_b=f"{firm}:early", years_a="2020-2021",
                                     years_b="2018-2019", lang=lang, term=f"shift_{i:02d}",
                                     count_a=20 + i, count_b=20, total_a=2000, total_b=2000,
                                     z=5 - 0.25 * i, g2=5 - 0.25 * i, lafon=5 - 0.25 * i,
-                                    log_odds=0.1, log_ratio=0.1, p_g2=0.01, q_g2=0.02))
+                                    log_odds=0.1, log_ratio=0.1, p_g2=0.01, q_g2=0.02,
+                                    log_ratio_cons=(20 - i) / 10 if rose else -(i - 19) / 10,
+                                    rank=i + 1 if rose else i - 19))
 
     frames = {"audience": ("citizens", "clients"), "framing": ("problems", "solutions")}
     domains = ("data_analysis", "mobility", "water")
@@ -534,14 +548,14 @@ def test_index_shows_domain_cells_with_documents_and_kwic_links(study, request):
 
 def test_firm_page_numbers_rest_on_documents(built):
     page = "\n".join(parse(built / "firms/alpha.html").text)
-    # distinctive vocabulary: n_terms rows, ranked by z, with the documents behind them
+    # distinctive vocabulary: n_terms rows in the stage's rank order (not by z, which would
+    # reverse them), with the documents behind them; a term without rank is not shown
     assert "alpha: 8 documents" in page
-    vocab = re.findall(r"alpha_terme_(\d\d)", (built / "firms/alpha.html").read_text("utf-8"))
-    ranked = list(dict.fromkeys(vocab))
-    assert ranked[:25] == [f"{i:02d}" for i in range(25)] and "25" not in ranked[:25]
     html_ = (built / "firms/alpha.html").read_text("utf-8")
-    assert '<th scope="row">alpha_terme_09</th>' in html_          # q = 0.01: significant
-    assert '<th scope="row" class="ns">alpha_terme_10</th>' in html_  # q = 0.2: greyed
+    vocab = html_.split('id="vocabulary"')[1].split('id="frames"')[0]
+    ranked = re.findall(r'<th scope="row" lang="fr">alpha_terme_(\d\d)</th>', vocab)
+    assert ranked == [f"{i:02d}" for i in range(25)]
+    assert "alpha_bruit" not in vocab
     # the trend test and a year with too little text (gamma 2021)
     assert "0.200" in page and "0.004" in page
     # offer domains by year: shaded where present that year (beta: mobility only)
