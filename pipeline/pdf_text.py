@@ -10,8 +10,11 @@ keep their page numbers, and removes what is not the report's prose:
   writes the word with its hyphen elsewhere and never whole ("sous-traitance" stays);
 - line breaks inside paragraphs. A paragraph ends where the vertical gap between two lines
   grows, the font size changes (a heading), a list item starts, or a line ends a sentence well
-  short of the page's longest lines; a paragraph that runs over a page break is joined and
-  records both pages.
+  short of the page's longest lines. A paragraph that runs over a page break is joined (once
+  the running lines are gone) and records both pages: the page's last paragraph does not end
+  a sentence, and the next page's first one starts in lower case or with a digit ("54" +
+  "000 euros"), or the first ends on a comma, a hyphen or a word no sentence ends on ("à",
+  "de", "the"); not when the two are set in different sizes (a heading).
 
 Positions cost one PDFium call a line, so they are asked only for the lines that could be
 anything but the middle of a paragraph (see `_needs_position`); a page whose text does not map
@@ -78,6 +81,12 @@ _LINE_HYPHENS = ("\ufffe", "\x02")
 _SOFT_HYPHEN = "\u00ad"
 _LAST_WORD = re.compile(r"[^\W\d_]+$")
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
+# Words no sentence ends on (articles, prepositions, conjunctions): a page ending on one ends
+# mid-sentence whatever the next page starts with ("à" + "Ormelune").
+_DANGLING = re.compile(
+    r"(?:^|[\s'’])(?:à|au|aux|de|des|du|la|le|les|un|une|et|ou|en|par|pour|avec|dans|sur"
+    r"|sous|entre|vers|chez|que|qui|dont|the|a|an|of|to|and|or|in|on|for|with|by|at|from"
+    r"|into|than|that)$", re.IGNORECASE)
 
 
 class _Line:
@@ -326,8 +335,11 @@ def _breaks(a: _Line, b: _Line, step: float, longest: int) -> bool:
     return short or (ends_sentence and b.left > a.left + a.size)  # an indented first line
 
 
-def _paragraphs(lines: list[_Line], vocab: _Vocabulary) -> list[tuple[str, int]]:
-    """Assemble one page's lines into paragraphs."""
+def _paragraphs(lines: list[_Line], vocab: _Vocabulary) -> list[tuple[str, int, float, float]]:
+    """Assemble one page's lines into paragraphs: text, page, first and last line's size.
+
+    A size is 0.0 when the line has no position.
+    """
     if not lines:
         return []
     by_size: dict[float, list[float]] = {}
@@ -338,20 +350,22 @@ def _paragraphs(lines: list[_Line], vocab: _Vocabulary) -> list[tuple[str, int]]
     # The usual step is the lower quartile: the placed pairs lean towards paragraph ends.
     steps = {size: sorted(v)[len(v) // 4] for size, v in by_size.items()}
     longest = max(line.tail for line in lines)
-    out: list[tuple[str, int]] = []
+    out: list[tuple[str, int, float, float]] = []
     parts = [lines[0].text]
+    first = lines[0]
     for a, b in itertools.pairwise(lines):
         if _breaks(a, b, steps.get(a.size, 0.0), longest):
-            out.append((" ".join(parts), a.page))
+            out.append((" ".join(parts), a.page, first.size, a.size))
             parts = [b.text]
+            first = b
         else:
             joined = _join_hyphen(parts[-1], b.text, vocab)
             if joined is None:
                 parts.append(b.text)
             else:
                 parts[-1] = joined
-    out.append((" ".join(parts), lines[-1].page))
-    return [(_dehyphenate(t, vocab), page) for t, page in out]
+    out.append((" ".join(parts), lines[-1].page, first.size, lines[-1].size))
+    return [(_dehyphenate(t, vocab), page, top, bottom) for t, page, top, bottom in out]
 
 
 def _title(metadata: dict, first: list[_Line]) -> str | None:
@@ -447,14 +461,17 @@ def _read_open(pdf) -> PdfResult:
     pages, running = _strip_running(pages, heights)
     vocab = _Vocabulary([line.text for lines in pages for line in lines])
     paragraphs: list[Paragraph] = []
+    last_size = 0.0  # of the last line of paragraphs[-1]
     for lines in pages:
-        for text, page_no in _paragraphs(lines, vocab):
-            if paragraphs and _continues(paragraphs[-1], text, page_no):
-                prev = paragraphs[-1]
-                paragraphs[-1] = Paragraph(_join(prev.text, text, vocab), None,
+        for text, page_no, first_size, size in _paragraphs(lines, vocab):
+            prev = paragraphs[-1] if paragraphs else None
+            if prev is not None and prev.page_end is not None and page_no == prev.page_end + 1 \
+                    and _continues(prev.text, text, last_size, first_size):
+                paragraphs[-1] = Paragraph(_join(prev.text.rstrip(), text.lstrip(), vocab), None,
                                            prev.page_start, page_no)
             else:
                 paragraphs.append(Paragraph(text, None, page_no, page_no))
+            last_size = size
     paragraphs = [p for p in paragraphs if p.text.strip()]
     # A report names itself at the top of its first page or in its running header.
     first_page = "\n".join([first_raw[:FIRST_PAGE_CHARS], *running])
@@ -462,12 +479,26 @@ def _read_open(pdf) -> PdfResult:
                      note="; ".join(notes) or None)
 
 
-def _continues(prev: Paragraph, text: str, page_no: int) -> bool:
-    """Whether `text`, first on its page, continues the last paragraph of the page before."""
-    if prev.page_end is None or page_no != prev.page_end + 1:
+def _continues(prev: str, text: str, prev_size: float, size: float) -> bool:
+    """Whether `text`, first on its page, continues `prev`, last on the page before.
+
+    Args:
+        prev: the last paragraph of the page before.
+        text: the first paragraph of the page (running lines removed).
+        prev_size: the size of `prev`'s last line (0.0 when unknown).
+        size: the size of `text`'s first line (0.0 when unknown).
+    """
+    tail, head = prev.rstrip(), text.lstrip()
+    if not tail or not head or (head[0] in _BULLET_START and _BULLET.match(head)):
         return False
-    tail = prev.text.rstrip()
-    if tail.endswith(_SOFT_HYPHEN) or (tail.endswith(("-", *_LINE_HYPHENS))
-                                       and text[:1].islower()):
+    if prev_size and size and abs(prev_size - size) > max(0.6, 0.1 * prev_size):
+        return False  # a heading ends the page or opens the next one
+    if tail.endswith(_SOFT_HYPHEN):
         return True
-    return not tail.endswith(_SENTENCE_END) and text[:1].islower()
+    if tail.endswith(("-", *_LINE_HYPHENS)) and len(tail) > 1 and tail[-2].isalpha():
+        return head[0].isalpha()  # "dévelop-" + "pement", "Saint-" + "Étienne"
+    if tail.endswith(_SENTENCE_END):
+        return False
+    if tail.endswith(",") or head[0].islower() or head[0].isdigit():
+        return True
+    return _DANGLING.search(tail[-12:]) is not None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 
+from pipeline.passages import cut_passages
 from pipeline.pdf_text import _rejoin, _Vocabulary, read_pdf
 
 DATA = Path(__file__).resolve().parent / "data" / "extract"
@@ -31,6 +35,69 @@ def test_a_paragraph_running_over_a_page_break_is_joined_and_spans_both(aquavia)
     assert joined[0].page_start == 2 and joined[0].page_end == 3
     assert joined[0].text.endswith("indicateurs publics et vérifiables, publiés chaque "
                                    "trimestre.")
+
+
+# Pages of (font size, line) drawn top down, under a running header and over a page number,
+# so the pages only meet once those are removed.
+SEAMS = [
+    [(11, "La commune de Lissandre a rénové son éclairage public en deux ans, quartier"),
+     (11, "par quartier, avec les habitants. Sa facture d'énergie a diminué de 54")],
+    [(11, "000 euros par an depuis la fin des travaux, selon les relevés de la régie."),
+     (11, "Les nouveaux candélabres sont réglés pour baisser la nuit dans les rues"),
+     (11, "calmes et rester allumés près des arrêts de bus et des passages piétons.")],
+    [(11, "Nous publions chaque trimestre les relevés de consommation de chaque rue"),
+     (11, "et nous les présentons en réunion publique. Le réseau de chaleur arrive à")],
+    [(11, "Ormelune en 2022 et alimentera les écoles et le gymnase du quartier nord."),
+     (16, "Nos chiffres")],
+    [(11, "2021 a été la première année complète du contrat de performance signé avec"),
+     (11, "la ville, et les économies mesurées dépassent les engagements de départ.")],
+]
+
+
+@pytest.fixture(scope="module")
+def seams():
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=1)
+    for number, lines in enumerate(SEAMS, 1):
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(60, A4[1] - 40, "Lissandre — Rapport d'activité 2021")
+        canvas.drawRightString(A4[0] - 60, 30, str(number))
+        y = A4[1] - 90
+        for size, line in lines:
+            canvas.setFont("Helvetica", size)
+            canvas.drawString(60, y, line)
+            y -= 1.3 * size
+        canvas.showPage()
+    canvas.save()
+    result = read_pdf(buffer.getvalue())
+    assert result.status == "ok"
+    return result.paragraphs
+
+
+def test_a_sentence_cut_by_a_page_break_is_one_paragraph_over_both_pages(seams):
+    first = seams[0]
+    assert "a diminué de 54 000 euros par an depuis" in first.text
+    assert "\n" not in first.text and "Rapport d'activité" not in first.text
+    assert (first.page_start, first.page_end) == (1, 2)
+    # ... and the passage made of it records both pages.
+    passage = cut_passages([first], passage_words=250)[0]
+    assert (passage.page_start, passage.page_end) == (1, 2)
+    assert "diminué de 54 000 euros" in passage.text
+
+
+def test_a_page_break_after_a_dangling_word_joins_a_capitalised_name(seams):
+    joined = [p for p in seams if "arrive à Ormelune en 2022" in p.text]
+    assert len(joined) == 1 and (joined[0].page_start, joined[0].page_end) == (3, 4)
+
+
+def test_a_page_ending_a_sentence_or_a_heading_keeps_its_paragraphs(seams):
+    starts = [(p.text.split()[0], p.page_start, p.page_end) for p in seams]
+    # A complete sentence, then a capital: two paragraphs.
+    assert seams[0].text.endswith("passages piétons.") and seams[0].page_end == 2
+    assert ("Nous", 3, 4) in starts
+    # A heading closing a page is not continued by the figure opening the next one.
+    assert ("Nos", 4, 4) in starts and ("2021", 5, 5) in starts
+    assert len(seams) == 4
 
 
 def test_running_headers_and_page_numbers_are_removed(aquavia):
