@@ -351,8 +351,10 @@ def shift_table(docs: pd.DataFrame, columns: list[tuple[str, str]], lexicon: Lex
                 fit = (fit_trend(years[use], succ[use], trials=trials[use]) if measure == "share"
                        else fit_trend(years[use], succ[use], exposure=trials[use]))
                 if not fit.converged or not np.isfinite(fit.se):
-                    base["note"] = ("no finite slope: the matches switch sides completely "
-                                    "between years (separation)")
+                    base["note"] = (("no finite slope: the matches switch sides completely "
+                                     "between years (separation)") if measure == "share" else
+                                    "no finite slope: every match falls in the first year or "
+                                    "every match in the last (separation)")
                 else:
                     base.update(slope=fit.slope, ci_low=fit.ci_low, ci_high=fit.ci_high,
                                 p_value=fit.p_value, dispersion=fit.dispersion)

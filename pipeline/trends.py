@@ -106,6 +106,12 @@ def fit_trend(year, counts, *, trials=None, exposure=None, max_iter: int = 100,
         p_hat = mu / m
         if np.any((p_hat < 1e-8) | (p_hat > 1 - 1e-8)) or abs(beta[1]) > 20:
             converged = False
+    else:
+        # The Poisson slope's MLE is infinite exactly when every event falls in the first
+        # year or every event in the last: the deviance still settles, so say it here.
+        seen = x[y > 0]
+        if len(seen) and np.ptp(x) > 0 and (seen.min() == x.max() or seen.max() == x.min()):
+            converged = False
     try:
         cov = np.linalg.inv((design.T * w) @ design) * phi
         se = float(np.sqrt(cov[1, 1]))

@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 
 from pipeline import schemas
-from pipeline.contrasts import keyness_tables, main, plan_comparisons, score_contrasts
+from pipeline.contrasts import (
+    keyness_tables,
+    main,
+    plan_comparisons,
+    score_contrasts,
+    shift_table,
+)
 from pipeline.frames import (
     Quantity,
     build_stream,
@@ -434,6 +440,34 @@ def test_rate_trend_uses_tokens_as_exposure():
     counts = rng.poisson(tokens * 2e-3 * np.exp(0.15 * (year - 2010)))
     fit = fit_trend(year, counts, exposure=tokens)
     assert fit.p_value < 0.001 and fit.ci_low < 0.15 < fit.ci_high
+
+
+def test_rate_trend_with_every_match_in_the_first_or_last_year_has_no_finite_slope():
+    # The Poisson MLE of the slope is infinite: the fit must say so, not report a slope of
+    # ~25 log units per year with a six-figure standard error.
+    year = np.repeat([2018.0, 2019.0, 2020.0], 2)
+    tokens = np.array([1000, 2000, 1500, 900, 1200, 800])
+    assert not fit_trend(year, np.array([0, 0, 0, 0, 3, 5]), exposure=tokens).converged
+    assert not fit_trend(year, np.array([4, 1, 0, 0, 0, 0]), exposure=tokens).converged
+    both = fit_trend(year, np.array([0, 0, 1, 0, 3, 5]), exposure=tokens)
+    assert both.converged and 0 < both.slope < 5
+
+
+def test_shift_table_names_rate_separation_without_talking_of_sides():
+    docs = pd.DataFrame({"doc_id": list("abcdef"), "firm": "acme", "lang": "fr",
+                         "year": pd.array([2018, 2018, 2019, 2019, 2020, 2020], dtype="Int16"),
+                         "n_tokens": [1000, 2000, 1500, 900, 1200, 800],
+                         "audience/citizens": [0, 0, 0, 0, 3, 5],
+                         "audience/clients": [2, 1, 3, 2, 0, 1]})
+    columns = [("audience", "citizens"), ("audience", "clients")]
+    audience = parse_lexicon({"groups": {"audience": {"kind": "opposition", "frames": {
+        "citizens": {"fr": ["citoyen"]}, "clients": {"fr": ["client"]}}}}})
+    sh = shift_table(docs, columns, audience, min_tokens=10, min_years=3)
+    rate = sh.query("group == 'audience' and frame == 'citizens' and measure == 'rate'").iloc[0]
+    assert pd.isna(rate["slope"]) and "no finite slope" in rate["note"]
+    assert "side" not in rate["note"]
+    share = sh.query("group == 'audience' and measure == 'share'").iloc[0]
+    assert pd.isna(share["slope"]) and "side" in share["note"]
 
 
 def test_shift_table_on_the_planted_drift(planted):
