@@ -62,12 +62,12 @@ from scipy import sparse
 from pipeline import schemas
 from pipeline.ca import CAError, ca_tables, correspondence_analysis
 from pipeline.cli import setup_logging, stage_parser
-from pipeline.config import load_params
+from pipeline.config import ParamsError, load_params
 from pipeline.frames import build_stream, match_bag_terms, match_lexicon, measure_frames
-from pipeline.io import read_table, write_table
+from pipeline.io import SchemaError, read_table, write_table
 from pipeline.keyness import rank_top, score_groups
 from pipeline.kwic import concordance
-from pipeline.lexicon import LANGS, Lexicon, load_lexicon
+from pipeline.lexicon import LANGS, Lexicon, LexiconError, load_lexicon
 from pipeline.trends import fit_trend
 
 log = logging.getLogger(__name__)
@@ -686,15 +686,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plots", required=True, help="folder for DVC plot data")
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
-    params = load_params(args.params, "contrasts")
-    lexicon = load_lexicon(resolve_lexicon(params.pop("lexicon", "frames.yaml"), args.params))
     processed, interim, out = Path(args.processed), Path(args.interim), Path(args.out)
-    sentences = read_table(processed / "sentences.parquet", schemas.SENTENCES)
-    bags = read_table(processed / "bags.parquet", schemas.BAGS)
-    documents = read_table(interim / "documents.parquet", schemas.DOCUMENTS,
-                           columns=["doc_id", "captured_at", "duplicate_of"])
-    passages = read_table(interim / "passages.parquet", schemas.PASSAGES,
-                          columns=["passage_id", "page_start", "is_duplicate"])
+    # A missing input or a bad params/lexicon file is the user's to fix: say which, no traceback.
+    try:
+        params = load_params(args.params, "contrasts")
+        lexicon = load_lexicon(resolve_lexicon(params.pop("lexicon", "frames.yaml"),
+                                               args.params))
+        sentences = read_table(processed / "sentences.parquet", schemas.SENTENCES)
+        bags = read_table(processed / "bags.parquet", schemas.BAGS)
+        documents = read_table(interim / "documents.parquet", schemas.DOCUMENTS,
+                               columns=["doc_id", "captured_at", "duplicate_of"])
+        passages = read_table(interim / "passages.parquet", schemas.PASSAGES,
+                              columns=["passage_id", "page_start", "is_duplicate"])
+    except (ParamsError, LexiconError, SchemaError, FileNotFoundError) as exc:
+        log.error("%s", exc)
+        return 2
     result = score_contrasts(sentences, bags, documents, passages, lexicon, **params)
     write_table(result.keyness, out / "keyness.parquet", schemas.KEYNESS)
     write_table(result.frame_measures, out / "frame_measures.parquet", schemas.FRAME_MEASURES)

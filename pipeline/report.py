@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline import cli, config, figures, schemas
-from pipeline.io import read_table, write_table
+from pipeline.io import SchemaError, read_table, write_table
 from pipeline.lexicon import Lexicon, LexiconError, load_lexicon
 
 log = logging.getLogger(__name__)
@@ -1442,18 +1442,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="report folder (reports/)")
     args = parser.parse_args(argv)
     cli.setup_logging(args.verbose)
-    params = config.load_params(args.params, "report")
-    missing = [k for k in PARAM_KEYS if k not in params]
-    if missing:
-        raise config.ParamsError(f"{args.params}: report: missing key(s) {missing}")
-    contrasts = config.read_params(args.params).get("contrasts") or {}
-    lexicon = None
-    if params.get("lexicon"):
-        lexicon = Path(params["lexicon"])
-        if not lexicon.is_absolute() and not lexicon.exists():
-            lexicon = Path(args.params).parent / lexicon
-    inputs = read_inputs(raw=args.raw, interim=args.interim, topics=args.topics,
-                         contrasts=args.contrasts, lexicon=lexicon)
+    # A missing input or a bad params/lexicon file is the user's to fix: say which, no traceback.
+    try:
+        params = config.load_params(args.params, "report")
+        missing = [k for k in PARAM_KEYS if k not in params]
+        if missing:
+            raise config.ParamsError(f"{args.params}: report: missing key(s) {missing}")
+        contrasts = config.read_params(args.params).get("contrasts") or {}
+        lexicon = None
+        if params.get("lexicon"):
+            lexicon = Path(params["lexicon"])
+            if not lexicon.is_absolute() and not lexicon.exists():
+                lexicon = Path(args.params).parent / lexicon
+        inputs = read_inputs(raw=args.raw, interim=args.interim, topics=args.topics,
+                             contrasts=args.contrasts, lexicon=lexicon)
+    except (config.ParamsError, LexiconError, SchemaError, FileNotFoundError) as exc:
+        log.error("%s", exc)
+        return 2
     report = build_report(inputs, max_kwic=int(params["max_kwic"]),
                           n_terms=int(params["n_terms"]), min_docs=int(params["min_docs"]),
                           presence_rate=float(contrasts.get("presence_rate", 2.0)),
