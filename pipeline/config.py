@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import copy
+import inspect
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +33,27 @@ def read_params(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def load_params(path: str | Path, block: str) -> dict[str, Any]:
-    """One stage's block of params, plus the top-level `lexicon` path when present."""
+def load_params(path: str | Path, block: str, keys: Iterable[str] | None = None
+                ) -> dict[str, Any]:
+    """One stage's block of params, plus the top-level `lexicon` path when present.
+
+    Args:
+        path: the params file.
+        block: the stage's block name.
+        keys: the keys the stage knows; when given, any other key is an error (a misspelt key
+            would otherwise silently never take effect).
+
+    Raises:
+        ParamsError: naming the file, the block and the key at fault.
+    """
     data = read_params(path)
     if block not in data or not isinstance(data[block], dict):
         raise ParamsError(f"{path}: no '{block}:' block")
+    if keys is not None:
+        unknown = sorted(set(data[block]) - set(keys))
+        if unknown:
+            raise ParamsError(f"{path}: unknown key(s) {unknown} in the '{block}:' block "
+                              f"(known: {', '.join(sorted(keys))})")
     params = copy.deepcopy(data[block])
     if "lexicon" in data:
         params.setdefault("lexicon", data["lexicon"])
@@ -56,3 +74,9 @@ def write_params(data: dict[str, Any], path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def keyword_params(func: Callable) -> list[str]:
+    """The keyword-only arguments of a stage's core function: the keys of its params block."""
+    return [name for name, p in inspect.signature(func).parameters.items()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY]

@@ -62,7 +62,7 @@ from scipy import sparse
 from pipeline import schemas
 from pipeline.ca import CAError, ca_tables, correspondence_analysis
 from pipeline.cli import setup_logging, stage_parser
-from pipeline.config import ParamsError, load_params
+from pipeline.config import ParamsError, keyword_params, load_params
 from pipeline.frames import build_stream, match_bag_terms, match_lexicon, measure_frames
 from pipeline.io import SchemaError, read_table, write_table
 from pipeline.keyness import rank_top, score_groups
@@ -689,7 +689,7 @@ def main(argv: list[str] | None = None) -> int:
     processed, interim, out = Path(args.processed), Path(args.interim), Path(args.out)
     # A missing input or a bad params/lexicon file is the user's to fix: say which, no traceback.
     try:
-        params = load_params(args.params, "contrasts")
+        params = load_params(args.params, "contrasts", keys=keyword_params(score_contrasts))
         lexicon = load_lexicon(resolve_lexicon(params.pop("lexicon", "frames.yaml"),
                                                args.params))
         sentences = read_table(processed / "sentences.parquet", schemas.SENTENCES)

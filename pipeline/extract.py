@@ -560,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cli.setup_logging(args.verbose)
     try:
-        params = config.load_params(args.params, "extract")
+        params = config.load_params(args.params, "extract", keys=PARAMS)
         missing = [k for k in PARAMS if k not in params]
         if missing:
             raise config.ParamsError(f"{args.params}: extract: missing key(s) {missing}")

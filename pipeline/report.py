@@ -1444,7 +1444,7 @@ def main(argv: list[str] | None = None) -> int:
     cli.setup_logging(args.verbose)
     # A missing input or a bad params/lexicon file is the user's to fix: say which, no traceback.
     try:
-        params = config.load_params(args.params, "report")
+        params = config.load_params(args.params, "report", keys=(*PARAM_KEYS, "ca_labels"))
         missing = [k for k in PARAM_KEYS if k not in params]
         if missing:
             raise config.ParamsError(f"{args.params}: report: missing key(s) {missing}")

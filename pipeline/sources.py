@@ -68,7 +68,7 @@ class SourcesError(ValueError):
         self.problems = problems
         listing = "\n".join(f"  {p}" for p in problems)
         super().__init__(
-            f"{path}: {len(problems)} bad line(s); nothing was fetched. Fix them and run again:\n"
+            f"{path}: {len(problems)} problem(s); nothing was fetched. Fix them and run again:\n"
             f"{listing}"
         )
 

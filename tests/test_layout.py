@@ -36,3 +36,25 @@ def test_every_stage_module_is_listed_by_help():
                          capture_output=True, text=True, check=True).stdout
     for command in (*STAGES, "run", "demo", "schedule"):
         assert command in out
+
+
+def test_a_misspelt_param_key_is_named_by_every_stage(tmp_path, caplog):
+    """A typo in params.yaml must stop the stage, naming the key, rather than be ignored."""
+    import importlib
+
+    from pipeline.config import read_params, write_params
+
+    project = Layout(tmp_path / "project")
+    project.root.mkdir()
+    project.sources.write_text("acme page http://127.0.0.1:9/a\n", encoding="utf-8")
+    for stage in STAGES:
+        params = read_params(ROOT / "params.yaml")
+        typo = next(iter(params[stage])) + "_typo"
+        params[stage][typo] = 1
+        path = write_params(params, tmp_path / f"{stage}.yaml")
+        args = stage_args(project)[stage]
+        args[args.index("--params") + 1] = str(path)
+        caplog.clear()
+        status = importlib.import_module(f"pipeline.{stage}").main(args)
+        assert status != 0, stage
+        assert typo in caplog.text, stage
