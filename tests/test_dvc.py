@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -44,6 +45,7 @@ def test_dvc_repro_runs_the_graph_and_skips_what_did_not_change(project_copy):
         write_params(params, project_copy / "params.yaml")
 
         run(["dvc", "init", "--no-scm", "-q"], project_copy, env)
+        shutil.copytree(ROOT / ".dvc" / "plots", project_copy / ".dvc" / "plots")
         dag = run(["dvc", "dag"], project_copy, env)
         for stage in ("scrape", "extract", "preprocess", "topics", "contrasts", "report"):
             assert stage in dag
@@ -53,6 +55,11 @@ def test_dvc_repro_runs_the_graph_and_skips_what_did_not_change(project_copy):
             assert (project_copy / "reports" / "firms" / f"{firm}.html").exists()
         metrics = run(["dvc", "metrics", "show"], project_copy, env)
         assert "metrics.json" in metrics
+        run(["dvc", "plots", "show", "-o", "dvc_plots"], project_copy, env)
+        plots = (project_copy / "dvc_plots" / "index.html").read_text(encoding="utf-8")
+        for plot in ("frame_shares", "k_sweep_coherence", "k_sweep_stability"):
+            assert plot in plots, plot
+        assert sorted(keep)[0] in plots  # one line per firm: firm ids are in the plot data
 
         again = run(["dvc", "repro"], project_copy, env)
     # scrape always runs (nothing new to fetch); everything after it is up to date.
