@@ -60,6 +60,19 @@ def load_params(path: str | Path, block: str, keys: Iterable[str] | None = None
     return params
 
 
+def lexicon_path(value: str | Path, params_path: str | Path) -> Path:
+    """Resolve `lexicon:` from params.yaml: beside the params file first, then from here.
+
+    A relative path names a file in the project folder (the params file's), as DVC runs there;
+    the current folder is tried next so that `python -m pipeline.<stage>` works from anywhere.
+    """
+    path = Path(value)
+    if path.is_absolute():
+        return path
+    beside = Path(params_path).resolve().parent / path
+    return beside if beside.exists() or not path.exists() else path
+
+
 def set_param(data: dict[str, Any], dotted: str, value: Any) -> None:
     """Set `scrape.delay`-style keys in a params dict (used by the demo and by `--set`)."""
     *parents, leaf = dotted.split(".")

@@ -48,9 +48,7 @@ What is counted, and how (the choices a reader of the figures needs):
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,9 +60,9 @@ from scipy import sparse
 from pipeline import schemas
 from pipeline.ca import CAError, ca_tables, correspondence_analysis
 from pipeline.cli import setup_logging, stage_parser
-from pipeline.config import ParamsError, keyword_params, load_params
+from pipeline.config import ParamsError, keyword_params, lexicon_path, load_params
 from pipeline.frames import build_stream, match_bag_terms, match_lexicon, measure_frames
-from pipeline.io import SchemaError, read_table, write_table
+from pipeline.io import SchemaError, read_table, write_csv, write_table
 from pipeline.keyness import rank_top, score_groups
 from pipeline.kwic import concordance
 from pipeline.lexicon import LANGS, Lexicon, LexiconError, load_lexicon
@@ -651,32 +649,6 @@ def _empty(schema) -> pd.DataFrame:
     return schema.empty_table().to_pandas()
 
 
-def resolve_lexicon(path: str | Path, params_path: str | Path) -> Path:
-    """The lexicon path from params.yaml: relative paths resolve from the params file's folder."""
-    path = Path(path)
-    if path.is_absolute():
-        return path
-    beside = Path(params_path).resolve().parent / path
-    return beside if beside.exists() else path
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> Path:
-    """Write a CSV atomically (UTF-8, header, no index)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        df.to_csv(tmp, index=False, encoding="utf-8")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the export from other users
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = stage_parser("python -m pipeline.contrasts",
                           "Keyness, frame measures, shifts across years and concordances.")
@@ -690,8 +662,8 @@ def main(argv: list[str] | None = None) -> int:
     # A missing input or a bad params/lexicon file is the user's to fix: say which, no traceback.
     try:
         params = load_params(args.params, "contrasts", keys=keyword_params(score_contrasts))
-        lexicon = load_lexicon(resolve_lexicon(params.pop("lexicon", "frames.yaml"),
-                                               args.params))
+        lexicon = load_lexicon(lexicon_path(params.pop("lexicon", "frames.yaml"),
+                                            args.params))
         sentences = read_table(processed / "sentences.parquet", schemas.SENTENCES)
         bags = read_table(processed / "bags.parquet", schemas.BAGS)
         documents = read_table(interim / "documents.parquet", schemas.DOCUMENTS,

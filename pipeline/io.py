@@ -24,6 +24,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -163,12 +164,39 @@ def _nullable_types(typ: pa.DataType):
     return mapping.get(typ)
 
 
-def write_json(obj, path: str | Path) -> Path:
-    """Write JSON atomically (metrics, plots' data)."""
+def write_text(text: str, path: str | Path) -> Path:
+    """Write UTF-8 text atomically, readable like any ordinary file (pages, exports, JSON)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are made to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as CSV for R or a spreadsheet, atomically.
+
+    UTF-8, one header row, no index; timestamps as ISO 8601 in UTC; list cells (tokens,
+    lemmas) joined by spaces.
+    """
+    frame = df.copy()
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
+            frame[col] = frame[col].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        elif frame[col].dtype == object and frame[col].map(
+                lambda v: isinstance(v, list | np.ndarray)).any():
+            frame[col] = frame[col].map(lambda v: " ".join(map(str, v))
+                                        if isinstance(v, list | np.ndarray) else v)
+    return write_text(frame.to_csv(index=False, lineterminator="\n"), path)
+
+
+def write_json(obj, path: str | Path) -> Path:
+    """Write JSON atomically (metrics, plots' data)."""
+    return write_text(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True) + "\n", path)

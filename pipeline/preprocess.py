@@ -44,7 +44,7 @@ import pyarrow.parquet as pq
 
 from pipeline import schemas
 from pipeline.cli import setup_logging, stage_parser
-from pipeline.config import ParamsError, load_params
+from pipeline.config import ParamsError, lexicon_path, load_params
 from pipeline.io import SchemaError, check_arrow, read_table, write_table
 from pipeline.lemmatize import (
     ANALYSIS,
@@ -507,15 +507,6 @@ class _ParquetSink:
         self.tmp.unlink(missing_ok=True)
 
 
-def _lexicon_path(value: str, params_path: str) -> Path:
-    """Resolve `lexicon:` from the project folder (the params file's), then the current one."""
-    path = Path(value)
-    if path.is_absolute():
-        return path
-    beside = Path(params_path).resolve().parent / path
-    return beside if beside.exists() or not path.exists() else path
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = stage_parser("python -m pipeline.preprocess",
                           "Lemmatise passages into sentences and bags of terms.")
@@ -526,14 +517,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
     try:
-        params = load_params(args.params, "preprocess")
+        params = load_params(args.params, "preprocess", keys=PARAM_KEYS)
         lexicon = None
         if params.get("lexicon"):
-            lexicon = load_lexicon(_lexicon_path(params["lexicon"], args.params))
-        unknown = sorted(set(params) - set(PARAM_KEYS) - {"lexicon"})
-        if unknown:
-            raise ParamsError(f"{args.params}: unknown key(s) {unknown} in 'preprocess:' "
-                              f"(known: {list(PARAM_KEYS)})")
+            lexicon = load_lexicon(lexicon_path(params["lexicon"], args.params))
         passages = read_table(Path(args.interim) / "passages.parquet", schemas.PASSAGES)
         cache = LemmaCache(args.cache)
     except (ParamsError, LexiconError, SchemaError, FileNotFoundError, LemmatizerError) as exc:

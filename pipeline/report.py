@@ -22,10 +22,8 @@ import hashlib
 import itertools
 import logging
 import math
-import os
 import re
 import sys
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline import cli, config, figures, schemas
-from pipeline.io import SchemaError, read_table, write_table
+from pipeline.io import SchemaError, read_table, write_csv, write_table, write_text
 from pipeline.lexicon import Lexicon, LexiconError, load_lexicon
 
 log = logging.getLogger(__name__)
@@ -1365,13 +1363,12 @@ def write_report(report: Report, out: Path) -> list[Path]:
     """
     written: list[Path] = []
     for rel, html in report.pages.items():
-        written.append(_write_text(out / rel, html))
+        written.append(write_text(html, out / rel))
     data = out / "data"
     for name, (df, schema) in report.exports.items():
         written.append(write_table(df, data / f"{name}.parquet", schema))
-        _readable(written[-1])
-        written.append(_write_csv(df, data / f"{name}.csv"))
-    written.append(_write_text(data / "README.md", _data_readme(report)))
+        written.append(write_csv(df, data / f"{name}.csv"))
+    written.append(write_text(_data_readme(report), data / "README.md"))
     keep = set(written)
     for folder, patterns in ((out / "firms", ("*.html",)), (data, ("*.csv", "*.parquet"))):
         for pattern in patterns:
@@ -1380,38 +1377,6 @@ def write_report(report: Report, out: Path) -> list[Path]:
                     log.info("removing stale %s", path)
                     path.unlink()
     return written
-
-
-def _readable(path: Path) -> None:
-    """mkstemp creates files only their owner can read; reports are made to be shared."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-
-def _write_text(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        _readable(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _write_csv(df: pd.DataFrame, path: Path) -> Path:
-    frame = df.copy()
-    for col in frame.columns:
-        if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
-            frame[col] = frame[col].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        elif frame[col].map(lambda v: isinstance(v, list | np.ndarray)).any():
-            frame[col] = frame[col].map(lambda v: " ".join(map(str, v))
-                                        if isinstance(v, list | np.ndarray) else v)
-    return _write_text(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
 def _data_readme(report: Report) -> str:
@@ -1451,9 +1416,7 @@ def main(argv: list[str] | None = None) -> int:
         contrasts = config.read_params(args.params).get("contrasts") or {}
         lexicon = None
         if params.get("lexicon"):
-            lexicon = Path(params["lexicon"])
-            if not lexicon.is_absolute() and not lexicon.exists():
-                lexicon = Path(args.params).parent / lexicon
+            lexicon = config.lexicon_path(params["lexicon"], args.params)
         inputs = read_inputs(raw=args.raw, interim=args.interim, topics=args.topics,
                              contrasts=args.contrasts, lexicon=lexicon)
     except (config.ParamsError, LexiconError, SchemaError, FileNotFoundError) as exc:

@@ -815,15 +815,11 @@ def main(argv: list[str] | None = None) -> int:
     cli.setup_logging(args.verbose)
     try:
         sources = read_sources(args.sources)
-        params = config.load_params(args.params, "scrape")
+        params = config.load_params(args.params, "scrape", keys=PARAM_KEYS)
     except (SourcesError, config.ParamsError) as exc:
         log.error("%s", exc)
         return 2
     params.pop("lexicon", None)
-    unknown = sorted(set(params) - PARAM_KEYS)
-    if unknown:
-        log.error("%s: unknown key(s) in the scrape: block: %s", args.params, unknown)
-        return 2
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         summary = scrape(sources, out=Path(args.out), replay=args.replay,

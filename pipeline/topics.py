@@ -54,9 +54,7 @@ and counted in the log.
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import tempfile
 import zlib
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -72,7 +70,7 @@ from threadpoolctl import threadpool_limits
 from pipeline import schemas
 from pipeline.cli import setup_logging, stage_parser
 from pipeline.config import ParamsError, load_params
-from pipeline.io import SchemaError, read_table, write_json, write_table
+from pipeline.io import SchemaError, read_table, write_csv, write_json, write_table
 from pipeline.topic_models import (
     MODELS,
     Corpus,
@@ -709,18 +707,6 @@ def _num(value) -> float | None:
 # --- command line ----------------------------------------------------------------------------
 
 
-def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        df.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_models(models: dict[str, TopicModel], folder: Path, extra: dict[str, dict]) -> None:
     """Save one model per language under `folder/<lang>/`; remove models of other languages."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -744,13 +730,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
     try:
-        params = load_params(args.params, "topics")
+        params = load_params(args.params, "topics", keys=PARAM_KEYS)
         params.pop("lexicon", None)
         missing = [key for key in PARAM_KEYS if key not in params]
-        unknown = [key for key in params if key not in PARAM_KEYS]
-        if missing or unknown:
-            raise ParamsError(f"{args.params}: topics block: missing key(s) {missing}, "
-                              f"unknown key(s) {unknown}")
+        if missing:
+            raise ParamsError(f"{args.params}: topics block: missing key(s) {missing}")
         bags = read_table(args.processed / "bags.parquet", schemas.BAGS)
         passages = read_table(args.interim / "passages.parquet", schemas.PASSAGES,
                               columns=["passage_id", "page_start", "page_end", "text"])
@@ -766,7 +750,7 @@ def main(argv: list[str] | None = None) -> int:
                                                               "min_df", "max_df")}}
                  for lang, m in result.metrics.items()})
     write_json({"topics": result.metrics}, args.metrics)
-    _write_csv(result.k_sweep[["lang", "model", "k", "c_v", "c_npmi", "exclusivity",
+    write_csv(result.k_sweep[["lang", "model", "k", "c_v", "c_npmi", "exclusivity",
                                "stability", "chosen"]], args.plots / "k_sweep.csv")
     log.info("topics: %d language model(s) (%s) → %s", len(result.models),
              ", ".join(f"{lang} K={m['k']}" for lang, m in result.metrics.items()) or "none",
