@@ -42,7 +42,7 @@ from pipeline.dating import date_document
 from pipeline.dedup import DupCandidate, boilerplate_keys, find_duplicates, normalize_paragraph
 from pipeline.html_text import decode_html, extract_html
 from pipeline.language import dominant_language, tag_paragraphs
-from pipeline.passages import Paragraph, cut_passages
+from pipeline.passages import Paragraph, count_words, cut_passages
 from pipeline.pdf_text import read_pdf
 
 log = logging.getLogger(__name__)
@@ -329,10 +329,14 @@ def _extract_into(out: Extracted, capture: Capture, min_words: int) -> None:
         out.paragraphs = [Paragraph(b) for b in blocks]
     if out.status != "ok":
         return
-    n_words = sum(p.n_words for p in out.paragraphs)
-    if n_words < min_words:
-        out.status = "empty"
-        out.error = f"{n_words} words of text (fewer than min_words={min_words})"
+    # Counted only as far as min_words: the document's count is taken after language tagging.
+    n_words = 0
+    for paragraph in out.paragraphs:
+        n_words += count_words(paragraph.text)
+        if n_words >= min_words:
+            return
+    out.status = "empty"
+    out.error = f"{n_words} words of text (fewer than min_words={min_words})"
 
 
 # --- all captures ---------------------------------------------------------------------------

@@ -32,7 +32,7 @@ one without any text or image `empty`.
 
 from __future__ import annotations
 
-import itertools
+import ctypes
 import logging
 import math
 import re
@@ -79,8 +79,8 @@ _BULLET_START = frozenset("•▪◦●■–—*-0123456789")
 # builds: U+0002); a soft hyphen U+00AD is only ever a break point.
 _LINE_HYPHENS = ("\ufffe", "\x02")
 _SOFT_HYPHEN = "\u00ad"
-_LAST_WORD = re.compile(r"[^\W\d_]+$")
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
+_HYPHEN_BEFORE_LETTER = re.compile(r"-(?=[^\W\d_])")
 # Words no sentence ends on (articles, prepositions, conjunctions): a page ending on one ends
 # mid-sentence whatever the next page starts with ("à" + "Ormelune").
 _DANGLING = re.compile(
@@ -89,31 +89,30 @@ _DANGLING = re.compile(
     r"|into|than|that)$", re.IGNORECASE)
 
 
-class _Line:
-    """One line of a page: its text and, when PDFium gives it, its first character's box."""
+class _Page:
+    """The text lines of one page, and the box of each line PDFium placed.
 
-    __slots__ = ("bottom", "ends", "geometry", "left", "merged", "page", "size", "tail", "text",
-                 "top")
+    Parallel lists rather than an object per line: a report has tens of thousands of lines,
+    and building one object each cost as much as a third of PDFium's own time per page.
 
-    def __init__(self, text: str, page: int, box: tuple[float, float, float] | None = None):
-        self.text = text
-        self.page = page
-        self.ends = text.endswith(_SENTENCE_END)  # ends a sentence
-        # Lines PDFium merged into this one (a word hyphenated at the end of each), and the
-        # length of the last of them.
-        if "\ufffe" in text or "\x02" in text:
-            self.merged = text.count("\ufffe") + text.count("\x02")
-            self.tail = len(text.replace("\x02", "\ufffe").rsplit("\ufffe", 1)[-1])
-        else:
-            self.merged, self.tail = 0, len(text)
-        if box is None:
-            self.geometry, self.left, self.top, self.bottom, self.size = False, 0.0, 0.0, 0.0, 0.0
-        else:
-            self.geometry = True
-            self.left, self.top, self.bottom = box
-            # The height of the character's box stands for the font size (equal for equal
-            # fonts): one PDFium call fewer per line.
-            self.size = self.top - self.bottom
+    Attributes:
+        number: the page number (1-based).
+        texts: the page's lines, stripped, in PDFium's order.
+        boxes: per line, (left, top, bottom, size) of its first character, or None when the
+            line was not placed (see `_needs_position`) or the page gives no positions. The
+            height of the character's box stands for the font size (equal for equal fonts):
+            one PDFium call fewer per line.
+        height: the page's height in points.
+    """
+
+    __slots__ = ("boxes", "height", "number", "texts")
+
+    def __init__(self, number: int, texts: list[str], boxes: list[tuple | None],
+                 height: float = 0.0):
+        self.number = number
+        self.texts = texts
+        self.boxes = boxes
+        self.height = height
 
 
 @dataclass
@@ -142,124 +141,204 @@ def _norm(text: str) -> str:
     return " ".join(_DIGITS.sub("#", text.lower()).split())
 
 
-def _page_lines(page, number: int, rect) -> tuple[list[_Line], bool]:
-    """The text lines of one page with their geometry, and whether the page has an image."""
-    textpage = page.get_textpage()
+def _page_lines(pdf, index: int, page, rect) -> tuple[_Page, bool]:
+    """The text lines of one page with their boxes, and whether the page has an image.
+
+    Args:
+        pdf: the open `pdfium.PdfDocument`.
+        index: the page's index (0-based).
+        page: the page's raw PDFium handle.
+        rect: a rectangle to receive character boxes (reused from page to page).
+    """
+    number = index + 1
+    textpage = pdfium_c.FPDFText_LoadPage(page)
+    if not textpage:
+        raise pdfium.PdfiumError("PDFium cannot read its text")
     try:
-        n_chars = textpage.count_chars()
+        n_chars = pdfium_c.FPDFText_CountChars(textpage)
         if n_chars <= 0:
-            has_image = any(True for _ in page.get_objects(
-                filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4))
-            return [], has_image
-        text = textpage.get_text_range(0, n_chars)
-        found: list[tuple[str, int]] = []  # (line, char index of its first character)
-        index = 0
+            return _Page(number, [], []), _has_image(pdf, index)
+        text = _page_text(textpage, n_chars)
+        texts: list[str] = []
+        firsts: list[int] = []  # the char index of each line's first character
+        at = 0
         for chunk in text.split("\r\n"):
             stripped = chunk.strip()
             if stripped:
-                found.append((stripped, index + len(chunk) - len(chunk.lstrip())))
-            index += len(chunk) + 2
+                texts.append(stripped)
+                firsts.append(at + len(chunk) - len(chunk.lstrip()))
+            at += len(chunk) + 2
         # A line's position comes from its first character's index, which only works when the
         # string maps one to one onto PDFium's characters.
         if len(text) != n_chars:
-            return [_Line(t, number) for t, _ in found], False
-        need = _needs_position(found)
-        raw = textpage.raw
+            return _Page(number, texts, [None] * len(texts)), False
         box = pdfium_c.FPDFText_GetLooseCharBox
-        lines: list[_Line] = []
-        for (line_text, first), wanted in zip(found, need, strict=True):
+        boxes: list[tuple | None] = []
+        for first, wanted in zip(firsts, _needs_position(texts), strict=True):
             if wanted:
-                box(raw, first, rect)
-                lines.append(_Line(line_text, number, (rect.left, rect.top, rect.bottom)))
+                box(textpage, first, rect)
+                top, bottom = rect.top, rect.bottom
+                boxes.append((rect.left, top, bottom, top - bottom))
             else:
-                lines.append(_Line(line_text, number))
-        return lines, False
+                boxes.append(None)
+        return _Page(number, texts, boxes), False
     finally:
-        textpage.close()
+        pdfium_c.FPDFText_ClosePage(textpage)
 
 
-def _needs_position(found: list[tuple[str, int]]) -> list[bool]:
-    """Which lines need their position (one PDFium call each, a third of our time per page).
+def _page_text(textpage, n_chars: int) -> str:
+    """A text page's whole text, as pypdfium2's `PdfTextPage.get_text_range()` gives it.
+
+    Done on PDFium's own functions, as the page handles are: pypdfium2's page and text page
+    objects (a finaliser each, parent and child bookkeeping) cost a twentieth of the time of
+    reading a typical report page. Characters PDFium leaves out of the text at either end are
+    left out of the range, or PDFium could write past the buffer (PDFium bug 2079).
+    """
+    text_index = pdfium_c.FPDFText_GetTextIndexFromCharIndex
+    first, last = 0, n_chars - 1
+    while first <= last and text_index(textpage, first) == -1:
+        first += 1
+    while last >= first and text_index(textpage, last) == -1:
+        last -= 1
+    if first > last:
+        return ""
+    size = text_index(textpage, last) + 2 - text_index(textpage, first)  # with the final NUL
+    buffer = (ctypes.c_ushort * size)()
+    written = pdfium_c.FPDFText_GetText(textpage, first, last - first + 1, buffer)
+    return bytes(memoryview(buffer)[:max(written - 1, 0)]).decode("utf-16-le", "ignore")
+
+
+def _has_image(pdf, index: int) -> bool:
+    """Whether a page holds an image (asked only of pages without text: a scan?)."""
+    page = pdf[index]
+    try:
+        return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE],
+                                                  max_depth=4))
+    finally:
+        page.close()
+
+
+def _needs_position(texts: list[str]) -> list[bool]:
+    """Which lines need their position (one PDFium call each).
 
     A full-width line that does not end a sentence and is followed by a line starting in lower
     case is the middle of a paragraph whatever its position: only the others can be headers,
     footers, page numbers, headings or paragraph ends. Every SAMPLE_EVERY-th pair of lines is
     placed too, so the page's usual line step is known.
     """
-    n = len(found)
-    longest = max(len(t) for t, _ in found)
-    need = [False] * n
-    for i, (line, _) in enumerate(found):
-        if i < EDGE_LINES or i >= n - EDGE_LINES or len(line) < SHORT_LINE * longest \
-                or line.endswith(_SENTENCE_END) or i % SAMPLE_EVERY == 0:
-            need[i] = True
-            if i + 1 < n:
-                need[i + 1] = True
-        elif i + 1 < n and not found[i + 1][0][0].islower():
+    n = len(texts)
+    short = SHORT_LINE * max(map(len, texts))
+    need = [False] * (n + 1)  # one more: a line that needs a position places the next one too
+    for i, line in enumerate(texts):
+        # The last line is always an edge line, so texts[i + 1] exists where it is read.
+        if i < EDGE_LINES or i >= n - EDGE_LINES or len(line) < short \
+                or line.endswith(_SENTENCE_END) or i % SAMPLE_EVERY == 0 \
+                or not texts[i + 1][0].islower():
             need[i] = need[i + 1] = True
-    return need
+    return need[:n]
 
 
-def _edge_indices(lines: list[_Line], height: float) -> set[int]:
+def _edge_indices(page: _Page) -> list[int]:
     """Lines that may be running headers, footers or page numbers.
 
     With positions, the lines in the top or bottom band of the page (a heading that opens
     every page is not a header); without, the first and last few lines.
     """
-    placed = [line.geometry for line in lines]
-    if lines and height > 0 and any(placed):
-        return {i for i, line in enumerate(lines)
-                if line.geometry and (line.top > height * (1 - EDGE_BAND)
-                                      or line.bottom < height * EDGE_BAND)}
-    n = len(lines)
-    return set(range(min(EDGE_LINES, n))) | set(range(max(0, n - EDGE_LINES), n))
+    n = len(page.texts)
+    if n and page.height > 0 and page.boxes[0] is not None:
+        high, low = page.height * (1 - EDGE_BAND), page.height * EDGE_BAND
+        return [i for i, box in enumerate(page.boxes)
+                if box is not None and (box[1] > high or box[2] < low)]
+    return sorted(set(range(min(EDGE_LINES, n))) | set(range(max(0, n - EDGE_LINES), n)))
 
 
-def _strip_running(pages: list[list[_Line]], heights: list[float]) -> tuple[list[list[_Line]],
-                                                                          list[str]]:
-    """Drop running headers/footers and page numbers; return the pages and the headers seen."""
-    edges = [_edge_indices(lines, h) for lines, h in zip(pages, heights, strict=True)]
-    with_text = sum(1 for lines in pages if lines)
+def _strip_running(pages: list[_Page]) -> list[str]:
+    """Drop running headers/footers and page numbers from the pages; return the headers seen."""
+    # Each page's edge lines, with their text normalised (digits aside).
+    edges = [{i: _norm(page.texts[i]) for i in _edge_indices(page)} for page in pages]
+    with_text = sum(1 for page in pages if page.texts)
     running: set[str] = set()
     if with_text >= RUNNING_MIN_PAGES:
         counts: Counter[str] = Counter()
-        for lines, idx in zip(pages, edges, strict=True):
-            counts.update({_norm(lines[i].text) for i in idx})
+        for normed in edges:
+            counts.update(set(normed.values()))
         need = max(2, math.ceil(RUNNING_SHARE * with_text))
         running = {text for text, c in counts.items() if c >= need}
     examples: dict[str, str] = {}
-    out = []
-    for lines, idx in zip(pages, edges, strict=True):
-        kept = []
-        for i, line in enumerate(lines):
-            if i in idx:
-                if _PAGE_NUMBER.match(line.text):
-                    continue
-                key = _norm(line.text)
-                if key in running:
-                    examples.setdefault(key, line.text)
-                    continue
-            kept.append(line)
-        out.append(kept)
-    return out, list(examples.values())
+    for page, normed in zip(pages, edges, strict=True):
+        dropped = []
+        for i, key in normed.items():
+            line = page.texts[i]
+            if _PAGE_NUMBER.match(line):
+                dropped.append(i)
+            elif key in running:
+                examples.setdefault(key, line)
+                dropped.append(i)
+        for i in reversed(dropped):
+            del page.texts[i], page.boxes[i]
+    return list(examples.values())
 
 
 class _Vocabulary:
     """What a document writes, to tell a typesetter's hyphen from a real one.
 
-    A form is attested when it occurs anywhere in the document's text (a substring search on
-    the lower-cased text, built on the first question: most documents never ask). The broken
-    occurrence itself never attests: it is split by a line break or PDFium's U+FFFE.
+    Built on the first question (most documents never ask), in one pass over the text, so a
+    report of hundreds of pages answers each question in constant time rather than in a search
+    through the whole text. The broken occurrence itself never attests: it is split by a line
+    break or PDFium's U+FFFE, never by "-" between two letters.
     """
 
     def __init__(self, texts: list[str]):
         self._texts = texts
+        self._compounds: dict[str, list[tuple[str, str]]] | None = None
         self._text: str | None = None
 
+    def writes_hyphenated(self, head: str, tail: str) -> bool:
+        """Whether the document writes `head`, a hyphen, then a word starting with `tail`.
+
+        "sous" + "traitance" is attested by "sous-traitance" and by "sous-traitances"; the
+        comparison ignores case.
+        """
+        if self._compounds is None:
+            self._compounds = _compounds("\n".join(self._texts))
+        head, tail = head.lower(), tail.lower()
+        if len(head) >= 3:
+            candidates = self._compounds.get(head[-3:], [])
+        else:
+            candidates = [pair for pairs in self._compounds.values() for pair in pairs]
+        # "hh" + "mm" is attested by "YYMMDDhh-mm", as by the substring search this replaces.
+        return any(before.endswith(head) and after.startswith(tail)
+                   for before, after in candidates)
+
     def __contains__(self, form: str) -> bool:
+        """Whether `form` occurs anywhere in the text (ignoring case), inside a word or not."""
         if self._text is None:
             self._text = "\n".join(self._texts).lower()
-        return form in self._text
+        return form.lower() in self._text
+
+
+def _compounds(text: str) -> dict[str, list[tuple[str, str]]]:
+    """Where the text writes a hyphen between two letters: the words on either side (lower
+    case), filed under the last three letters of the word before (see `_Vocabulary`)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for hyphen in _HYPHEN_BEFORE_LETTER.finditer(text):
+        at = hyphen.start()
+        word = _last_word(text[max(0, at - 60):at])
+        if word is not None:
+            word = word.lower()
+            found.setdefault(word[-3:], []).append(
+                (word, _FIRST_WORD.match(text, at + 1).group().lower()))
+    return found
+
+
+def _last_word(text: str) -> str | None:
+    """The letters `text` ends with (within its last 60 characters), if it ends with one.
+
+    A match on the reversed end: a search for a run of letters anchored at the end tries
+    every start position.
+    """
+    found = _FIRST_WORD.match(text[-60:][::-1])
+    return found.group()[::-1] if found else None
 
 
 def _rejoin(head: str, tail: str, vocab: _Vocabulary) -> str:
@@ -269,8 +348,7 @@ def _rejoin(head: str, tail: str, vocab: _Vocabulary) -> str:
     the document writes "sous-traitance" (and never "soustraitance") elsewhere. Both halves
     being words is no evidence: "par-" + "tenaire" is a syllable break.
     """
-    whole = f"{head}{tail}".lower()
-    if whole not in vocab and f"{head}-{tail}".lower() in vocab:
+    if vocab.writes_hyphenated(head, tail) and f"{head}{tail}" not in vocab:
         return f"{head}-{tail}"
     return head + tail
 
@@ -283,12 +361,12 @@ def _dehyphenate(text: str, vocab: _Vocabulary) -> str:
     pieces = text.split("\ufffe")
     out = pieces[0]
     for piece in pieces[1:]:
-        head = _LAST_WORD.search(out[-60:])
-        tail = _FIRST_WORD.match(piece.lstrip())
+        head = _last_word(out)
+        rest = piece.lstrip()
+        tail = _FIRST_WORD.match(rest)
         if head and tail:
-            rest = piece.lstrip()
-            out = out[:len(out) - len(head.group(0))] + _rejoin(head.group(0), tail.group(0),
-                                                                vocab) + rest[tail.end():]
+            out = out[:len(out) - len(head)] + _rejoin(head, tail.group(0), vocab) \
+                + rest[tail.end():]
         else:
             out = out + "-" + piece
     return out
@@ -299,11 +377,11 @@ def _join_hyphen(left: str, right: str, vocab: _Vocabulary) -> str | None:
     if left.endswith(_SOFT_HYPHEN):
         return left[:-1] + right
     if left.endswith(("-", *_LINE_HYPHENS)) and len(left) > 1 and left[-2].isalpha():
-        head = _LAST_WORD.search(left[-60:-1])
+        head = _last_word(left[:-1])
         tail = _FIRST_WORD.match(right)
         if right[:1].islower() and head and tail:
-            return left[:-len(head.group(0)) - 1] + _rejoin(head.group(0), tail.group(0),
-                                                            vocab) + right[tail.end():]
+            return left[:-len(head) - 1] + _rejoin(head, tail.group(0), vocab) \
+                + right[tail.end():]
         if right[:1].isupper():
             return left[:-1] + "-" + right  # "Saint-" + "Étienne"
     return None
@@ -314,77 +392,126 @@ def _join(left: str, right: str, vocab: _Vocabulary) -> str:
     return _join_hyphen(left, right, vocab) or f"{left} {right}"
 
 
-def _breaks(a: _Line, b: _Line, step: float, longest: int) -> bool:
-    """Whether a paragraph ends between line a and the next line b."""
-    if b.text[0] in _BULLET_START and _BULLET.match(b.text):
-        return True
-    ends_sentence = a.ends
-    # A sentence ending well short of the page's longest lines ends its paragraph.
-    short = ends_sentence and a.tail < SHORT_LINE * longest
-    if not (a.geometry and b.geometry):
-        # Unplaced lines are mid-paragraph (see _needs_position), or the page gave no
-        # positions at all.
-        return short
-    if abs(a.size - b.size) > max(0.6, 0.1 * a.size):
-        return True
-    gap = a.bottom - b.bottom - a.merged * step
-    if gap <= 0.2 * a.size or gap > 3 * max(a.size, 1.0):
-        return True  # a new column, a jump back up, or a wide gap
-    if step and gap > PARAGRAPH_GAP * step:
-        return True
-    return short or (ends_sentence and b.left > a.left + a.size)  # an indented first line
+def _line_steps(boxes: list[tuple | None], merged: list[int]) -> dict[float, float]:
+    """The usual vertical step between two lines of one size on a page.
+
+    The lower quartile of the steps between placed lines of that size: the placed pairs lean
+    towards paragraph ends.
+    """
+    by_size: dict[float, list[float]] = {}
+    for a, b, m in zip(boxes[:-1], boxes[1:], merged[:-1], strict=True):
+        if a is not None and b is not None and not m and a[3] == b[3] and a[2] > b[2]:
+            by_size.setdefault(a[3], []).append(a[2] - b[2])
+    return {size: sorted(v)[len(v) // 4] for size, v in by_size.items()}
 
 
-def _paragraphs(lines: list[_Line], vocab: _Vocabulary) -> list[tuple[str, int, float, float]]:
+def _join_lines(lines: list[str], vocab: _Vocabulary) -> str:
+    """The lines of one paragraph on one line, words hyphenated across lines made whole."""
+    parts = [lines[0]]
+    for line in lines[1:]:
+        joined = _join_hyphen(parts[-1], line, vocab)
+        if joined is None:
+            parts.append(line)
+        else:
+            parts[-1] = joined
+    return " ".join(parts)
+
+
+def _paragraph_starts(texts: list[str], boxes: list[tuple | None], merged: list[int],
+                      tails: list[int]) -> list[int]:
+    """The index of the first line of each paragraph of a page.
+
+    A paragraph ends before a list item, and after a sentence ending well short of the page's
+    longest lines. Between two placed lines it also ends where the size changes (a heading),
+    where the next line is not about one line step lower (a new column, a jump back up, a wide
+    gap, or a step PARAGRAPH_GAP times the page's usual one), and before an indented first
+    line. Unplaced lines are mid-paragraph (see `_needs_position`), or the page gave no
+    positions at all.
+
+    Args:
+        texts: the page's lines.
+        boxes: their boxes (see `_Page`).
+        merged: per line, how many lines PDFium merged into it (each ending on a hyphen).
+        tails: per line, the length of the last line merged into it (its length if none).
+    """
+    steps = _line_steps(boxes, merged)
+    short = SHORT_LINE * max(tails)
+    starts = [0]
+    # One loop with the rules written out: a call per pair of lines cost a fifth of our time
+    # per page.
+    for i in range(1, len(texts)):
+        a, b = texts[i - 1], texts[i]
+        ends = a.endswith(_SENTENCE_END)
+        if (ends and tails[i - 1] < short) or (b[0] in _BULLET_START and _BULLET.match(b)):
+            starts.append(i)
+            continue
+        a_box, b_box = boxes[i - 1], boxes[i]
+        if a_box is None or b_box is None:
+            continue
+        left, _, bottom, size = a_box
+        step = steps.get(size, 0.0)
+        gap = bottom - b_box[2] - merged[i - 1] * step
+        if abs(size - b_box[3]) > max(0.6, 0.1 * size) \
+                or gap <= 0.2 * size or gap > 3 * max(size, 1.0) \
+                or (step and gap > PARAGRAPH_GAP * step) \
+                or (ends and b_box[0] > left + size):
+            starts.append(i)
+    return starts
+
+
+def _ends_a_line_on_a_hyphen(lines: str) -> bool:
+    """Whether one of these lines, each ending in a newline, ends on a hyphen of any kind."""
+    return "-\n" in lines or "\ufffe\n" in lines or "\u00ad\n" in lines or "\x02\n" in lines
+
+
+def _paragraphs(page: _Page, vocab: _Vocabulary) -> list[tuple[str, int, float, float]]:
     """Assemble one page's lines into paragraphs: text, page, first and last line's size.
 
     A size is 0.0 when the line has no position.
     """
-    if not lines:
+    texts, boxes = page.texts, page.boxes
+    if not texts:
         return []
-    by_size: dict[float, list[float]] = {}
-    for a, b in itertools.pairwise(lines):
-        if a.geometry and b.geometry and not a.merged and a.size == b.size \
-                and a.bottom > b.bottom:
-            by_size.setdefault(a.size, []).append(a.bottom - b.bottom)
-    # The usual step is the lower quartile: the placed pairs lean towards paragraph ends.
-    steps = {size: sorted(v)[len(v) // 4] for size, v in by_size.items()}
-    longest = max(line.tail for line in lines)
-    out: list[tuple[str, int, float, float]] = []
-    parts = [lines[0].text]
-    first = lines[0]
-    for a, b in itertools.pairwise(lines):
-        if _breaks(a, b, steps.get(a.size, 0.0), longest):
-            out.append((" ".join(parts), a.page, first.size, a.size))
-            parts = [b.text]
-            first = b
-        else:
-            joined = _join_hyphen(parts[-1], b.text, vocab)
-            if joined is None:
-                parts.append(b.text)
-            else:
-                parts[-1] = joined
-    out.append((" ".join(parts), lines[-1].page, first.size, lines[-1].size))
-    return [(_dehyphenate(t, vocab), page, top, bottom) for t, page, top, bottom in out]
+    whole = "\n".join(texts)
+    merged, tails = [0] * len(texts), list(map(len, texts))
+    if "\ufffe" in whole or "\x02" in whole:
+        for i, text in enumerate(texts):
+            if "\ufffe" in text or "\x02" in text:
+                merged[i] = text.count("\ufffe") + text.count("\x02")
+                tails[i] = len(text.replace("\x02", "\ufffe").rsplit("\ufffe", 1)[-1])
+    starts = _paragraph_starts(texts, boxes, merged, tails)
+    out = []
+    for start, stop in zip(starts, [*starts[1:], len(texts)], strict=True):
+        lines = texts[start:stop]
+        # Most paragraphs have no line ending on a hyphen: they are plain joins.
+        text = " ".join(lines)
+        if stop - start > 1 and _ends_a_line_on_a_hyphen("\n".join(lines[:-1]) + "\n"):
+            text = _join_lines(lines, vocab)
+        first, last = boxes[start], boxes[stop - 1]
+        out.append((_dehyphenate(text, vocab), page.number, first[3] if first else 0.0,
+                    last[3] if last else 0.0))
+    return out
 
 
-def _title(metadata: dict, first: list[_Line]) -> str | None:
-    meta = (metadata.get("Title") or "").strip()
-    if meta and not _JUNK_TITLE.match(meta):
-        return meta
-    sized = [line for line in first if line.geometry and line.size > 0]
+def _title(title: str, first: _Page) -> str | None:
+    """The metadata title, or the first page's largest line when the metadata has none."""
+    title = title.strip()
+    if title and not _JUNK_TITLE.match(title):
+        return title
+    sized = [(text, box[3]) for text, box in zip(first.texts, first.boxes, strict=True)
+             if box is not None and box[3] > 0]
     if not sized:
         return None
-    body = statistics.median(line.size for line in sized)
-    biggest = max(line.size for line in sized)
+    body = statistics.median(size for _, size in sized)
+    biggest = max(size for _, size in sized)
     if biggest < body * 1.15:
         return None
-    start = next(i for i, line in enumerate(sized) if line.size == biggest)
+    start = next(i for i, (_, size) in enumerate(sized) if size == biggest)
     words: list[str] = []
-    for line in sized[start:]:
-        if line.size != biggest or len(words) > 25:
+    for text, size in sized[start:]:
+        if size != biggest or len(words) > 25:
             break
-        words.append(line.text)
+        words.append(text)
     return " ".join(words)
 
 
@@ -417,37 +544,37 @@ def _read_open(pdf) -> PdfResult:
     if n_pages == 0:
         return PdfResult("empty", n_pages=0, note="the PDF has no pages")
     rect = pdfium_c.FS_RECTF()
-    pages: list[list[_Line]] = []
-    heights: list[float] = []
+    pages: list[_Page] = []
     scanned: list[int] = []
     broken: list[str] = []
     for i in range(n_pages):
+        page = pdfium_c.FPDF_LoadPage(pdf.raw, i)
         try:
-            page = pdf[i]
+            if not page:
+                raise pdfium.PdfiumError("PDFium cannot load it")
+            lines, has_image = _page_lines(pdf, i, page, rect)
+            lines.height = pdfium_c.FPDF_GetPageHeightF(page)
         except pdfium.PdfiumError as exc:
             broken.append(f"page {i + 1}: {exc}")
-            pages.append([])
-            heights.append(0.0)
+            pages.append(_Page(i + 1, [], []))
             continue
-        try:
-            lines, has_image = _page_lines(page, i + 1, rect)
-            heights.append(page.get_height())
         finally:
-            page.close()
-        if not lines and has_image:
+            if page:
+                pdfium_c.FPDF_ClosePage(page)
+        if not lines.texts and has_image:
             scanned.append(i + 1)
         pages.append(lines)
     try:
-        metadata = pdf.get_metadata_dict(skip_empty=True)
-    except pdfium.PdfiumError:
-        metadata = {}
-    title = _title(metadata, pages[0])
-    first_raw = "\n".join(line.text for line in pages[0])
+        meta_title = pdf.get_metadata_value("Title")
+    except (pdfium.PdfiumError, UnicodeDecodeError):
+        meta_title = ""
+    title = _title(meta_title, pages[0])
+    first_raw = "\n".join(pages[0].texts)
 
     notes = []
     if broken:
         notes.append("unreadable " + "; ".join(broken))
-    if not any(pages):
+    if not any(page.texts for page in pages):
         if scanned:
             return PdfResult("no_text_layer", n_pages=n_pages, title=title,
                              note=f"no text layer: {len(scanned)} of {n_pages} page(s) hold "
@@ -458,12 +585,12 @@ def _read_open(pdf) -> PdfResult:
         shown = ", ".join(map(str, scanned[:10])) + (" ..." if len(scanned) > 10 else "")
         notes.append(f"{len(scanned)} page(s) without a text layer (scanned?): {shown}")
 
-    pages, running = _strip_running(pages, heights)
-    vocab = _Vocabulary([line.text for lines in pages for line in lines])
+    running = _strip_running(pages)
+    vocab = _Vocabulary([text for page in pages for text in page.texts])
     paragraphs: list[Paragraph] = []
     last_size = 0.0  # of the last line of paragraphs[-1]
-    for lines in pages:
-        for text, page_no, first_size, size in _paragraphs(lines, vocab):
+    for page in pages:
+        for text, page_no, first_size, size in _paragraphs(page, vocab):
             prev = paragraphs[-1] if paragraphs else None
             if prev is not None and prev.page_end is not None and page_no == prev.page_end + 1 \
                     and _continues(prev.text, text, last_size, first_size):

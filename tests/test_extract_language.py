@@ -45,3 +45,27 @@ def test_detect_language_returns_a_probability():
 def test_empty_input():
     assert tag_paragraphs([]) == []
     assert tag_paragraphs([" "]) == [None]
+
+
+# Paragraphs written for the tests, heavy in the words Catalan shares with French ("les", "des",
+# "qui") and Dutch with English ("is", "of", "we"): function words alone must not decide them.
+CA = ("Les ciutats que volen reduir el consum d'energia treballen amb les empreses des de fa "
+      "anys, i qui gestiona les xarxes d'aigua ha de rendir comptes als veïns de cada barri.")
+NL = ("De steden die het energieverbruik willen verminderen werken al jaren met bedrijven, en "
+      "wie de waternetten beheert is verantwoording schuldig aan de bewoners of we dat willen "
+      "of niet.")
+
+
+def test_neighbouring_languages_are_not_taken_for_french_or_english():
+    assert tag_paragraphs([CA, CA]) == ["ca", "ca"]
+    assert tag_paragraphs([NL]) == ["nl"]
+    assert tag_paragraphs([FR[0], CA, FR[1]]) == ["fr", "ca", "fr"]
+
+
+def test_a_plainly_french_document_needs_no_language_model(monkeypatch):
+    import pipeline.language as language
+
+    calls = []
+    monkeypatch.setattr(language, "detect_language", lambda text: calls.append(text) or ("fr", 1))
+    assert tag_paragraphs([FR[0], "Nos engagements", FR[1]]) == ["fr", "fr", "fr"]
+    assert calls == []
