@@ -9,10 +9,15 @@ Prints:
    trafilatura (default, fast and precision modes) and bare pypdfium2 on the same files;
 2. HTML pages per second: our per-page extraction (decode, parse, title, language, date,
    trafilatura, clean-up, paragraph languages, year) against `trafilatura.extract` on the same
-   bytes, measured side by side in alternating rounds (medians), on one process; then the
-   whole stage (cross-page boilerplate, duplicates, passages) on one and two processes;
+   bytes, on one process; then the whole stage (cross-page boilerplate, duplicates,
+   passages) on one and two processes;
 3. PDF pages per second: our extraction (pages, headers, hyphens, paragraphs, languages,
-   year) against bare pypdfium2 (`get_textpage().get_text_range()` page by page).
+   year) against bare pypdfium2 (`get_textpage().get_text_range()` page by page), and against
+   the same text read through pypdfium2's raw PDFium functions, as our extraction reads it.
+
+Both sides of a comparison take turns batch by batch (eight captures, a worker's batch) within
+each round, the order alternating; a ratio is the median over rounds of each round's ratio,
+printed with its range across rounds.
 
 Pages come from the demo site (demo/site) when it is there, else from the gold set, repeated
 to the requested count. One-process figures are CPU time of this process (steadier than wall
@@ -36,10 +41,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import pypdfium2 as pdfium  # noqa: E402
+import pypdfium2.raw as pdfium_c  # noqa: E402
 import trafilatura  # noqa: E402
 
 from pipeline.extract import BATCH, Capture, extract_batch, extract_documents  # noqa: E402
 from pipeline.language import preload  # noqa: E402
+from pipeline.pdf_text import _page_text  # noqa: E402
 from tests.test_extract_quality import BASELINE, evaluate_gold, gold_items  # noqa: E402
 
 PARAMS = {"min_words": 30, "boilerplate_share": 0.5, "boilerplate_min_docs": 4,
@@ -85,15 +92,37 @@ def timed(fn, items) -> float:
     return time.process_time() - start
 
 
-def side_by_side(rounds: int, **runs) -> dict[str, float]:
-    """Median seconds of each run over `rounds` rounds, the order alternating between rounds."""
+def side_by_side(rounds: int, **runs) -> dict[str, list[float]]:
+    """CPU seconds of each run in each of `rounds` rounds.
+
+    Each run is (function, groups of items); the runs take turns group by group (a worker's
+    batch of captures), the order alternating, so that the machine's changes of speed within a
+    round (other tenants, caches) touch every run alike.
+    """
     names = list(runs)
+    n_groups = len(runs[names[0]][1])
     times: dict[str, list[float]] = {k: [] for k in names}
     for r in range(rounds):
-        for name in (names if r % 2 == 0 else names[::-1]):
-            fn, items = runs[name]
-            times[name].append(timed(fn, items))
-    return {k: statistics.median(v) for k, v in times.items()}
+        total = dict.fromkeys(names, 0.0)
+        for g in range(n_groups):
+            for name in (names if (r + g) % 2 == 0 else names[::-1]):
+                fn, groups = runs[name]
+                total[name] += timed(fn, groups[g])
+        for name in names:
+            times[name].append(total[name])
+    return times
+
+
+def ratio(times: dict[str, list[float]], ours: str, bare: str) -> str:
+    """The median over rounds of each round's time ratio, with its range."""
+    ratios = sorted(a / b for a, b in zip(times[ours], times[bare], strict=True))
+    return (f"ratio {statistics.median(ratios):.2f}x the bare time "
+            f"(rounds {ratios[0]:.2f}-{ratios[-1]:.2f})")
+
+
+def speed(n: int, times: list[float]) -> float:
+    """Items per second at the median round."""
+    return n / statistics.median(times)
 
 
 def bare_trafilatura(body: bytes) -> str | None:
@@ -115,13 +144,30 @@ def bare_pdfium(body: bytes) -> int:
     return n
 
 
+def bare_pdfium_raw(body: bytes) -> int:
+    """The same text through pypdfium2's raw PDFium functions, as pipeline.pdf_text reads it
+    (no page or text page objects)."""
+    pdf = pdfium.PdfDocument(body)
+    n = 0
+    try:
+        for i in range(len(pdf)):
+            page = pdfium_c.FPDF_LoadPage(pdf.raw, i)
+            textpage = pdfium_c.FPDFText_LoadPage(page)
+            n += len(_page_text(textpage, pdfium_c.FPDFText_CountChars(textpage)))
+            pdfium_c.FPDFText_ClosePage(textpage)
+            pdfium_c.FPDF_ClosePage(page)
+    finally:
+        pdf.close()
+    return n
+
+
 def ours(batch: list[Capture]):
     return extract_batch(batch, min_words=PARAMS["min_words"])
 
 
-def batches(caps: list[Capture]) -> list[list[Capture]]:
-    """The captures in the batches a worker gets (see pipeline.extract.extract_batch)."""
-    return [caps[i:i + BATCH] for i in range(0, len(caps), BATCH)]
+def batches(items: list) -> list[list]:
+    """Items in the batches a worker gets (see pipeline.extract.extract_batch)."""
+    return [items[i:i + BATCH] for i in range(0, len(items), BATCH)]
 
 
 def pool_time(fn, items, workers: int = 2) -> float:
@@ -167,16 +213,17 @@ def html_speed(n: int, rounds: int) -> None:
     caps = captures(files, n, "text/html")
     bodies = [c.payload for c in caps]
     print(f"\n== HTML: {n} pages ({len(files)} distinct, from {Path(files[0][0]).parts[0]}/), "
-          f"medians of {rounds} alternating rounds, one process (CPU time)")
-    t = side_by_side(rounds, bare=(bare_trafilatura, bodies), ours=(ours, batches(caps)))
-    print(f"  trafilatura.extract (bare)   {n / t['bare']:7.1f} pages/s")
-    print(f"  our extraction, per page     {n / t['ours']:7.1f} pages/s   "
-          f"ratio {t['ours'] / t['bare']:.2f}x the bare time (target <= 1.2)")
+          f"{rounds} rounds taking turns batch by batch, one process (CPU time)")
+    t = side_by_side(rounds, bare=(bare_trafilatura, batches(bodies)),
+                     ours=(ours, [[batch] for batch in batches(caps)]))
+    print(f"  trafilatura.extract (bare)   {speed(n, t['bare']):7.1f} pages/s")
+    print(f"  our extraction, per page     {speed(n, t['ours']):7.1f} pages/s   "
+          f"{ratio(t, 'ours', 'bare')} (target <= 1.2)")
     stage1 = time_stage(caps, 1)
     stage2 = time_stage(caps, 2)
     bare2 = pool_time(bare_trafilatura, bodies)
     print(f"  whole stage, 1 process       {n / stage1:7.1f} pages/s   "
-          f"ratio {stage1 / t['bare']:.2f}x (CPU time)")
+          f"ratio {stage1 / statistics.median(t['bare']):.2f}x (CPU time)")
     print(f"  whole stage, 2 processes     {n / stage2:7.1f} pages/s   "
           f"ratio {stage2 / bare2:.2f}x trafilatura in a 2-process pool, wall time "
           f"({n / bare2:.1f} pages/s)")
@@ -195,11 +242,15 @@ def pdf_speed(n_docs: int, rounds: int) -> None:
     bodies = [c.payload for c in caps]
     pages = sum(len(pdfium.PdfDocument(b)) for b in bodies)
     print(f"\n== PDF: {n_docs} reports, {pages} pages ({len(files)} distinct files), "
-          f"medians of {rounds} alternating rounds, one process (CPU time)")
-    t = side_by_side(rounds, bare=(bare_pdfium, bodies), ours=(ours, batches(caps)))
-    print(f"  pypdfium2 text (bare)        {pages / t['bare']:7.1f} pages/s")
-    print(f"  our extraction, per report   {pages / t['ours']:7.1f} pages/s   "
-          f"ratio {t['ours'] / t['bare']:.2f}x the bare time (target <= 1.2)")
+          f"{rounds} rounds taking turns batch by batch, one process (CPU time)")
+    t = side_by_side(rounds, bare=(bare_pdfium, batches(bodies)),
+                     raw=(bare_pdfium_raw, batches(bodies)),
+                     ours=(ours, [[batch] for batch in batches(caps)]))
+    print(f"  pypdfium2 text (bare)        {speed(pages, t['bare']):7.1f} pages/s")
+    print(f"  our extraction, per report   {speed(pages, t['ours']):7.1f} pages/s   "
+          f"{ratio(t, 'ours', 'bare')} (target <= 1.2)")
+    print(f"  pypdfium2 raw API (bare)     {speed(pages, t['raw']):7.1f} pages/s   "
+          f"ours: {ratio(t, 'ours', 'raw')} (our page handles are raw too)")
     stage2 = time_stage(caps, 2)
     bare2 = pool_time(bare_pdfium, bodies)
     print(f"  whole stage, 2 processes     {pages / stage2:7.1f} pages/s   "

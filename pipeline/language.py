@@ -65,7 +65,12 @@ _SHARED = {
     "en": frozenset({"is", "of", "we", "for", "to", "will", "have", "in", "at", "was", "also",
                      "over", "all", "or"}),
 }
+# Each word also capitalised (a sentence's first word), so paragraphs need no lower-casing,
+# which cost as much as splitting them into words.
+_OWN = {lang: words | {w.capitalize() for w in words} for lang, words in _OWN.items()}
+_SHARED = {lang: words | {w.capitalize() for w in words} for lang, words in _SHARED.items()}
 _DISTINCTIVE = {lang: _OWN[lang] | _SHARED[lang] for lang in _OWN}
+_FUNCTION_WORDS = _DISTINCTIVE["fr"] | _DISTINCTIVE["en"]  # the two share no word (tested)
 # A plain paragraph holds at least this many of its language's own words.
 MIN_OWN_WORDS = 2
 _PUNCT = string.punctuation + "«»“”‘’–—…·•"
@@ -98,12 +103,13 @@ def detect_language(text: str) -> tuple[str, float]:
 
 
 def _plain_language(words: list[str]) -> str | None:
-    """fr or en when the paragraph's (lower-cased) words are plainly that language's, else None.
+    """fr or en when the paragraph's words are plainly that language's, else None.
 
     Both at once cannot be: each needs eight times the other's count.
     """
-    fr = sum(map(_DISTINCTIVE["fr"].__contains__, words))
-    en = sum(map(_DISTINCTIVE["en"].__contains__, words))
+    hits = list(filter(_FUNCTION_WORDS.__contains__, words))
+    fr = sum(map(_DISTINCTIVE["fr"].__contains__, hits))
+    en = len(hits) - fr
     enough = max(3, len(words) // 10)
     if fr >= enough and en * 8 <= fr:
         lang = "fr"
@@ -111,7 +117,7 @@ def _plain_language(words: list[str]) -> str | None:
         lang = "en"
     else:
         return None
-    return lang if sum(map(_OWN[lang].__contains__, words)) >= MIN_OWN_WORDS else None
+    return lang if sum(map(_OWN[lang].__contains__, hits)) >= MIN_OWN_WORDS else None
 
 
 def _sample(texts: list[str]) -> str:
@@ -140,9 +146,9 @@ def tag_paragraphs(texts: list[str]) -> list[str | None]:
     long: list[int] = []  # the paragraphs of MIN_WORDS words or more
     plain: dict[int, str | None] = {}  # their language by function words, if plain
     for i, text in enumerate(texts):
-        # Lower-cased tokens with their punctuation: a few function words glued to a comma go
-        # uncounted, at a fifth of the cost of a regular-expression tokenizer.
-        words = text[:PLAIN_CHECK_CHARS].lower().split()
+        # Tokens with their punctuation: a few function words glued to a comma go uncounted, at
+        # a fifth of the cost of a regular-expression tokenizer.
+        words = text[:PLAIN_CHECK_CHARS].split()
         if len(words) >= MIN_WORDS:
             long.append(i)
             plain[i] = _plain_language(words)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pipeline.language as language
 from pipeline.language import detect_language, dominant_language, tag_paragraphs
 
 FR = [
@@ -63,9 +64,12 @@ def test_neighbouring_languages_are_not_taken_for_french_or_english():
 
 
 def test_a_plainly_french_document_needs_no_language_model(monkeypatch):
-    import pipeline.language as language
-
     calls = []
     monkeypatch.setattr(language, "detect_language", lambda text: calls.append(text) or ("fr", 1))
     assert tag_paragraphs([FR[0], "Nos engagements", FR[1]]) == ["fr", "fr", "fr"]
     assert calls == []
+
+
+def test_the_french_and_english_function_words_share_none():
+    # A word counted for both would let a paragraph be plainly both (see _plain_language).
+    assert not language._DISTINCTIVE["fr"] & language._DISTINCTIVE["en"]

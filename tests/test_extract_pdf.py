@@ -132,6 +132,53 @@ def test_rejoin_rule():
     assert _rejoin("in", "formation", vocab) == "information"
 
 
+def test_what_attests_a_hyphen():
+    # An inflected form attests ("Sous-traitances"), whatever its case; so does a longer word
+    # before the hyphen, as a search for the hyphenated form would find it.
+    vocab = _Vocabulary(["Les Sous-traitances du réseau.", "Le format AAAAMMJJhh-mm."])
+    assert _rejoin("sous", "traitance", vocab) == "sous-traitance"
+    assert _rejoin("MMJJhh", "mm", vocab) == "MMJJhh-mm"
+    # The broken occurrence itself (hyphen, then a new line) never attests.
+    assert _rejoin("sous", "traitance", _Vocabulary(["la sous-", "traitance"])) == "soustraitance"
+    # A document that also writes the word whole gets it whole.
+    both = _Vocabulary(["la sous-traitance", "la soustraitance"])
+    assert _rejoin("sous", "traitance", both) == "soustraitance"
+
+
+def _pdf_with_a_broken_second_page() -> bytes:
+    """Three pages, the second of which is no page at all (its object is a number)."""
+    def content(text: str) -> bytes:
+        ops = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+        return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(ops), ops)
+
+    def page(contents: int) -> bytes:
+        return (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+                b"/Resources << /Font << /F1 3 0 R >> >> >>" % contents)
+
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [4 0 R 6 0 R 7 0 R] /Count 3 >>",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               page(5), content("La ville de Valbourg renouvelle son eclairage public en 2019."),
+               b"42",
+               page(8), content("Les habitants suivent les resultats sur un portail public.")]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+
+
+def test_a_page_pdfium_cannot_load_is_noted_and_the_others_kept():
+    result = read_pdf(_pdf_with_a_broken_second_page())
+    assert result.status == "ok" and result.n_pages == 3
+    assert "page 2" in result.note
+    assert [p.page_start for p in result.paragraphs] == [1, 3]
+
+
 def test_title_from_metadata_else_from_the_largest_line():
     meta = read_pdf((GOLD / "aquavia-rapport-annuel-2019.pdf").read_bytes())
     assert meta.title == "Rapport annuel 2019"
