@@ -73,3 +73,12 @@ def test_a_plainly_french_document_needs_no_language_model(monkeypatch):
 def test_the_french_and_english_function_words_share_none():
     # A word counted for both would let a paragraph be plainly both (see _plain_language).
     assert not language._DISTINCTIVE["fr"] & language._DISTINCTIVE["en"]
+
+
+def test_a_table_inherits_the_language_of_its_prose(monkeypatch):
+    table = ("2019 2020 Variation 12,5 % 13,1 % +0,6 pt 1 234 1 456 +18 % Eau potable 45,2 "
+             "47,9 +6 % 2 310 2 402 +4 %")
+    calls = []
+    monkeypatch.setattr(language, "detect_language", lambda text: calls.append(text) or ("lv", 1))
+    assert tag_paragraphs([FR[0], table, FR[1]]) == ["fr", "fr", "fr"]
+    assert calls == []
