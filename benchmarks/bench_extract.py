@@ -13,7 +13,8 @@ Prints:
    passages) on one and two processes;
 3. PDF pages per second: our extraction (pages, headers, hyphens, paragraphs, languages,
    year) against bare pypdfium2 (`get_textpage().get_text_range()` page by page), and against
-   the same text read through pypdfium2's raw PDFium functions, as our extraction reads it.
+   the same text read through pypdfium2's raw PDFium functions, as our extraction reads it;
+4. how many texts language identification hands to py3langid.
 
 Both sides of a comparison take turns batch by batch (eight captures, a worker's batch) within
 each round, the order alternating; a ratio is the median over rounds of each round's ratio,
@@ -208,6 +209,26 @@ def quality() -> None:
     row("All   ours", ours_scores["all"], baseline.get("all"))
 
 
+def language_calls() -> None:
+    """How often language identification falls back on py3langid (see pipeline.language)."""
+    from pipeline import language
+
+    calls = []
+    detect = language.detect_language
+    language.detect_language = lambda text: calls.append(len(text)) or detect(text)
+    try:
+        docs = paragraphs = 0
+        for suffix, content_type in ((".html", "text/html"), (".pdf", "application/pdf")):
+            files = corpus(suffix)
+            for out in extract_batch(captures(files, len(files), content_type), min_words=1):
+                docs += 1
+                paragraphs += len(out.paragraphs)
+    finally:
+        language.detect_language = detect
+    print(f"\n== Languages: py3langid read {len(calls)} texts for {docs} documents and "
+          f"{paragraphs} paragraphs (function words decided the rest)")
+
+
 def html_speed(n: int, rounds: int) -> None:
     files = corpus(".html")
     caps = captures(files, n, "text/html")
@@ -265,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     preload()  # load py3langid's model once, before any timing (and before forking)
     quality()
+    language_calls()
     if args.quick:
         html_speed(60, 3)
         pdf_speed(8, 3)
