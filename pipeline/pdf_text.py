@@ -142,24 +142,21 @@ def _norm(text: str) -> str:
     return " ".join(_DIGITS.sub("#", text.lower()).split())
 
 
-def _page_lines(pdf, index: int, page, rect) -> tuple[_Page, bool]:
-    """The text lines of one page with their boxes, and whether the page has an image.
+def _page_lines(number: int, page, rect) -> tuple[_Page, bool]:
+    """The text lines of one page with their boxes, and, for a page without text, whether it
+    holds an image.
 
     Args:
-        pdf: the open `pdfium.PdfDocument`.
-        index: the page's index (0-based).
+        number: the page number (1-based).
         page: the page's raw PDFium handle.
         rect: a rectangle to receive character boxes (reused from page to page).
     """
-    number = index + 1
     textpage = pdfium_c.FPDFText_LoadPage(page)
     if not textpage:
         raise pdfium.PdfiumError("PDFium cannot read its text")
     try:
         n_chars = pdfium_c.FPDFText_CountChars(textpage)
-        if n_chars <= 0:
-            return _Page(number, [], []), _has_image(pdf, index)
-        text = _page_text(textpage, n_chars)
+        text = _page_text(textpage, n_chars) if n_chars > 0 else ""
         texts: list[str] = []
         firsts: list[int] = []  # the char index of each line's first character
         at = 0
@@ -169,6 +166,8 @@ def _page_lines(pdf, index: int, page, rect) -> tuple[_Page, bool]:
                 texts.append(stripped)
                 firsts.append(at + len(chunk) - len(chunk.lstrip()))
             at += len(chunk) + 2
+        if not texts:  # no character, or only spaces
+            return _Page(number, [], []), _has_image(page)
         # A line's position comes from its first character's index, which only works when the
         # string maps one to one onto PDFium's characters.
         if len(text) != n_chars:
@@ -206,17 +205,26 @@ def _page_text(textpage, n_chars: int) -> str:
     size = text_index(textpage, last) + 2 - text_index(textpage, first)  # with the final NUL
     buffer = (ctypes.c_ushort * size)()
     written = pdfium_c.FPDFText_GetText(textpage, first, last - first + 1, buffer)
+    if written > size:
+        raise pdfium.PdfiumError(f"PDFium wrote {written} characters into a buffer of {size}")
     return bytes(memoryview(buffer)[:max(written - 1, 0)]).decode("utf-16-le", "ignore")
 
 
-def _has_image(pdf, index: int) -> bool:
-    """Whether a page holds an image (asked only of pages without text: a scan?)."""
-    page = pdf[index]
-    try:
-        return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE],
-                                                  max_depth=4))
-    finally:
-        page.close()
+def _has_image(page, depth: int = 0) -> bool:
+    """Whether a page (or a form object, at `depth`) holds an image, looking into forms up to
+    four levels deep. Asked only of pages without text: a scan?"""
+    if depth == 0:
+        count, get = pdfium_c.FPDFPage_CountObjects(page), pdfium_c.FPDFPage_GetObject
+    else:
+        count, get = pdfium_c.FPDFFormObj_CountObjects(page), pdfium_c.FPDFFormObj_GetObject
+    for i in range(max(count, 0)):
+        obj = get(page, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            return True
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 4 and _has_image(obj, depth + 1):
+            return True
+    return False
 
 
 def _needs_position(texts: list[str]) -> list[bool]:
@@ -559,7 +567,7 @@ def _read_open(pdf) -> PdfResult:
         try:
             if not page:
                 raise pdfium.PdfiumError("PDFium cannot load it")
-            lines, has_image = _page_lines(pdf, i, page, rect)
+            lines, has_image = _page_lines(i + 1, page, rect)
             lines.height = pdfium_c.FPDF_GetPageHeightF(page)
         except pdfium.PdfiumError as exc:
             broken.append(f"page {i + 1}: {exc}")

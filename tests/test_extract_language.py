@@ -57,10 +57,34 @@ NL = ("De steden die het energieverbruik willen verminderen werken al jaren met 
       "of niet.")
 
 
+# Everyday sentences whose words French or English also use ("un par", "sur", "la sera", "du",
+# "elles", "by"): they must not pass for French or English either.
+NEIGHBOURS = {
+    "es": "Hace un par de años la empresa se instaló en la zona sur de la ciudad, y desde entonces "
+          "les ofrece a los vecinos un servicio de transporte que se adapta a sus horarios.",
+    "pt": "Há um par de anos, a empresa instalou-se na zona norte da cidade e, desde então, "
+          "oferece aos moradores um serviço de transporte que se adapta aos horários de quem "
+          "trabalha.",
+    "it": "La sera le strade del centro si riempiono di famiglie, e qui il comune ha deciso di "
+          "tenere accese le luci della piazza fino a mezzanotte, se la stagione lo permette.",
+    "ca": "Les treballadores de la planta van explicar que elles no volien canviar de torn, i la "
+          "direcció de l'empresa va acceptar la proposta en la reunió de dimarts.",
+    "de": "Bist du auf der Suche nach einer Wohnung? Dann nutze die App des Stadtwerks, mit der du "
+          "die Angebote des Quartiers vergleichen kannst, bevor du dich entscheidest.",
+    "sv": "Under de senaste åren har kommunen byggt ett par nya skolor och en simhall, och de "
+          "boende kan se att satsningen på en levande stadskärna har gett resultat.",
+    "da": "Vi har valgt at satse på cykelstier, fordi vores by skal være for alle, og vi vil gerne "
+          "have flere grønne områder over hele kommunen.",
+}
+
+
 def test_neighbouring_languages_are_not_taken_for_french_or_english():
     assert tag_paragraphs([CA, CA]) == ["ca", "ca"]
     assert tag_paragraphs([NL]) == ["nl"]
     assert tag_paragraphs([FR[0], CA, FR[1]]) == ["fr", "ca", "fr"]
+    for lang, text in NEIGHBOURS.items():
+        assert tag_paragraphs([text, text]) == [lang, lang], lang
+        assert tag_paragraphs([FR[0], text, FR[1]]) == ["fr", lang, "fr"], lang
 
 
 def test_a_plainly_french_document_needs_no_language_model(monkeypatch):
@@ -82,3 +106,10 @@ def test_a_table_inherits_the_language_of_its_prose(monkeypatch):
     monkeypatch.setattr(language, "detect_language", lambda text: calls.append(text) or ("lv", 1))
     assert tag_paragraphs([FR[0], table, FR[1]]) == ["fr", "fr", "fr"]
     assert calls == []
+
+
+def test_prose_full_of_elisions_is_not_a_table():
+    french = ("L'eau, l'énergie, l'éclairage, l'assainissement : l'offre d'Ormelune s'adresse "
+              "aujourd'hui à l'ensemble des collectivités d'Europe, qu'elles soient grandes ou "
+              "petites.")
+    assert tag_paragraphs([EN, french, EN]) == ["en", "fr", "en"]

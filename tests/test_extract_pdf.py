@@ -145,22 +145,26 @@ def test_what_attests_a_hyphen():
     assert _rejoin("sous", "traitance", both) == "soustraitance"
 
 
-def _pdf_with_a_broken_second_page() -> bytes:
-    """Three pages, the second of which is no page at all (its object is a number)."""
-    def content(text: str) -> bytes:
-        ops = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-        return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(ops), ops)
+def _tiny_pdf(contents: list[bytes | None], to_unicode: bytes | None = None) -> bytes:
+    """A PDF written by hand: a page per content stream in Helvetica (None: a page-tree entry
+    that is no page at all, but a number), the font optionally with a ToUnicode map."""
+    def stream(data: bytes) -> bytes:
+        return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(data), data)
 
-    def page(contents: int) -> bytes:
-        return (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
-                b"/Resources << /Font << /F1 3 0 R >> >> >>" % contents)
-
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [4 0 R 6 0 R 7 0 R] /Count 3 >>",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-               page(5), content("La ville de Valbourg renouvelle son eclairage public en 2019."),
-               b"42",
-               page(8), content("Les habitants suivent les resultats sur un portail public.")]
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica%s >>" % (
+        b" /ToUnicode 4 0 R" if to_unicode else b"")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", font, stream(to_unicode or b"")]
+    kids = []
+    for content in contents:
+        kids.append(len(objects) + 1)
+        if content is None:
+            objects.append(b"42")
+            continue
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+                       b"/Resources << /Font << /F1 3 0 R >> >> >>" % (len(objects) + 2))
+        objects.append(stream(b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % content))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % kid for kid in kids), len(kids))
     out, offsets = b"%PDF-1.4\n", []
     for number, body in enumerate(objects, 1):
         offsets.append(len(out))
@@ -172,8 +176,12 @@ def _pdf_with_a_broken_second_page() -> bytes:
         len(objects) + 1, xref)
 
 
+VALBOURG = b"La ville de Valbourg renouvelle son eclairage public en 2019."
+PORTAIL = b"Les habitants suivent les resultats sur un portail public."
+
+
 def test_a_page_pdfium_cannot_load_is_noted_and_the_others_kept():
-    result = read_pdf(_pdf_with_a_broken_second_page())
+    result = read_pdf(_tiny_pdf([VALBOURG, None, PORTAIL]))
     assert result.status == "ok" and result.n_pages == 3
     assert "page 2" in result.note
     assert [p.page_start for p in result.paragraphs] == [1, 3]
@@ -224,3 +232,22 @@ def test_scanned_pdf_has_no_text_layer_and_is_not_called_empty():
 def test_blank_pdf_and_empty_file_are_empty():
     assert read_pdf((BAD / "blank.pdf").read_bytes()).status == "empty"
     assert read_pdf(b"").status == "empty"
+
+
+def test_a_page_of_spaces_holds_no_text():
+    result = read_pdf(_tiny_pdf([b"     ", PORTAIL]))
+    assert result.status == "ok" and [p.page_start for p in result.paragraphs] == [2]
+    assert read_pdf(_tiny_pdf([b"     "])).status == "empty"
+
+
+def test_characters_pdfium_leaves_out_at_either_end_are_left_out():
+    # "A" maps to U+FFFE, which PDFium leaves out of the text: the page reads "B B". Asking for
+    # the whole range would make PDFium write past the end of the buffer (PDFium bug 2079).
+    cmap = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+            b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+            b"/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
+            b"1 begincodespacerange <00> <FF> endcodespacerange\n"
+            b"2 beginbfchar <41> <FFFE> <42> <0042>\nendbfchar\n"
+            b"endcmap CMapName currentdict /CMap defineresource pop end end")
+    result = read_pdf(_tiny_pdf([b"AAB BAA"], to_unicode=cmap))
+    assert [p.text for p in result.paragraphs] == ["B B"]
