@@ -93,8 +93,9 @@ _DANGLING = re.compile(
 class _Page:
     """The text lines of one page, and the box of each line PDFium placed.
 
-    Parallel lists rather than an object per line: a report has tens of thousands of lines,
-    and building one object each cost as much as a third of PDFium's own time per page.
+    Parallel lists rather than an object per line: the work done per line is what this module
+    adds to PDFium's time (a report has tens of thousands of lines), so a line costs no more
+    than its text and, where asked for, its box.
 
     Attributes:
         number: the page number (1-based).
@@ -190,9 +191,10 @@ def _page_text(textpage, n_chars: int) -> str:
     """A text page's whole text, as pypdfium2's `PdfTextPage.get_text_range()` gives it.
 
     Done on PDFium's own functions, as the page handles are: pypdfium2's page and text page
-    objects (a finaliser each, parent and child bookkeeping) cost a twentieth of the time of
-    reading a typical report page. Characters PDFium leaves out of the text at either end are
-    left out of the range, or PDFium could write past the buffer (PDFium bug 2079).
+    objects (a finaliser each, parent and child bookkeeping) cost about a twentieth of the time
+    of reading a demo report's page (`benchmarks/bench_extract.py` prints both). Characters
+    PDFium leaves out of the text at either end are left out of the range, or PDFium could
+    write past the buffer (PDFium bug 2079).
     """
     text_index = pdfium_c.FPDFText_GetTextIndexFromCharIndex
     first, last = 0, n_chars - 1
@@ -452,8 +454,8 @@ def _paragraph_starts(texts: list[str], boxes: list[tuple | None], merged: list[
     steps = _line_steps(boxes, merged)
     short = SHORT_LINE * max(tails)
     starts = [0]
-    # One loop with the rules written out: a call per pair of lines cost a fifth of our time
-    # per page.
+    # One loop with the rules written out rather than a function call per pair of lines: the
+    # call cost about as much as the rules.
     for i in range(1, len(texts)):
         a, b = texts[i - 1], texts[i]
         ends = a.endswith(_SENTENCE_END)
