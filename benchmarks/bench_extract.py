@@ -10,7 +10,7 @@ Prints:
 2. HTML pages per second: our per-page extraction (decode, parse, title, language, date,
    trafilatura, clean-up, paragraph languages, year) against `trafilatura.extract` on the same
    bytes, on one process; then the whole stage (cross-page boilerplate, duplicates,
-   passages) on one and two processes;
+   passages) on one and two processes, against the bare library on as many;
 3. PDF pages per second: our extraction (pages, headers, hyphens, paragraphs, languages,
    year) against bare pypdfium2 (`get_textpage().get_text_range()` page by page), and against
    the same text read through pypdfium2's raw PDFium functions, as our extraction reads it;
@@ -240,14 +240,24 @@ def html_speed(n: int, rounds: int) -> None:
     print(f"  trafilatura.extract (bare)   {speed(n, t['bare']):7.1f} pages/s")
     print(f"  our extraction, per page     {speed(n, t['ours']):7.1f} pages/s   "
           f"{ratio(t, 'ours', 'bare')} (target <= 1.2)")
-    stage1 = time_stage(caps, 1)
-    stage2 = time_stage(caps, 2)
-    bare2 = pool_time(bare_trafilatura, bodies)
-    print(f"  whole stage, 1 process       {n / stage1:7.1f} pages/s   "
-          f"ratio {stage1 / statistics.median(t['bare']):.2f}x (CPU time)")
-    print(f"  whole stage, 2 processes     {n / stage2:7.1f} pages/s   "
-          f"ratio {stage2 / bare2:.2f}x trafilatura in a 2-process pool, wall time "
-          f"({n / bare2:.1f} pages/s)")
+    stage_figures(n, "pages", caps, bodies, bare_trafilatura, "trafilatura", rounds=3)
+
+
+def stage_figures(n: int, unit: str, caps: list[Capture], bodies: list[bytes], bare_fn,
+                  bare_name: str, rounds: int) -> None:
+    """The whole stage on one process (CPU time) and on two (wall time), each side by side
+    with the bare library over the same input, in rounds alternating the order."""
+    times: dict[str, list[float]] = {"stage1": [], "bare1": [], "stage2": [], "bare2": []}
+    runs = {"stage1": lambda: time_stage(caps, 1), "bare1": lambda: timed(bare_fn, bodies),
+            "stage2": lambda: time_stage(caps, 2), "bare2": lambda: pool_time(bare_fn, bodies)}
+    for r in range(rounds):
+        for name in (list(runs) if r % 2 == 0 else list(runs)[::-1]):
+            times[name].append(runs[name]())
+    print(f"  whole stage, 1 process       {speed(n, times['stage1']):7.1f} {unit}/s   "
+          f"{ratio(times, 'stage1', 'bare1')} (CPU time)")
+    print(f"  whole stage, 2 processes     {speed(n, times['stage2']):7.1f} {unit}/s   "
+          f"{ratio(times, 'stage2', 'bare2')} (wall time; bare: {bare_name} in a 2-process "
+          f"pool, {speed(n, times['bare2']):.1f} {unit}/s)")
 
 
 def time_stage(caps: list[Capture], workers: int) -> float:
@@ -272,11 +282,7 @@ def pdf_speed(n_docs: int, rounds: int) -> None:
           f"{ratio(t, 'ours', 'bare')} (target <= 1.2)")
     print(f"  pypdfium2 raw API (bare)     {speed(pages, t['raw']):7.1f} pages/s   "
           f"ours: {ratio(t, 'ours', 'raw')} (our page handles are raw too)")
-    stage2 = time_stage(caps, 2)
-    bare2 = pool_time(bare_pdfium, bodies)
-    print(f"  whole stage, 2 processes     {pages / stage2:7.1f} pages/s   "
-          f"ratio {stage2 / bare2:.2f}x pypdfium2 in a 2-process pool, wall time "
-          f"({pages / bare2:.1f} pages/s)")
+    stage_figures(pages, "pages", caps, bodies, bare_pdfium, "pypdfium2", rounds=3)
 
 
 def main(argv: list[str] | None = None) -> int:
