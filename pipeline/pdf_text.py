@@ -90,6 +90,7 @@ _DANGLING = re.compile(
     r"|into|than|that)$", re.IGNORECASE)
 
 
+@dataclass(slots=True)
 class _Page:
     """The text lines of one page, and the box of each line PDFium placed.
 
@@ -107,14 +108,10 @@ class _Page:
         height: the page's height in points.
     """
 
-    __slots__ = ("boxes", "height", "number", "texts")
-
-    def __init__(self, number: int, texts: list[str], boxes: list[tuple | None],
-                 height: float = 0.0):
-        self.number = number
-        self.texts = texts
-        self.boxes = boxes
-        self.height = height
+    number: int
+    texts: list[str]
+    boxes: list[tuple[float, float, float, float] | None]
+    height: float = 0.0
 
 
 @dataclass
