@@ -26,7 +26,6 @@ reads 17 texts for 145 documents and 1,212 paragraphs (`benchmarks/bench_extract
 
 from __future__ import annotations
 
-import string
 from collections import Counter
 from functools import lru_cache
 
@@ -82,7 +81,6 @@ _DISTINCTIVE = {lang: _OWN[lang] | _SHARED[lang] for lang in _OWN}
 _FUNCTION_WORDS = _DISTINCTIVE["fr"] | _DISTINCTIVE["en"]  # the two share no word (tested)
 # A plain paragraph holds at least this many of its language's own words (from the first set).
 MIN_OWN_WORDS = 1
-_PUNCT = string.punctuation + "«»“”‘’–—…·•"
 
 
 @lru_cache(maxsize=1)
@@ -159,8 +157,9 @@ def tag_paragraphs(texts: list[str]) -> list[str | None]:
     """
     if not texts:
         return []
-    long: list[int] = []  # the paragraphs of MIN_WORDS words or more, most of them words
-    plain: dict[int, str | None] = {}  # their language by function words, if plain
+    # The long paragraphs (MIN_WORDS words or more, most of them words), in order, with their
+    # language by function words when they are plain.
+    plain: dict[int, str | None] = {}
     for i, text in enumerate(texts):
         # Tokens with their punctuation: a few function words glued to a comma go uncounted, at
         # a fifth of the cost of a regular-expression tokenizer.
@@ -172,11 +171,10 @@ def tag_paragraphs(texts: list[str]) -> list[str | None]:
         lang = _plain_language(words)
         if lang is None and not _prose(words):
             continue  # mostly figures or symbols (a table, a contents line): no prose to identify
-        long.append(i)
         plain[i] = lang
     plain_langs = set(plain.values()) - {None}
     n_plain = sum(lang is not None for lang in plain.values())
-    if len(plain_langs) == 1 and 2 * n_plain >= len(long):
+    if len(plain_langs) == 1 and 2 * n_plain >= len(plain):
         # Half the long paragraphs or more plainly French (or English), none plainly the other.
         doc_lang = plain_langs.pop()
     else:
@@ -185,8 +183,8 @@ def tag_paragraphs(texts: list[str]) -> list[str | None]:
             return [None] * len(texts)
         doc_lang, _ = detect_language(sample)
     tags: list[str | None] = [None] * len(texts)
-    for i in long:
-        if plain[i] == doc_lang:
+    for i, by_words in plain.items():
+        if by_words == doc_lang:
             tags[i] = doc_lang
             continue
         lang, prob = detect_language(texts[i][:PARAGRAPH_SAMPLE_CHARS])
