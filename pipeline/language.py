@@ -10,12 +10,13 @@ py3langid costs 0.1 to 0.4 ms a call (several times more when its model tables h
 processor's cache), which would add half to the price of extracting a web page if every
 paragraph paid it. So function words come first: a paragraph whose function words are plainly
 French or plainly English (several distinctive ones, ten per cent of its words or more, at
-least one that the neighbouring languages do not use, next to none of the other language's) is
-tagged so. A document where half the long paragraphs or more
-are plainly one language, and none plainly the other, is that language; otherwise py3langid
-classifies the document (on a sample of its longest paragraphs). Each paragraph that is not
-plainly in the document's language is classified by py3langid. On the demo site, py3langid
-reads 17 texts for 145 documents and 1,212 paragraphs (`benchmarks/bench_extract.py`).
+least one that the neighbouring languages do not use, next to none of the other language's,
+over its first thirty words or, when those do not decide, its first hundred) is tagged so. A
+document where half the long paragraphs or more are plainly one language, and none plainly the
+other, is that language; otherwise py3langid classifies the document (on a sample of its longest
+paragraphs). Each paragraph that is not plainly in the document's language is classified by
+py3langid. On the demo site, py3langid reads 8 texts for 145 documents and 1,212 paragraphs
+(`benchmarks/bench_extract.py`).
 
     >>> tag_paragraphs(["La ville intelligente au service des habitants et des élus de la "
     ...                 "métropole, pour une gestion plus sobre.",
@@ -44,8 +45,13 @@ PARAGRAPH_SAMPLE_CHARS = 300
 # The function-word check reads a paragraph's first PLAIN_CHECK_CHARS (about thirty words), or
 # its first PARAGRAPH_SAMPLE_CHARS when those hold fewer than MIN_WORDS words. Reading 300
 # characters instead left 109 of 1,347 long paragraphs undecided against 115 (demo site, gold
-# set, two English manuals) and cost half as much again.
+# set, two English manuals) and cost half as much again. A paragraph those leave undecided is
+# read again up to PLAIN_RETRY_CHARS before py3langid (which costs a hundred times as much)
+# reads it: sentences of nouns and verbs with few function words ("58 capteurs de qualité de
+# l'air couvrent désormais le territoire") are rarely plain over thirty words, but are over a
+# hundred.
 PLAIN_CHECK_CHARS = 200
+PLAIN_RETRY_CHARS = 600
 
 # Function words frequent in French or in English and rare in the other. The first set of each
 # language is rare in the neighbouring Romance and Germanic languages too; the second is not
@@ -169,6 +175,8 @@ def tag_paragraphs(texts: list[str]) -> list[str | None]:
         if len(words) < MIN_WORDS:
             continue
         lang = _plain_language(words)
+        if lang is None and len(text) > PLAIN_CHECK_CHARS:
+            lang = _plain_language(text[:PLAIN_RETRY_CHARS].split())
         if lang is None and not _prose(words):
             continue  # mostly figures or symbols (a table, a contents line): no prose to identify
         plain[i] = lang

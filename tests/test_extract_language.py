@@ -85,6 +85,23 @@ def test_neighbouring_languages_are_not_taken_for_french_or_english():
     for lang, text in NEIGHBOURS.items():
         assert tag_paragraphs([text, text]) == [lang, lang], lang
         assert tag_paragraphs([FR[0], text, FR[1]]) == ["fr", lang, "fr"], lang
+        # Past PLAIN_CHECK_CHARS the function words are counted again over more of the text.
+        long = " ".join([text] * 3)
+        assert tag_paragraphs([FR[0], long, FR[1]]) == ["fr", lang, "fr"], lang
+
+
+def test_a_paragraph_sparse_in_function_words_is_read_further_before_the_model(monkeypatch):
+    # Its first 200 characters hold French function words that Spanish and Catalan share
+    # ("de", "la", "les", "est"), and none of French's own: plain only over more of its text.
+    sparse = ("58 capteurs de qualité de l'air couvrent désormais le territoire de Verlanges. "
+              "La performance de nos contrats est vérifiée par un tiers indépendant. Le rapport "
+              "annuel détaille les résultats de quartier en quartier, et nous publions les données "
+              "brutes avec les élus, pour que chacun puisse les vérifier dans sa commune.")
+    assert language._plain_language(sparse[:language.PLAIN_CHECK_CHARS].split()) is None
+    calls = []
+    monkeypatch.setattr(language, "detect_language", lambda text: calls.append(text) or ("es", 1))
+    assert tag_paragraphs([FR[0], sparse, FR[1]]) == ["fr", "fr", "fr"]
+    assert calls == []
 
 
 def test_a_plainly_french_document_needs_no_language_model(monkeypatch):
