@@ -79,6 +79,7 @@ _BULLET_START = frozenset("•▪◦●■–—*-0123456789")
 # builds: U+0002); a soft hyphen U+00AD is only ever a break point.
 _LINE_HYPHENS = ("\ufffe", "\x02")
 _SOFT_HYPHEN = "\u00ad"
+_END_HYPHENS = frozenset("-\u00ad\ufffe\x02")  # what a line ending on a hyphen ends with
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
 # A hyphen between two letters, and the word after it (up to 60 letters).
 _WORD_AFTER_HYPHEN = re.compile(r"-(?<=[^\W\d_]-)([^\W\d_]{1,60})")
@@ -449,33 +450,34 @@ def _paragraph_starts(texts: list[str], boxes: list[tuple | None], merged: list[
         tails: per line, the length of the last line merged into it (its length if none).
     """
     steps = _line_steps(boxes, merged)
+    # Per font size: its line step, how far another size may differ, and the gaps to the next
+    # line that keep a paragraph going (wider than a fifth of the size, at most three sizes
+    # and at most PARAGRAPH_GAP line steps).
+    limits = {}
+    for size in {box[3] for box in boxes if box is not None}:
+        step = steps.get(size, 0.0)
+        widest = min(3 * max(size, 1.0), PARAGRAPH_GAP * step) if step else 3 * max(size, 1.0)
+        limits[size] = (step, max(0.6, 0.1 * size), 0.2 * size, widest)
     short = SHORT_LINE * max(tails)
+    ends = [text.endswith(_SENTENCE_END) for text in texts]
     starts = [0]
     # One loop with the rules written out rather than a function call per pair of lines: the
     # call cost about as much as the rules.
+    a_box = boxes[0]
     for i in range(1, len(texts)):
-        a, b = texts[i - 1], texts[i]
-        ends = a.endswith(_SENTENCE_END)
-        if (ends and tails[i - 1] < short) or (b[0] in _BULLET_START and _BULLET.match(b)):
+        b_box = boxes[i]
+        if (ends[i - 1] and tails[i - 1] < short) \
+                or (texts[i][0] in _BULLET_START and _BULLET.match(texts[i])):
             starts.append(i)
-            continue
-        a_box, b_box = boxes[i - 1], boxes[i]
-        if a_box is None or b_box is None:
-            continue
-        left, _, bottom, size = a_box
-        step = steps.get(size, 0.0)
-        gap = bottom - b_box[2] - merged[i - 1] * step
-        if abs(size - b_box[3]) > max(0.6, 0.1 * size) \
-                or gap <= 0.2 * size or gap > 3 * max(size, 1.0) \
-                or (step and gap > PARAGRAPH_GAP * step) \
-                or (ends and b_box[0] > left + size):
-            starts.append(i)
+        elif a_box is not None and b_box is not None:
+            left, _, bottom, size = a_box
+            step, other_size, narrowest, widest = limits[size]
+            gap = bottom - b_box[2] - merged[i - 1] * step
+            if not narrowest < gap <= widest or abs(size - b_box[3]) > other_size \
+                    or (ends[i - 1] and b_box[0] > left + size):
+                starts.append(i)
+        a_box = b_box
     return starts
-
-
-def _ends_a_line_on_a_hyphen(lines: str) -> bool:
-    """Whether one of these lines, each ending in a newline, ends on a hyphen of any kind."""
-    return "-\n" in lines or "\ufffe\n" in lines or "\u00ad\n" in lines or "\x02\n" in lines
 
 
 def _paragraphs(page: _Page, vocab: _Vocabulary) -> list[tuple[str, int, float, float]]:
@@ -494,13 +496,14 @@ def _paragraphs(page: _Page, vocab: _Vocabulary) -> list[tuple[str, int, float, 
                 merged[i] = text.count("\ufffe") + text.count("\x02")
                 tails[i] = len(text.replace("\x02", "\ufffe").rsplit("\ufffe", 1)[-1])
     starts = _paragraph_starts(texts, boxes, merged, tails)
+    on_hyphen = [text[-1] in _END_HYPHENS for text in texts]
     out = []
     for start, stop in zip(starts, [*starts[1:], len(texts)], strict=True):
-        lines = texts[start:stop]
         # Most paragraphs have no line ending on a hyphen: they are plain joins.
-        text = " ".join(lines)
-        if stop - start > 1 and _ends_a_line_on_a_hyphen("\n".join(lines[:-1]) + "\n"):
-            text = _join_lines(lines, vocab)
+        if True in on_hyphen[start:stop - 1]:
+            text = _join_lines(texts[start:stop], vocab)
+        else:
+            text = " ".join(texts[start:stop])
         first, last = boxes[start], boxes[stop - 1]
         out.append((_dehyphenate(text, vocab), page.number, first[3] if first else 0.0,
                     last[3] if last else 0.0))
