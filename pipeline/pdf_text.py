@@ -81,6 +81,7 @@ _LINE_HYPHENS = ("\ufffe", "\x02")
 _SOFT_HYPHEN = "\u00ad"
 _END_HYPHENS = frozenset("-\u00ad\ufffe\x02")  # what a line ending on a hyphen ends with
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
+_PLAIN_CHARACTER = re.compile(r"[A-Za-z0-9]")
 # A hyphen between two letters, and the word after it (up to 60 letters).
 _WORD_AFTER_HYPHEN = re.compile(r"-(?<=[^\W\d_]-)([^\W\d_]{1,60})")
 # Words no sentence ends on (articles, prepositions, conjunctions): a page ending on one ends
@@ -105,7 +106,8 @@ class _Page:
         boxes: per line, (left, top, bottom, size) of its first character, or None when the
             line was not placed (see `_needs_position`) or the page gives no positions. The
             height of the character's box stands for the font size (equal for equal fonts):
-            one PDFium call fewer per line.
+            one PDFium call fewer per line. A line opening on an accented capital takes its
+            top, bottom and size from its first plain letter or digit (see `_page_lines`).
         height: the page's height in points.
     """
 
@@ -173,11 +175,19 @@ def _page_lines(number: int, page, rect) -> tuple[_Page, bool]:
             return _Page(number, texts, [None] * len(texts)), False
         box = pdfium_c.FPDFText_GetLooseCharBox
         boxes: list[tuple | None] = []
-        for first, wanted in zip(firsts, _needs_position(texts), strict=True):
+        for line, first, wanted in zip(texts, firsts, _needs_position(texts), strict=True):
             if wanted:
                 box(textpage, first, rect)
-                top, bottom = rect.top, rect.bottom
-                boxes.append((rect.left, top, bottom, top - bottom))
+                left, top, bottom = rect.left, rect.top, rect.bottom
+                # In an embedded font, the loose box of an accented capital ("À", "É") covers
+                # the accent: its height is that of a larger size (10.5 points in 9-point text).
+                # The line's first plain letter or digit gives its height instead.
+                if not line[0].isascii():
+                    plain = _PLAIN_CHARACTER.search(line, 1, 8)
+                    if plain:
+                        box(textpage, first + plain.start(), rect)
+                        top, bottom = rect.top, rect.bottom
+                boxes.append((left, top, bottom, top - bottom))
             else:
                 boxes.append(None)
         return _Page(number, texts, boxes), False
@@ -440,8 +450,9 @@ def _paragraph_starts(texts: list[str], boxes: list[tuple | None], merged: list[
     longest lines. Between two placed lines it also ends where the size changes (a heading),
     where the next line is not about one line step lower (a new column, a jump back up, a wide
     gap, or a step PARAGRAPH_GAP times the page's usual one), and before an indented first
-    line. Unplaced lines are mid-paragraph (see `_needs_position`), or the page gave no
-    positions at all.
+    line; but a paragraph goes on at the top of the next column as it goes on over a page
+    break (see `_continues`). Unplaced lines are mid-paragraph (see `_needs_position`), or the
+    page gave no positions at all.
 
     Args:
         texts: the page's lines.
@@ -473,8 +484,10 @@ def _paragraph_starts(texts: list[str], boxes: list[tuple | None], merged: list[
             left, _, bottom, size = a_box
             step, other_size, narrowest, widest = limits[size]
             gap = bottom - b_box[2] - merged[i - 1] * step
-            if not narrowest < gap <= widest or abs(size - b_box[3]) > other_size \
-                    or (ends[i - 1] and b_box[0] > left + size):
+            if (not narrowest < gap <= widest or abs(size - b_box[3]) > other_size
+                    or (ends[i - 1] and b_box[0] > left + size)) \
+                    and not (gap < 0 and b_box[0] > left + size
+                             and _continues(texts[i - 1], texts[i], size, b_box[3])):
                 starts.append(i)
         a_box = b_box
     return starts

@@ -196,6 +196,78 @@ def test_title_from_metadata_else_from_the_largest_line():
     assert junk.title == "Document d'enregistrement universel 2020"
 
 
+# A paragraph set in an embedded font, as reports are: PDFium's loose box of an accented capital
+# ("À", "É") covers its accent, so a line opening on one looks set larger than the others.
+ACCENTED = ["La régie a rénové l'éclairage public de la commune en deux ans, quartier par",
+            "quartier, et la facture d'énergie a diminué d'un tiers depuis la fin des travaux.",
+            "À Lissandre, les candélabres baissent la nuit dans les rues calmes et restent",
+            "allumés près des arrêts de bus, des écoles et des passages piétons du centre.",
+            "État des lieux, relevés et bilans sont publiés chaque trimestre par la régie",
+            "et présentés en réunion publique aux habitants de chacun des quartiers."]
+
+
+def test_a_line_opening_on_an_accented_capital_does_not_break_its_paragraph():
+    import matplotlib
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    pdfmetrics.registerFont(TTFont("TestSerif", str(fonts / "DejaVuSerif.ttf")))
+    pdfmetrics.registerFont(TTFont("TestSansBold", str(fonts / "DejaVuSans-Bold.ttf")))
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=1)
+    canvas.setFont("TestSansBold", 14)
+    canvas.drawString(60, 760, "Éclairage public")
+    y = 735
+    for line in ACCENTED:
+        canvas.setFont("TestSerif", 10)
+        canvas.drawString(60, y, line)
+        y -= 12.5
+    canvas.showPage()
+    canvas.save()
+    result = read_pdf(buffer.getvalue())
+    assert [p.text for p in result.paragraphs] == ["Éclairage public", " ".join(ACCENTED)]
+
+
+# Two pages of two columns, each column a list of paragraphs (lists of lines). The first
+# paragraph runs from the foot of the left column to the top of the right one mid-sentence; on
+# the second page, the left column ends a sentence and the right one opens a new paragraph.
+COLUMNS = [
+    [[["La commune a confié à la régie l'éclairage de ses rues, de ses",
+       "places et de ses parcs, avec un contrat de performance qui fixe",
+       "les économies à atteindre chaque année et les pénalités dues si"]],
+     [["elles ne sont pas atteintes, sur une durée de douze ans."],
+      ["Les habitants sont consultés avant chaque tranche de travaux, et",
+       "les relevés de consommation sont publiés rue par rue, chaque",
+       "trimestre, sur le site de la commune et en mairie annexe."]]],
+    [[["Nous avons remplacé mille candélabres en deux ans dans les",
+       "quartiers nord, où les lampes au sodium étaient les plus vieilles."]],
+     [["Les travaux du quartier sud commenceront au printemps prochain,",
+       "après la consultation des habitants et des commerçants du marché."]]],
+]
+
+
+def test_a_paragraph_goes_on_at_the_top_of_the_next_column():
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=1)
+    for number, page in enumerate(COLUMNS, 1):
+        canvas.setFont("Helvetica", 8)
+        canvas.drawRightString(A4[0] - 60, 30, str(number))
+        for x, paragraphs in zip((60, 310), page, strict=True):
+            canvas.setFont("Helvetica", 9)
+            y = 760
+            for lines in paragraphs:
+                for line in lines:
+                    canvas.drawString(x, y, line)
+                    y -= 11.5
+                y -= 8  # the space between two paragraphs
+        canvas.showPage()
+    canvas.save()
+    texts = [p.text for p in read_pdf(buffer.getvalue()).paragraphs]
+    paragraphs = [" ".join(lines) for page in COLUMNS for column in page for lines in column]
+    assert texts == [f"{paragraphs[0]} {paragraphs[1]}", *paragraphs[2:]]
+
+
 def test_list_items_are_paragraphs_of_their_own():
     result = read_pdf((GOLD / "lumena-document-enregistrement-universel-2020.pdf").read_bytes())
     items = [p.text for p in result.paragraphs if p.text.startswith("•")]
