@@ -1,24 +1,28 @@
 """Benchmark of the extract stage: quality on the gold set, and speed next to the bare libraries.
 
-    .venv/bin/python benchmarks/bench_extract.py            # about a minute
+    .venv/bin/python benchmarks/bench_extract.py            # about a minute and a half
     .venv/bin/python benchmarks/bench_extract.py --quick    # a few seconds
 
 Prints:
 1. word-level precision / recall / F1 on the annotated gold set (tests/data/extract/gold) of
    our extraction, next to the recorded baseline the quality test enforces and to bare
-   trafilatura (default, fast and precision modes) and bare pypdfium2 on the same files;
+   trafilatura (default, fast and precision modes) and bare pypdfium2 on the same files; and
+   on the demo reports set as annual reports are (report_layout.py: two justified columns,
+   embedded fonts), with how many of the paragraphs laid out come back whole and in order;
 2. HTML pages per second: our per-page extraction (decode, parse, title, language, date,
    trafilatura, clean-up, paragraph languages, year) against `trafilatura.extract` on the same
    bytes, on one process; then the whole stage (cross-page boilerplate, duplicates,
    passages) on one and two processes, against the bare library on as many;
 3. PDF pages per second: our extraction (pages, headers, hyphens, paragraphs, languages,
-   year) against bare pypdfium2 (`get_textpage().get_text_range()` page by page), and against
-   the same text read through pypdfium2's raw PDFium functions, as our extraction reads it;
+   year), and the PDF text alone (without languages and year), against bare pypdfium2
+   (`get_textpage().get_text_range()` page by page), and against the same text read through
+   pypdfium2's raw PDFium functions, as our extraction reads it; on the demo reports, then on
+   the same reports set as annual reports are;
 4. how many texts language identification hands to py3langid.
 
-Both sides of a comparison take turns batch by batch (eight captures, a worker's batch) within
-each round, the order alternating; a ratio is the median over rounds of each round's ratio,
-printed with its range across rounds.
+Both sides of a comparison take turns document by document within each round, the order
+alternating (our side extracts each capture as a worker's batch of one); a ratio is the median
+over rounds of each round's ratio, printed with its range across rounds.
 
 Pages come from the demo site (demo/site) when it is there, else from the gold set, repeated
 to the requested count. One-process figures are CPU time of this process (steadier than wall
@@ -44,11 +48,12 @@ sys.path.insert(0, str(ROOT))
 import pypdfium2 as pdfium  # noqa: E402
 import pypdfium2.raw as pdfium_c  # noqa: E402
 import trafilatura  # noqa: E402
+from report_layout import lay_out  # noqa: E402
 
-from pipeline.extract import BATCH, Capture, extract_batch, extract_documents  # noqa: E402
+from pipeline.extract import Capture, extract_batch, extract_documents  # noqa: E402
 from pipeline.language import preload  # noqa: E402
-from pipeline.pdf_text import _page_text  # noqa: E402
-from tests.test_extract_quality import BASELINE, evaluate_gold, gold_items  # noqa: E402
+from pipeline.pdf_text import _page_text, read_pdf  # noqa: E402
+from tests.test_extract_quality import BASELINE, evaluate_gold, gold_items, score  # noqa: E402
 
 PARAMS = {"min_words": 30, "boilerplate_share": 0.5, "boilerplate_min_docs": 4,
           "near_duplicate": 0.9, "passage_words": 250}
@@ -96,19 +101,20 @@ def timed(fn, items) -> float:
 def side_by_side(rounds: int, **runs) -> dict[str, list[float]]:
     """CPU seconds of each run in each of `rounds` rounds.
 
-    Each run is (function, groups of items); the runs take turns group by group (a worker's
-    batch of captures), the order alternating, so that the machine's changes of speed within a
-    round (other tenants, caches) touch every run alike.
+    Each run is (function, items), the items of every run standing for the same documents; the
+    runs take turns document by document, the order alternating, so that the machine's changes
+    of speed within a round (other tenants, caches) touch every run alike. Taking turns by
+    batches of eight documents instead left a round's ratio twice as far from the median.
     """
     names = list(runs)
-    n_groups = len(runs[names[0]][1])
+    n_items = len(runs[names[0]][1])
     times: dict[str, list[float]] = {k: [] for k in names}
     for r in range(rounds):
         total = dict.fromkeys(names, 0.0)
-        for g in range(n_groups):
-            for name in (names if (r + g) % 2 == 0 else names[::-1]):
-                fn, groups = runs[name]
-                total[name] += timed(fn, groups[g])
+        for i in range(n_items):
+            for name in (names if (r + i) % 2 == 0 else names[::-1]):
+                fn, items = runs[name]
+                total[name] += timed(fn, items[i:i + 1])
         for name in names:
             times[name].append(total[name])
     return times
@@ -162,13 +168,9 @@ def bare_pdfium_raw(body: bytes) -> int:
     return n
 
 
-def ours(batch: list[Capture]):
-    return extract_batch(batch, min_words=PARAMS["min_words"])
-
-
-def batches(items: list) -> list[list]:
-    """Items in the batches a worker gets (see pipeline.extract.extract_batch)."""
-    return [items[i:i + BATCH] for i in range(0, len(items), BATCH)]
+def ours(capture: Capture):
+    """One capture through the per-document extraction, as a worker runs it (a batch of one)."""
+    return extract_batch([capture], min_words=PARAMS["min_words"])
 
 
 def pool_time(fn, items, workers: int = 2) -> float:
@@ -209,6 +211,39 @@ def quality() -> None:
     row("All   ours", ours_scores["all"], baseline.get("all"))
 
 
+def report_layout_corpus() -> list[tuple[str, bytes, list[str]]]:
+    """The demo reports set as annual reports are set (see report_layout.py): each report's
+    name, its PDF and the paragraphs laid out (the demo report's, as our extraction reads them)."""
+    docs = []
+    for name, body in corpus(".pdf"):
+        result = read_pdf(body)
+        paragraphs = [p.text for p in result.paragraphs]
+        docs.append((name, lay_out(paragraphs, result.title or Path(name).stem), paragraphs))
+    return docs
+
+
+def report_layout_quality(docs: list[tuple[str, bytes, list[str]]]) -> None:
+    """Our extraction of the report layout against the paragraphs laid out: word scores, and
+    how many paragraphs come out whole and in order (two columns read in the right order, the
+    running header and page numbers gone, a paragraph going on over a column break joined)."""
+    pairs, in_order, laid_out, extracted = [], 0, 0, 0
+    for _, pdf, paragraphs in docs:
+        got = [p.text for p in read_pdf(pdf).paragraphs]
+        text = "\n".join(got).replace("\n", " ")
+        pairs.append(("\n".join(paragraphs), "\n".join(got)))
+        at = 0
+        for paragraph in paragraphs:
+            found = text.find(paragraph, at)
+            if found >= 0:
+                in_order, at = in_order + 1, found + len(paragraph)
+        laid_out += len(paragraphs)
+        extracted += len(got)
+    s = score(pairs)
+    print(f"  PDF   ours, report layout      P {s['precision']:.3f}  R {s['recall']:.3f}  "
+          f"F1 {s['f1']:.3f}  ({len(docs)} docs): {in_order} of {laid_out} paragraphs whole and "
+          f"in order; {extracted} paragraphs extracted")
+
+
 def language_calls() -> None:
     """How often language identification falls back on py3langid (see pipeline.language)."""
     from pipeline import language
@@ -234,9 +269,8 @@ def html_speed(n: int, rounds: int) -> None:
     caps = captures(files, n, "text/html")
     bodies = [c.payload for c in caps]
     print(f"\n== HTML: {n} pages ({len(files)} distinct, from {Path(files[0][0]).parts[0]}/), "
-          f"{rounds} rounds taking turns batch by batch, one process (CPU time)")
-    t = side_by_side(rounds, bare=(bare_trafilatura, batches(bodies)),
-                     ours=(ours, [[batch] for batch in batches(caps)]))
+          f"{rounds} rounds taking turns document by document, one process (CPU time)")
+    t = side_by_side(rounds, bare=(bare_trafilatura, bodies), ours=(ours, caps))
     print(f"  trafilatura.extract (bare)   {speed(n, t['bare']):7.1f} pages/s")
     print(f"  our extraction, per page     {speed(n, t['ours']):7.1f} pages/s   "
           f"{ratio(t, 'ours', 'bare')} (target <= 1.2)")
@@ -272,17 +306,37 @@ def pdf_speed(n_docs: int, rounds: int) -> None:
     caps = captures(files, n_docs, "application/pdf")
     bodies = [c.payload for c in caps]
     pages = sum(len(pdfium.PdfDocument(b)) for b in bodies)
-    print(f"\n== PDF: {n_docs} reports, {pages} pages ({len(files)} distinct files), "
-          f"{rounds} rounds taking turns batch by batch, one process (CPU time)")
-    t = side_by_side(rounds, bare=(bare_pdfium, batches(bodies)),
-                     raw=(bare_pdfium_raw, batches(bodies)),
-                     ours=(ours, [[batch] for batch in batches(caps)]))
+    print(f"\n== PDF, demo reports (one column, a standard font, a text object per line): "
+          f"{n_docs} reports, {pages} pages ({len(files)} distinct files), {rounds} rounds "
+          f"taking turns document by document, one process (CPU time)")
+    t = side_by_side(rounds, bare=(bare_pdfium, bodies), raw=(bare_pdfium_raw, bodies),
+                     ours=(ours, caps), text=(read_pdf, bodies))
     print(f"  pypdfium2 text (bare)        {speed(pages, t['bare']):7.1f} pages/s")
     print(f"  our extraction, per report   {speed(pages, t['ours']):7.1f} pages/s   "
           f"{ratio(t, 'ours', 'bare')} (target <= 1.2)")
+    print(f"  of which the PDF text alone  {speed(pages, t['text']):7.1f} pages/s   "
+          f"{ratio(t, 'text', 'bare')} (pipeline.pdf_text.read_pdf: pages, headers, hyphens, "
+          f"paragraphs; without languages and year)")
     print(f"  pypdfium2 raw API (bare)     {speed(pages, t['raw']):7.1f} pages/s   "
           f"ours: {ratio(t, 'ours', 'raw')} (our page handles are raw too)")
     stage_figures(pages, "pages", caps, bodies, bare_pdfium, "pypdfium2", rounds=3)
+
+
+def pdf_layout_speed(docs: list[tuple[str, bytes, list[str]]], n_docs: int,
+                     rounds: int) -> None:
+    caps = captures([(name, pdf) for name, pdf, _ in docs], n_docs, "application/pdf")
+    bodies = [c.payload for c in caps]
+    pages = sum(len(pdfium.PdfDocument(b)) for b in bodies)
+    print(f"\n== PDF, the same reports set as annual reports are (two justified columns, "
+          f"embedded fonts; report_layout.py): {n_docs} reports, {pages} pages, {rounds} "
+          f"rounds taking turns document by document, one process (CPU time)")
+    t = side_by_side(rounds, bare=(bare_pdfium, bodies), ours=(ours, caps),
+                     text=(read_pdf, bodies))
+    print(f"  pypdfium2 text (bare)        {speed(pages, t['bare']):7.1f} pages/s")
+    print(f"  our extraction, per report   {speed(pages, t['ours']):7.1f} pages/s   "
+          f"{ratio(t, 'ours', 'bare')} (target <= 1.2)")
+    print(f"  of which the PDF text alone  {speed(pages, t['text']):7.1f} pages/s   "
+          f"{ratio(t, 'text', 'bare')}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -292,13 +346,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     preload()  # load py3langid's model once, before any timing (and before forking)
     quality()
+    layout = report_layout_corpus()
+    report_layout_quality(layout)
     language_calls()
     if args.quick:
         html_speed(60, 3)
         pdf_speed(8, 3)
+        pdf_layout_speed(layout, 8, 3)
     else:
         html_speed(800, 7)
         pdf_speed(80, 7)
+        pdf_layout_speed(layout, 80, 7)
     return 0
 
 
