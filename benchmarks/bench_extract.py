@@ -301,42 +301,29 @@ def time_stage(caps: list[Capture], workers: int) -> float:
     return clock() - start
 
 
-def pdf_speed(n_docs: int, rounds: int) -> None:
-    files = corpus(".pdf")
+def pdf_speed(files: list[tuple[str, bytes]], label: str, n_docs: int, rounds: int, *,
+              full: bool) -> None:
+    """Our extraction of `files` (repeated to `n_docs` reports) against bare pypdfium2; `full`
+    adds the raw-API baseline and the whole stage."""
     caps = captures(files, n_docs, "application/pdf")
     bodies = [c.payload for c in caps]
     pages = sum(len(pdfium.PdfDocument(b)) for b in bodies)
-    print(f"\n== PDF, demo reports (one column, a standard font, a text object per line): "
-          f"{n_docs} reports, {pages} pages ({len(files)} distinct files), {rounds} rounds "
-          f"taking turns document by document, one process (CPU time)")
-    t = side_by_side(rounds, bare=(bare_pdfium, bodies), raw=(bare_pdfium_raw, bodies),
-                     ours=(ours, caps), text=(read_pdf, bodies))
+    print(f"\n== PDF, {label}: {n_docs} reports, {pages} pages ({len(files)} distinct files), "
+          f"{rounds} rounds taking turns document by document, one process (CPU time)")
+    runs = {"bare": (bare_pdfium, bodies), "ours": (ours, caps), "text": (read_pdf, bodies)}
+    if full:
+        runs["raw"] = (bare_pdfium_raw, bodies)
+    t = side_by_side(rounds, **runs)
     print(f"  pypdfium2 text (bare)        {speed(pages, t['bare']):7.1f} pages/s")
     print(f"  our extraction, per report   {speed(pages, t['ours']):7.1f} pages/s   "
           f"{ratio(t, 'ours', 'bare')} (target <= 1.2)")
     print(f"  of which the PDF text alone  {speed(pages, t['text']):7.1f} pages/s   "
           f"{ratio(t, 'text', 'bare')} (pipeline.pdf_text.read_pdf: pages, headers, hyphens, "
           f"paragraphs; without languages and year)")
-    print(f"  pypdfium2 raw API (bare)     {speed(pages, t['raw']):7.1f} pages/s   "
-          f"ours: {ratio(t, 'ours', 'raw')} (our page handles are raw too)")
-    stage_figures(pages, "pages", caps, bodies, bare_pdfium, "pypdfium2", rounds=3)
-
-
-def pdf_layout_speed(docs: list[tuple[str, bytes, list[str]]], n_docs: int,
-                     rounds: int) -> None:
-    caps = captures([(name, pdf) for name, pdf, _ in docs], n_docs, "application/pdf")
-    bodies = [c.payload for c in caps]
-    pages = sum(len(pdfium.PdfDocument(b)) for b in bodies)
-    print(f"\n== PDF, the same reports set as annual reports are (two justified columns, "
-          f"embedded fonts; report_layout.py): {n_docs} reports, {pages} pages, {rounds} "
-          f"rounds taking turns document by document, one process (CPU time)")
-    t = side_by_side(rounds, bare=(bare_pdfium, bodies), ours=(ours, caps),
-                     text=(read_pdf, bodies))
-    print(f"  pypdfium2 text (bare)        {speed(pages, t['bare']):7.1f} pages/s")
-    print(f"  our extraction, per report   {speed(pages, t['ours']):7.1f} pages/s   "
-          f"{ratio(t, 'ours', 'bare')} (target <= 1.2)")
-    print(f"  of which the PDF text alone  {speed(pages, t['text']):7.1f} pages/s   "
-          f"{ratio(t, 'text', 'bare')}")
+    if full:
+        print(f"  pypdfium2 raw API (bare)     {speed(pages, t['raw']):7.1f} pages/s   "
+              f"ours: {ratio(t, 'ours', 'raw')} (our page handles are raw too)")
+        stage_figures(pages, "pages", caps, bodies, bare_pdfium, "pypdfium2", rounds=3)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -349,14 +336,13 @@ def main(argv: list[str] | None = None) -> int:
     layout = report_layout_corpus()
     report_layout_quality(layout)
     language_calls()
-    if args.quick:
-        html_speed(60, 3)
-        pdf_speed(8, 3)
-        pdf_layout_speed(layout, 8, 3)
-    else:
-        html_speed(800, 7)
-        pdf_speed(80, 7)
-        pdf_layout_speed(layout, 80, 7)
+    n_pages, n_reports, rounds = (60, 8, 3) if args.quick else (800, 80, 7)
+    html_speed(n_pages, rounds)
+    pdf_speed(corpus(".pdf"), "demo reports (one column, a standard font, a text object per "
+              "line)", n_reports, rounds, full=True)
+    pdf_speed([(name, pdf) for name, pdf, _ in layout], "the same reports set as annual "
+              "reports are (two justified columns, embedded fonts; report_layout.py)",
+              n_reports, rounds, full=False)
     return 0
 
 
