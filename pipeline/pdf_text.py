@@ -10,11 +10,13 @@ keep their page numbers, and removes what is not the report's prose:
   writes the word with its hyphen elsewhere and never whole ("sous-traitance" stays);
 - line breaks inside paragraphs. A paragraph ends where the vertical gap between two lines
   grows, the font size changes (a heading), a list item starts, or a line ends a sentence well
-  short of the page's longest lines. A paragraph that runs over a page break is joined (once
+  short of the page's longest lines (in characters; in justified text, short of the right
+  edge of the line above). A paragraph that runs over a page or column break is joined (once
   the running lines are gone) and records both pages: the page's last paragraph does not end
-  a sentence, and the next page's first one starts in lower case or with a digit ("54" +
-  "000 euros"), or the first ends on a comma, a hyphen or a word no sentence ends on ("à",
-  "de", "the"); not when the two are set in different sizes (a heading).
+  a sentence, and the next page's first one starts in lower case, with a digit ("54" + "000
+  euros") or a closing sign ("43" + "% grâce"), or the first ends on a comma, a hyphen or a
+  word no sentence ends on ("à", "de", "the"); not when the two are set in different sizes (a
+  heading).
 
 Positions cost one PDFium call a line, so they are asked only for the lines that could be
 anything but the middle of a paragraph (see `_needs_position`); a page whose text does not map
@@ -75,6 +77,8 @@ _DIGITS = re.compile(r"\d+")
 _SENTENCE_END = (".", "!", "?", "…", ":", ";", "»", '"', "”", ")")
 _BULLET = re.compile(r"^(?:[•▪◦●■–—*-]|\d{1,2}[.)])\s")
 _BULLET_START = frozenset("•▪◦●■–—*-0123456789")
+# Signs no paragraph opens with: a line starting with one goes on from the line before.
+_CLOSING = frozenset("%),.;:]}»”’")
 # PDFium merges a line ending in a hyphen with the next one and marks the hyphen U+FFFE (older
 # builds: U+0002); a soft hyphen U+00AD is only ever a break point.
 _LINE_HYPHENS = ("\ufffe", "\x02")
@@ -103,17 +107,20 @@ class _Page:
     Attributes:
         number: the page number (1-based).
         texts: the page's lines, stripped, in PDFium's order.
-        boxes: per line, (left, top, bottom, size) of its first character, or None when the
-            line was not placed (see `_needs_position`) or the page gives no positions. The
-            height of the character's box stands for the font size (equal for equal fonts):
-            one PDFium call fewer per line. A line opening on an accented capital takes its
-            top, bottom and size from its first plain letter or digit (see `_page_lines`).
+        boxes: per line, (left, top, bottom, size, shortfall) of its first character, or None
+            when the line was not placed (see `_needs_position`) or the page gives no
+            positions. The height of the character's box stands for the font size (equal for
+            equal fonts): one PDFium call fewer per line. A line opening on an accented capital
+            takes its top, bottom and size from its first plain letter or digit (see
+            `_page_lines`). The shortfall is how far the line stops short of the right edge of
+            the line above, measured only where its characters alone would end its paragraph
+            (see `_measure_shortfalls`); None elsewhere.
         height: the page's height in points.
     """
 
     number: int
     texts: list[str]
-    boxes: list[tuple[float, float, float, float] | None]
+    boxes: list[tuple[float, float, float, float, float | None] | None]
     height: float = 0.0
 
 
@@ -176,23 +183,72 @@ def _page_lines(number: int, page, rect) -> tuple[_Page, bool]:
         box = pdfium_c.FPDFText_GetLooseCharBox
         boxes: list[tuple | None] = []
         for line, first, wanted in zip(texts, firsts, _needs_position(texts), strict=True):
-            if wanted:
-                box(textpage, first, rect)
-                left, top, bottom = rect.left, rect.top, rect.bottom
-                # In an embedded font, the loose box of an accented capital ("À", "É") covers
-                # the accent: its height is that of a larger size (10.5 points in 9-point text).
-                # The line's first plain letter or digit gives its height instead.
-                if not line[0].isascii():
-                    plain = _PLAIN_CHARACTER.search(line, 1, 8)
-                    if plain:
-                        box(textpage, first + plain.start(), rect)
-                        top, bottom = rect.top, rect.bottom
-                boxes.append((left, top, bottom, top - bottom))
-            else:
+            if not wanted:
                 boxes.append(None)
+            elif line[0].isascii():  # the common case, written out: a call less per line
+                box(textpage, first, rect)
+                top, bottom = rect.top, rect.bottom
+                boxes.append((rect.left, top, bottom, top - bottom, None))
+            else:
+                boxes.append(_line_box(textpage, rect, line, first))
+        _measure_shortfalls(textpage, rect, texts, firsts, boxes)
         return _Page(number, texts, boxes), False
     finally:
         pdfium_c.FPDFText_ClosePage(textpage)
+
+
+def _line_box(textpage, rect, line: str, first: int) -> tuple:
+    """A line's box (see `_Page`), from its first character at index `first`."""
+    pdfium_c.FPDFText_GetLooseCharBox(textpage, first, rect)
+    left, top, bottom = rect.left, rect.top, rect.bottom
+    # In an embedded font, the loose box of an accented capital ("À", "É") covers the accent:
+    # its height is that of a larger size (10.5 points in 9-point text). The line's first
+    # plain letter or digit gives its height instead.
+    if not line[0].isascii():
+        plain = _PLAIN_CHARACTER.search(line, 1, 8)
+        if plain:
+            pdfium_c.FPDFText_GetLooseCharBox(textpage, first + plain.start(), rect)
+            top, bottom = rect.top, rect.bottom
+    return (left, top, bottom, top - bottom, None)
+
+
+def _measure_shortfalls(textpage, rect, texts: list[str], firsts: list[int],
+                        boxes: list[tuple | None]) -> None:
+    """Measure how far a sentence-ending line that looks short stops short of the line above,
+    where the lines around it say its paragraph goes on (see `_paragraph_starts`).
+
+    A line ending a sentence well short of the page's longest lines (in characters) ends its
+    paragraph. In justified text a full line can hold a fifth fewer characters than the
+    longest, and would end its paragraph on every sentence it closes; its right edge, level
+    with the line above, tells it apart. Two PDFium calls a line, asked only where the next
+    line follows at the usual step, size and margin (the paragraph seems to go on) and the
+    line above does not end a sentence itself (it is a full line).
+    """
+    plain = [len(text) for text in texts if "\ufffe" not in text and "\x02" not in text]
+    if len(texts) < 3 or not plain:
+        return
+    short = SHORT_LINE * max(plain)
+    box = pdfium_c.FPDFText_GetLooseCharBox
+    for i in range(1, len(texts) - 1):
+        line, above = texts[i], texts[i - 1]
+        if len(line) >= short or not line.endswith(_SENTENCE_END) \
+                or above.endswith(_SENTENCE_END):
+            continue
+        before, this, after = boxes[i - 1], boxes[i], boxes[i + 1]
+        if this is None or after is None:
+            continue
+        if before is None:  # a full line is not placed (see _needs_position)
+            before = _line_box(textpage, rect, above, firsts[i - 1])
+        size = this[3]
+        if abs(before[3] - size) > 0.6 or abs(after[3] - size) > 0.6 \
+                or abs(before[0] - this[0]) > 1 or abs(after[0] - this[0]) > 1 \
+                or abs((before[2] - this[2]) - (this[2] - after[2])) > 0.2 * size \
+                or "\ufffe" in line or "\x02" in line or "\ufffe" in above or "\x02" in above:
+            continue
+        box(textpage, firsts[i] + len(line) - 1, rect)
+        right = rect.right
+        box(textpage, firsts[i - 1] + len(above) - 1, rect)
+        boxes[i] = (*this[:4], rect.right - right)
 
 
 def _page_text(textpage, n_chars: int) -> str:
@@ -477,11 +533,12 @@ def _paragraph_starts(texts: list[str], boxes: list[tuple | None], merged: list[
     a_box = boxes[0]
     for i in range(1, len(texts)):
         b_box = boxes[i]
-        if (ends[i - 1] and tails[i - 1] < short) \
+        if (ends[i - 1] and tails[i - 1] < short
+                and (a_box is None or a_box[4] is None or abs(a_box[4]) > a_box[3])) \
                 or (texts[i][0] in _BULLET_START and _BULLET.match(texts[i])):
             starts.append(i)
         elif a_box is not None and b_box is not None:
-            left, _, bottom, size = a_box
+            left, _, bottom, size, _ = a_box
             step, other_size, narrowest, widest = limits[size]
             gap = bottom - b_box[2] - merged[i - 1] * step
             if (not narrowest < gap <= widest or abs(size - b_box[3]) > other_size
@@ -637,7 +694,8 @@ def _read_open(pdf) -> PdfResult:
 
 
 def _continues(prev: str, text: str, prev_size: float, size: float) -> bool:
-    """Whether `text`, first on its page, continues `prev`, last on the page before.
+    """Whether `text`, first on its page (or column), continues `prev`, last on the page (or
+    column) before.
 
     Args:
         prev: the last paragraph of the page before.
@@ -656,6 +714,6 @@ def _continues(prev: str, text: str, prev_size: float, size: float) -> bool:
         return head[0].isalpha()  # "dévelop-" + "pement", "Saint-" + "Étienne"
     if tail.endswith(_SENTENCE_END):
         return False
-    if tail.endswith(",") or head[0].islower() or head[0].isdigit():
+    if tail.endswith(",") or head[0].islower() or head[0].isdigit() or head[0] in _CLOSING:
         return True
     return _DANGLING.search(tail[-12:]) is not None

@@ -268,6 +268,59 @@ def test_a_paragraph_goes_on_at_the_top_of_the_next_column():
     assert texts == [f"{paragraphs[0]} {paragraphs[1]}", *paragraphs[2:]]
 
 
+# Justified text: every line of a paragraph but its last is set to the column's full width,
+# however many characters it holds. The third line closes a sentence in fewer characters than
+# the page's longest lines, yet is full; the fifth is a paragraph's ragged last line, and the
+# next paragraph follows at the usual line step, neither spaced nor indented.
+JUSTIFIED = [["Les habitants de la commune ont été consultés sur le tracé de la",
+              "nouvelle ligne, et leurs remarques ont été prises en compte pour",
+              "l'aménagement des carrefours intercommunaux.",
+              "Les travaux commenceront au printemps, dans le quartier de la gare",
+              "et sur le boulevard, pour dix-huit mois."],
+             ["La régie publiera chaque mois l'avancement du chantier sur son site",
+              "internet et dans le bulletin municipal distribué à tous les foyers."]]
+
+
+def test_a_full_justified_line_closing_a_sentence_does_not_end_its_paragraph():
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    width = max(stringWidth(line, "Helvetica", 10) for lines in JUSTIFIED for line in lines)
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=1)
+    y = 760
+    for lines in JUSTIFIED:
+        for i, line in enumerate(lines):
+            text = canvas.beginText(60, y)
+            text.setFont("Helvetica", 10)
+            if i < len(lines) - 1:  # justified, but for the last line
+                words = line.split()
+                natural = sum(stringWidth(w, "Helvetica", 10) for w in words)
+                text.setWordSpace((width - natural) / (len(words) - 1)
+                                  - stringWidth(" ", "Helvetica", 10))
+            text.textLine(line)
+            canvas.drawText(text)
+            y -= 12.5
+    canvas.showPage()
+    canvas.save()
+    assert len(JUSTIFIED[0][2]) < 0.8 * max(len(line) for line in JUSTIFIED[0])
+    texts = [p.text for p in read_pdf(buffer.getvalue()).paragraphs]
+    assert texts == [" ".join(lines) for lines in JUSTIFIED]
+
+
+def test_a_closing_sign_opening_a_page_goes_on_from_the_page_before():
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=1)
+    for line in ("Le recyclage du verre et du papier progresse de 43",
+                 "% grâce aux nouvelles consignes de tri affichées dans les immeubles."):
+        canvas.setFont("Helvetica", 10)
+        canvas.drawString(60, 760, line)
+        canvas.showPage()
+    canvas.save()
+    texts = [p.text for p in read_pdf(buffer.getvalue()).paragraphs]
+    assert texts == ["Le recyclage du verre et du papier progresse de 43 % grâce aux nouvelles "
+                     "consignes de tri affichées dans les immeubles."]
+
+
 def test_list_items_are_paragraphs_of_their_own():
     result = read_pdf((GOLD / "lumena-document-enregistrement-universel-2020.pdf").read_bytes())
     items = [p.text for p in result.paragraphs if p.text.startswith("•")]
