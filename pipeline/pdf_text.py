@@ -220,9 +220,11 @@ def _measure_shortfalls(textpage, rect, texts: list[str], firsts: list[int],
     A line ending a sentence well short of the page's longest lines (in characters) ends its
     paragraph. In justified text a full line can hold a fifth fewer characters than the
     longest, and would end its paragraph on every sentence it closes; its right edge, level
-    with the line above, tells it apart. Two PDFium calls a line, asked only where the next
-    line follows at the usual step, size and margin (the paragraph seems to go on) and the
-    line above does not end a sentence itself (it is a full line).
+    with the line above (within one font size), tells it apart. The shortfall is the right
+    edge of the line above minus the line's, stored as the fifth item of its box. Two PDFium
+    calls a line (three when the line above was not placed), asked only where the next line
+    follows at the same step, size and margin (the paragraph seems to go on) and the line above
+    does not end a sentence itself (it should be a full line).
     """
     plain = [len(text) for text in texts if "\ufffe" not in text and "\x02" not in text]
     if len(texts) < 3 or not plain:
