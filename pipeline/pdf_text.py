@@ -11,12 +11,12 @@ keep their page numbers, and removes what is not the report's prose:
 - line breaks inside paragraphs. A paragraph ends where the vertical gap between two lines
   grows, the font size changes (a heading), a list item starts, or a line ends a sentence well
   short of the page's longest lines (in characters; in justified text, short of the right
-  edge of the line above). A paragraph that runs over a page or column break is joined (once
-  the running lines are gone) and records both pages: the page's last paragraph does not end
-  a sentence, and the next page's first one starts in lower case, with a digit ("54" + "000
-  euros") or a closing sign ("43" + "% grâce"), or the first ends on a comma, a hyphen or a
-  word no sentence ends on ("à", "de", "the"); not when the two are set in different sizes (a
-  heading).
+  edge of the line above). A paragraph that runs over a column or page break is joined (once
+  the running lines are gone; over a page break it records both pages): the column's or
+  page's last paragraph does not end a sentence, and the next one's first starts in lower
+  case, with a digit ("54" + "000 euros") or a closing sign ("43" + "% grâce"), or the first
+  ends on a comma, a hyphen or a word no sentence ends on ("à", "de", "the"); not when the
+  two are set in different sizes (a heading).
 
 Positions cost one PDFium call a line, so they are asked only for the lines that could be
 anything but the middle of a paragraph (see `_needs_position`); a page whose text does not map
