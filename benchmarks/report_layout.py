@@ -66,6 +66,33 @@ def _lines(text: str, font: str, size: float, width: float) -> list[list[str]]:
     return [line for line in lines if line]
 
 
+class _Columns:
+    """Where the next line goes: page, column and height, with the page furniture drawn on
+    each new page."""
+
+    def __init__(self, canvas, title: str):
+        self.canvas, self.title = canvas, title
+        self.width = (PAGE_W - 2 * MARGIN - (COLUMNS - 1) * GUTTER) / COLUMNS
+        self.page, self.column, self.y = 0, COLUMNS - 1, 0.0
+        self.next_column()
+
+    @property
+    def x(self) -> float:
+        return MARGIN + self.column * (self.width + GUTTER)
+
+    def next_column(self) -> None:
+        self.column += 1
+        if self.column == COLUMNS:
+            if self.page:
+                self.canvas.showPage()
+            self.page, self.column = self.page + 1, 0
+            self.canvas.setFont(FURNITURE_FONT, FURNITURE_SIZE)
+            self.canvas.drawString(MARGIN, PAGE_H - 40, self.title)
+            self.canvas.line(MARGIN, PAGE_H - 46, PAGE_W - MARGIN, PAGE_H - 46)
+            self.canvas.drawRightString(PAGE_W - MARGIN, 36, str(self.page))
+        self.y = TOP
+
+
 def lay_out(paragraphs: list[str], title: str) -> bytes:
     """A PDF of `paragraphs` in two justified columns, `title` as its running header.
 
@@ -84,45 +111,28 @@ def lay_out(paragraphs: list[str], title: str) -> bytes:
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=(PAGE_W, PAGE_H), invariant=1)
     canvas.setTitle(title)
-    width = (PAGE_W - 2 * MARGIN - (COLUMNS - 1) * GUTTER) / COLUMNS
-    state = {"page": 0, "column": COLUMNS - 1, "y": 0.0}
-
-    def next_column() -> None:
-        state["column"] += 1
-        if state["column"] == COLUMNS:
-            if state["page"]:
-                canvas.showPage()
-            state["page"] += 1
-            state["column"] = 0
-            canvas.setFont(FURNITURE_FONT, FURNITURE_SIZE)
-            canvas.drawString(MARGIN, PAGE_H - 40, title)
-            canvas.line(MARGIN, PAGE_H - 46, PAGE_W - MARGIN, PAGE_H - 46)
-            canvas.drawRightString(PAGE_W - MARGIN, 36, str(state["page"]))
-        state["y"] = TOP
-
-    next_column()
+    at = _Columns(canvas, title)
     for paragraph in paragraphs:
         heading = is_heading(paragraph)
         font, size, leading = ((HEAD_FONT, HEAD_SIZE, HEAD_LEADING) if heading
                                else (BODY_FONT, BODY_SIZE, LEADING))
-        if heading and state["y"] < TOP:
-            state["y"] -= HEADING_SPACE
-        lines = _lines(paragraph, font, size, width)
+        if heading and at.y < TOP:
+            at.y -= HEADING_SPACE
+        lines = _lines(paragraph, font, size, at.width)
         space = stringWidth(" ", font, size)
         for i, words in enumerate(lines):
             # A heading is not left alone at the foot of a column.
-            if state["y"] - leading < BOTTOM or (heading and state["y"] - 3 * leading < BOTTOM):
-                next_column()
-            x = MARGIN + state["column"] * (width + GUTTER)
-            text = canvas.beginText(x, state["y"] - size)
+            if at.y - leading < BOTTOM or (heading and at.y - 3 * leading < BOTTOM):
+                at.next_column()
+            text = canvas.beginText(at.x, at.y - size)
             text.setFont(font, size)
             if i < len(lines) - 1 and len(words) > 1:  # justified, but for the last line
                 natural = sum(stringWidth(w, font, size) for w in words)
-                text.setWordSpace((width - natural) / (len(words) - 1) - space)
+                text.setWordSpace((at.width - natural) / (len(words) - 1) - space)
             text.textLine(" ".join(words))
             canvas.drawText(text)
-            state["y"] -= leading
-        state["y"] -= PARAGRAPH_SPACE
+            at.y -= leading
+        at.y -= PARAGRAPH_SPACE
     canvas.showPage()
     canvas.save()
     return out.getvalue()
