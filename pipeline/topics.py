@@ -69,7 +69,7 @@ from threadpoolctl import threadpool_limits
 
 from pipeline import schemas
 from pipeline.cli import setup_logging, stage_parser
-from pipeline.config import ParamsError, load_params
+from pipeline.config import ParamsError, keyword_params, load_params
 from pipeline.io import SchemaError, read_table, write_csv, write_json, write_table
 from pipeline.topic_models import (
     MODELS,
@@ -94,11 +94,6 @@ N_LABEL_TERMS = 3
 #: as representative
 MIN_PASSAGE_QUANTILE = 0.25
 COHERENCE_MEASURES = ("c_v", "c_npmi")
-PARAM_KEYS = (
-    "model", "k", "k_grid", "seed", "stability_seeds", "stability_sample", "stability_floor",
-    "passes", "chunksize", "workers", "sweep_workers", "min_df", "max_df", "min_passages",
-    "n_top_terms", "n_passages", "n_bootstrap",
-)
 
 
 class TopicsError(ValueError):
@@ -304,7 +299,7 @@ def choose_k(sweep: pd.DataFrame, *, stability_floor: float) -> int:
 # --- topic description -----------------------------------------------------------------------
 
 
-def describe_topics(model: TopicModel, *, n_top_terms: int) -> tuple[pd.DataFrame, list[str]]:
+def describe_topics(model: TopicModel, *, n_top_terms: int) -> pd.DataFrame:
     """Top terms by probability and by FREX, and a label per topic.
 
     Args:
@@ -312,7 +307,7 @@ def describe_topics(model: TopicModel, *, n_top_terms: int) -> tuple[pd.DataFram
         n_top_terms: terms kept per topic and ranking.
 
     Returns:
-        (rows of TOPIC_TERMS without `lang`, the label of each topic).
+        Rows of TOPIC_TERMS without `lang` (each topic's label in its `label` column).
     """
     phi = model.topic_term()
     scores = frex(phi)
@@ -340,7 +335,7 @@ def describe_topics(model: TopicModel, *, n_top_terms: int) -> tuple[pd.DataFram
             "frex": scores[topic, flat],
             "by": by,
         }))
-    return pd.concat(frames, ignore_index=True), labels
+    return pd.concat(frames, ignore_index=True)
 
 
 def _readable(term: str) -> str:
@@ -644,7 +639,7 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, *, model: str, k: int
                  chosen, "rule" if k == "auto" else "forced", best["c_npmi"], best["c_v"],
                  best["exclusivity"], best["stability"])
 
-        terms_table, _labels = describe_topics(fitted, n_top_terms=n_top_terms)
+        terms_table = describe_topics(fitted, n_top_terms=n_top_terms)
         tables["topic_terms"].append(terms_table.assign(lang=lang))
 
         shares = fitted.transform(corpus.bows)
@@ -693,6 +688,10 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, *, model: str, k: int
             schema = getattr(schemas, name.upper())
             setattr(result, name, pd.concat(frames, ignore_index=True)[schema.names])
     return result
+
+
+# The keys of the `topics:` block of params.yaml.
+PARAM_KEYS = tuple(keyword_params(fit_topics))
 
 
 def _empty(schema) -> pd.DataFrame:
