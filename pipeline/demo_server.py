@@ -32,6 +32,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from pipeline import cli, wayback
+
 log = logging.getLogger(__name__)
 
 TYPES = {
@@ -93,10 +95,8 @@ def archive_index(site: Path) -> dict[str, list[tuple[str, Path]]]:
     return index
 
 
-def captures(site: Path, url: str, index: dict[str, list[tuple[str, Path]]] | None = None
-             ) -> list[tuple[str, Path]]:
-    """(timestamp, file) of every archived capture of `url`, oldest first."""
-    index = archive_index(site) if index is None else index
+def captures(index: dict[str, list[tuple[str, Path]]], url: str) -> list[tuple[str, Path]]:
+    """(timestamp, file) of every archived capture of `url` in `archive_index`, oldest first."""
     return index.get(unquote(_url_path(url)), [])
 
 
@@ -181,7 +181,7 @@ def make_handler(site: Path) -> type[BaseHTTPRequestHandler]:
             last = query.get("to", [None])[0]
             fields = query.get("fl", ["timestamp,original,statuscode,mimetype"])[0].split(",")
             rows = []
-            for ts, file in captures(site, url, index):
+            for ts, file in captures(index, url):
                 if not _in_range(ts, first, last):
                     continue
                 value = {"timestamp": ts, "original": url, "statuscode": "200",
@@ -197,7 +197,7 @@ def make_handler(site: Path) -> type[BaseHTTPRequestHandler]:
             if len(ts) != 14 or not ts.isdigit() or not original:
                 self._not_found(head)
                 return
-            found = captures(site, original, index)
+            found = captures(index, original)
             if not found:
                 self._not_found(head)
                 return
@@ -207,7 +207,7 @@ def make_handler(site: Path) -> type[BaseHTTPRequestHandler]:
                 location = f"/web/{nearest}{stamp[14:]}/{original}"
                 self._send(302, b"", "text/plain", {"Location": location}, head)
                 return
-            when = datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+            when = wayback.timestamp_to_datetime(ts)
             self._file(exact, {"Memento-Datetime": format_datetime(when, usegmt=True)}, head)
 
     return Handler
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  "on 127.0.0.1 until Ctrl-C.")
     parser.add_argument("site", help="folder holding live/ and archive/")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO)
+    cli.setup_logging()
     with serve_site(args.site) as base_url:
         print(f"serving {args.site} at {base_url} (wayback_url: {base_url}); Ctrl-C to stop",
               flush=True)

@@ -235,11 +235,9 @@ class Fetcher:
             result = await fetcher.fetch("https://acme.example/ville")
     """
 
-    def __init__(self, settings: FetchSettings, warc: WarcWriter | None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, settings: FetchSettings, warc: WarcWriter | None) -> None:
         self.settings = settings
         self.warc = warc
-        self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._gates: dict[str, _HostGate] = {}
         self._robots: dict[str, robots_mod.RobotsRules] = {}
@@ -255,7 +253,7 @@ class Fetcher:
                                   write=s.read_timeout, pool=None),
             follow_redirects=False,
             # per_host + 1: a redirect or robots.txt request may overlap the host's own slots
-            transport=self._transport or PerHostTransport(s.per_host + 1),
+            transport=PerHostTransport(s.per_host + 1),
         )
         return self
 
@@ -275,10 +273,6 @@ class Fetcher:
         """Monotonic time at which a host (an `origin`) may receive its next request."""
         gate = self._gates.get(host)
         return gate.next_at if gate is not None else 0.0
-
-    def crawl_delay(self, url: str) -> float:
-        """Seconds between two requests to this URL's host (delay or robots' Crawl-delay)."""
-        return self.gate(url).delay
 
     async def robots(self, url: str) -> robots_mod.RobotsRules:
         """The robots.txt rules of a URL's host, fetched once per run (and archived).

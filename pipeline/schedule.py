@@ -162,7 +162,7 @@ def install_systemd(root: Path, service: str, timer: str, home: Path,
 
 # --- one scheduled run ------------------------------------------------------------------------
 
-def run_steps(root: Path, python: str, dvc: str) -> list[list[str]]:
+def run_steps(python: str, dvc: str) -> list[list[str]]:
     """The commands of one scheduled run, in order (run from `root`)."""
     scrape = [python, "-m", "pipeline.scrape", *stage_args(Layout(Path(".")))["scrape"],
               "--refresh"]
@@ -184,7 +184,7 @@ def run_once(root: Path, *, python: str | None = None, dvc: str | None = None) -
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = logs / f"run-{stamp}.log"
     with open(path, "a", encoding="utf-8") as out:
-        for step in run_steps(root, python, dvc):
+        for step in run_steps(python, dvc):
             out.write(f"\n[{datetime.now(UTC).isoformat(timespec='seconds')}] $ "
                       f"{shlex.join(step)}\n")
             out.flush()

@@ -234,10 +234,8 @@ class Summary:
     skipped: int = 0
     sources_tried: set[int] = field(default_factory=set)
     sources_ok: set[int] = field(default_factory=set)
-    rows: int = 0
 
     def add(self, row: dict, source: Source) -> None:
-        self.rows += 1
         self.sources_tried.add(source.line)
         reason = row["outcome"]
         if reason == "http_error" and row["status"] is not None:
@@ -348,6 +346,14 @@ class Run:
             log.info("scrape: %d/%d done (%d fetched, %d skipped)", self.done, self.total,
                      self.summary.outcomes["ok"], self.summary.skipped)
 
+    def seed(self, jobs: list[Job]) -> None:
+        """Count the initial jobs and mark their live pages as taken, so no crawl repeats them."""
+        self.total = len(jobs)
+        for job in jobs:
+            if job.year is None:
+                self.seen.add(normalise_url(job.url))
+                self.pages[job.source.line] += 1
+
     def take(self, job: Job, link: str) -> Job | None:
         """A crawl job for `link` found on `job`'s page, if the crawl may follow it."""
         source = job.source
@@ -435,9 +441,6 @@ async def _live(run: Run, jobs: list[Job], settings: FetchSettings) -> None:
             frontier.put(wayback_host if job.year is not None else origin(job.url), job)
 
         for job in jobs:
-            if job.year is None:
-                run.seen.add(normalise_url(job.url))
-                run.pages[job.source.line] += 1
             enqueue(job)
 
         async def worker() -> None:
@@ -667,10 +670,6 @@ def _replay(run: Run, jobs: list[Job], paths: list[Path], settings: FetchSetting
     log.info("replay: %d URL(s), %d web-archive URL(s) in the WARC(s)", len(index.by_url),
              len(index.by_original))
     queue = deque(jobs)
-    for job in jobs:
-        if job.year is None:
-            run.seen.add(normalise_url(job.url))
-            run.pages[job.source.line] += 1
     while queue:
         job = queue.popleft()
         if job.year is not None:
@@ -739,12 +738,7 @@ def scrape(sources: list[Source], *, out: Path, replay: list[Path] | None = None
     Returns:
         The run's summary; the rows are in `out/fetches.parquet`.
     """
-    settings = FetchSettings.from_params({
-        "user_agent": user_agent, "concurrency": concurrency, "per_host": per_host,
-        "delay": delay, "obey_robots": obey_robots, "connect_timeout": connect_timeout,
-        "read_timeout": read_timeout, "retries": retries, "backoff": backoff,
-        "max_retry_wait": max_retry_wait, "max_redirects": max_redirects,
-        "max_bytes": max_bytes, "accept_types": list(accept_types)})
+    settings = FetchSettings.from_params(locals())  # first: only the arguments are local yet
     out = Path(out)
     manifest_path = out / FETCHES_FILE
     with _run_lock(out):
@@ -769,7 +763,7 @@ def scrape(sources: list[Source], *, out: Path, replay: list[Path] | None = None
         journal = Journal(out / JOURNAL_DIR / f"{run_id}.jsonl")
         run = Run(out, run_id, held, refresh, warc, journal, wayback_url)
         jobs = initial_jobs(sources)
-        run.total = len(jobs)
+        run.seed(jobs)
         log.info("run %s: %d source(s), %d job(s) before crawling%s", run_id, len(sources),
                  len(jobs), " (replay)" if replay else "")
         try:
@@ -794,7 +788,7 @@ def scrape(sources: list[Source], *, out: Path, replay: list[Path] | None = None
 
 
 # The keys of the `scrape:` params block: the core's keyword arguments, less the CLI's.
-PARAM_KEYS = (set(scrape.__kwdefaults__ or {}) | {"user_agent"}) - {"out", "replay", "refresh"}
+PARAM_KEYS = set(config.keyword_params(scrape)) - {"out", "replay", "refresh"}
 
 
 def _interrupt(signum, frame) -> None:
