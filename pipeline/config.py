@@ -33,8 +33,8 @@ def read_params(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def load_params(path: str | Path, block: str, keys: Iterable[str] | None = None
-                ) -> dict[str, Any]:
+def load_params(path: str | Path, block: str, keys: Iterable[str] | None = None,
+                required: Iterable[str] = ()) -> dict[str, Any]:
     """One stage's block of params, plus the top-level `lexicon` path when present.
 
     Args:
@@ -42,6 +42,7 @@ def load_params(path: str | Path, block: str, keys: Iterable[str] | None = None
         block: the stage's block name.
         keys: the keys the stage knows; when given, any other key is an error (a misspelt key
             would otherwise silently never take effect).
+        required: the keys the block must hold.
 
     Raises:
         ParamsError: naming the file, the block and the key at fault.
@@ -54,6 +55,9 @@ def load_params(path: str | Path, block: str, keys: Iterable[str] | None = None
         if unknown:
             raise ParamsError(f"{path}: unknown key(s) {unknown} in the '{block}:' block "
                               f"(known: {', '.join(sorted(keys))})")
+    missing = [key for key in required if key not in data[block]]
+    if missing:
+        raise ParamsError(f"{path}: missing key(s) {missing} in the '{block}:' block")
     params = copy.deepcopy(data[block])
     if "lexicon" in data:
         params.setdefault("lexicon", data["lexicon"])

@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-YEAR_SOURCES = ("sources", "archive", "title", "published", "captured")
 MIN_YEAR = 1990
 
 _REPORT_NAMES = (
@@ -83,7 +82,8 @@ def date_document(
     published: str | None,
     captured_at: datetime,
 ) -> tuple[int, str]:
-    """The year a document speaks for, and its source (one of `YEAR_SOURCES`).
+    """The year a document speaks for, and its source (sources, archive, title, published or
+    captured).
 
     Args:
         source_year: `year=` from sources.txt, if any.

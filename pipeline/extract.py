@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import cli, config, io, language, schemas
+from pipeline import cli, config, io, language, schemas, warc
 from pipeline.dating import date_document
 from pipeline.dedup import DupCandidate, boilerplate_keys, find_duplicates, normalize_paragraph
 from pipeline.html_text import decode_html, extract_html
@@ -47,14 +47,10 @@ from pipeline.pdf_text import read_pdf
 
 log = logging.getLogger(__name__)
 
-PARAMS = ("min_words", "boilerplate_share", "boilerplate_min_docs", "near_duplicate",
-          "passage_words", "workers")
 # Below this many captures a process pool costs more (start-up, pickling) than it saves.
 POOL_MIN_DOCS = 16
 # Captures a worker extracts at a time (see extract_batch).
 BATCH = 8
-STATUSES = ("ok", "empty", "corrupt", "encrypted", "no_text_layer", "link_list",
-            "unsupported_type", "boilerplate_only", "unreadable", "failed")
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml", "text/xml"}
 _PDF_TYPES = {"application/pdf", "application/x-pdf", "application/acrobat"}
 
@@ -166,29 +162,20 @@ def load_captures(fetches: pd.DataFrame, raw: str | Path) -> list[Capture]:
     return captures
 
 
-def read_warc_payload(path: str, offset: int) -> tuple[bytes, str | None]:
-    """The payload of the WARC record at `offset` in `path`, and its HTTP Content-Type.
+def read_warc_payload(path: str, offset: int) -> bytes:
+    """The payload of the response (or resource) record at `offset` in `path`.
+
+    Its Content-Type is not read: the scraper copied it into the capture's fetches row.
 
     Raises:
         ValueError: when no response or resource record starts at that offset.
         OSError: when the file cannot be read.
     """
-    from warcio.archiveiterator import ArchiveIterator
-
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        record = next(iter(ArchiveIterator(fh)), None)
-        if record is None:
-            raise ValueError(f"{path}: no WARC record at offset {offset}")
+    with warc.open_record(Path(path), offset) as record:
         if record.rec_type not in ("response", "resource"):
             raise ValueError(f"{path}: the record at offset {offset} is a '{record.rec_type}' "
                              f"record, not a response")
-        content_type = None
-        if record.http_headers is not None:
-            content_type = record.http_headers.get_header("Content-Type")
-        elif record.rec_headers is not None:
-            content_type = record.rec_headers.get_header("Content-Type")
-        return record.content_stream().read(), content_type
+        return record.content_stream().read()
 
 
 def sniff_format(content_type: str | None, payload: bytes) -> str | None:
@@ -287,16 +274,13 @@ def _extract_into(out: Extracted, capture: Capture, min_words: int) -> None:
             out.status, out.error = "unreadable", "no WARC record recorded for this capture"
             return
         try:
-            payload, record_type = read_warc_payload(capture.warc_path, capture.warc_offset)
+            payload = read_warc_payload(capture.warc_path, capture.warc_offset)
         except Exception as exc:
             out.status = "unreadable"
             out.error = (f"{capture.warc_path} @ {capture.warc_offset}: {type(exc).__name__}: "
                          f"{exc}")
             log.warning("%s: %s", capture.url, out.error)
             return
-        content_type = content_type or record_type
-        if charset is None and record_type and "charset=" in record_type.lower():
-            charset = record_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
     if not payload:
         out.status, out.error = "empty", "empty response body"
         return
@@ -427,8 +411,7 @@ def _remove_boilerplate(results: list[Extracted], *, min_words: int, boilerplate
 def _document_row(r: Extracted) -> dict:
     c = r.capture
     text = "\n\n".join(p.text for p in r.paragraphs)
-    lang = dominant_language([p.lang for p in r.paragraphs],
-                             [p.n_words for p in r.paragraphs]) if r.paragraphs else None
+    lang = _section(r)
     return {
         "doc_id": c.doc_id, "fetch_id": c.fetch_id, "firm": c.firm, "kind": c.kind,
         "url": c.url, "final_url": c.final_url, "format": r.format, "title": r.title,
@@ -552,6 +535,10 @@ def extract_documents(
     return documents, passages
 
 
+# The keys of the `extract:` block of params.yaml.
+PARAMS = tuple(config.keyword_params(extract_documents))
+
+
 # --- command line -------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
@@ -564,10 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cli.setup_logging(args.verbose)
     try:
-        params = config.load_params(args.params, "extract", keys=PARAMS)
-        missing = [k for k in PARAMS if k not in params]
-        if missing:
-            raise config.ParamsError(f"{args.params}: extract: missing key(s) {missing}")
+        params = config.load_params(args.params, "extract", keys=PARAMS, required=PARAMS)
         raw = Path(args.raw)
         fetches = io.read_table(raw / "fetches.parquet", schemas.FETCHES)
     except (config.ParamsError, io.SchemaError, FileNotFoundError) as exc:

@@ -729,11 +729,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
     try:
-        params = load_params(args.params, "topics", keys=PARAM_KEYS)
+        params = load_params(args.params, "topics", keys=PARAM_KEYS, required=PARAM_KEYS)
         params.pop("lexicon", None)
-        missing = [key for key in PARAM_KEYS if key not in params]
-        if missing:
-            raise ParamsError(f"{args.params}: topics block: missing key(s) {missing}")
         bags = read_table(args.processed / "bags.parquet", schemas.BAGS)
         passages = read_table(args.interim / "passages.parquet", schemas.PASSAGES,
                               columns=["passage_id", "page_start", "page_end", "text"])

@@ -156,7 +156,6 @@ class WarcWriter:
         self._path: Path | None = None
         self._name = ""
         self._seq = 0
-        self.files: list[Path] = []
 
     # --- files -----------------------------------------------------------------------------
 
@@ -202,7 +201,6 @@ class WarcWriter:
         self._file.close()
         assert self._path is not None
         os.replace(self._path.with_name(self._path.name + OPEN_SUFFIX), self._path)
-        self.files.append(self._path)
         self._file = None
         self._path = None
 
@@ -336,11 +334,18 @@ def recover_open_files(folder: Path) -> list[tuple[Path, int]]:
 
 @contextmanager
 def open_record(path: Path, offset: int) -> Iterator[ArcWarcRecord]:
-    """The WARC record at `offset` of `path` (read its body with `content_stream()`)."""
+    """The WARC record at `offset` of `path` (read its body with `content_stream()`).
+
+    Raises:
+        ValueError: when no record starts at that offset.
+    """
     with open(path, "rb") as fh:
         fh.seek(offset)
         records = ArchiveIterator(fh)
-        yield next(iter(records))
+        record = next(iter(records), None)
+        if record is None:
+            raise ValueError(f"{path}: no WARC record at offset {offset}")
+        yield record
         records.close()
 
 
