@@ -271,11 +271,7 @@ def make_passages(n_words: int, *, seed: int = 0, passages_per_doc: int = 4, doc
                          "url": f"https://www.{firm}.fr/page-{d}", "page_start": None,
                          "page_end": None, "text": text, "n_words": n, "is_duplicate": False})
         d += 1
-    df = pd.DataFrame(rows)
-    for col, dtype in (("year", "Int16"), ("page_start", "Int32"), ("page_end", "Int32"),
-                       ("seq", "int32"), ("n_words", "int32")):
-        df[col] = df[col].astype(dtype)
-    return df
+    return pd.DataFrame(rows)  # write_table casts each column to the PASSAGES schema
 
 
 # --- children (each measurement in a fresh process) ----------------------------------------------
@@ -372,14 +368,12 @@ def run_child(*args: str) -> dict:
 # --- driver --------------------------------------------------------------------------------------
 
 def _params(folder: Path) -> Path:
-    import yaml
+    from pipeline.config import read_params, set_param, write_params
 
-    data = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
-    data["preprocess"]["n_process"] = 2
-    data["lexicon"] = str(ROOT / "frames.yaml")
-    path = folder / "params.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
+    params = read_params(ROOT / "params.yaml")
+    set_param(params, "preprocess.n_process", 2)
+    set_param(params, "lexicon", str(ROOT / "frames.yaml"))
+    return write_params(params, folder / "params.yaml")
 
 
 def _write_passages(df, folder: Path) -> Path:

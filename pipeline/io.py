@@ -4,7 +4,7 @@ Every stage writes its tables with `write_table` and reads its inputs with `read
 check the table against its schema in `pipeline.schemas` and raise `SchemaError`, naming the
 file and the column, on a missing or extra column, a wrong type or a null where none is allowed.
 Writes are atomic (a temporary file renamed into place), so a killed run never leaves half a
-table behind.
+table behind; `TableWriter` does the same for a table too large to hold, batch by batch.
 
     >>> import pandas as pd, tempfile, pathlib
     >>> from pipeline import schemas
@@ -12,7 +12,7 @@ table behind.
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "k.parquet"
     >>> df = pd.DataFrame({"lang": ["fr"], "model": ["lda"], "k": [5], "c_v": [0.5],
     ...     "c_npmi": [0.1], "exclusivity": [0.8], "stability": [0.9], "chosen": [True]})
-    >>> write_table(df, path, schemas.K_SWEEP)
+    >>> _ = write_table(df, path, schemas.K_SWEEP)
     >>> read_table(path, schemas.K_SWEEP)["k"].tolist()
     [5]
 """
@@ -107,17 +107,67 @@ def write_table(df: pd.DataFrame | pa.Table, path: str | Path, schema: pa.Schema
         table = df.select(schema.names).cast(schema)
     else:
         table = to_arrow(df, schema, where=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; tables are ordinary files
+    tmp = _temp_beside(path)
     try:
         pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+class TableWriter:
+    """Write a Parquet table batch by batch, each batch schema-checked, atomically.
+
+    Like `write_table`, the rows go to a temporary file beside `path`, renamed into place by
+    `close()`; `abort()` deletes it, so a failed run never leaves half a table behind.
+
+    Args:
+        path: destination `.parquet` file; its folder is created.
+        schema: the table's schema from `pipeline.schemas`.
+    """
+
+    def __init__(self, path: str | Path, schema: pa.Schema) -> None:
+        self.path = Path(path)
+        self.schema = schema
+        self.n_rows = 0
+        self._tmp = _temp_beside(self.path)
+        try:
+            self._writer = pq.ParquetWriter(self._tmp, schema, compression="zstd")
+        except BaseException:
+            self._tmp.unlink(missing_ok=True)
+            raise
+
+    def write(self, table: pa.Table) -> None:
+        """Append `table`, or raise SchemaError unless it has exactly the schema's columns."""
+        check_arrow(table, self.schema, where=str(self.path))
+        self._writer.write_table(table)
+        self.n_rows += table.num_rows
+
+    def close(self) -> Path:
+        """Finish the file and rename it into place; returns its path."""
+        try:
+            self._writer.close()
+            os.replace(self._tmp, self.path)
+        except BaseException:
+            self._tmp.unlink(missing_ok=True)
+            raise
+        return self.path
+
+    def abort(self) -> None:
+        """Discard everything written."""
+        self._writer.close()
+        self._tmp.unlink(missing_ok=True)
+
+
+def _temp_beside(path: Path) -> Path:
+    """A new empty file beside `path` (its folder created), to write and then rename into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; tables are ordinary files
+    return Path(tmp)
 
 
 def _umask() -> int:
@@ -153,6 +203,11 @@ def read_table(path: str | Path, schema: pa.Schema, columns: list[str] | None = 
     """
     table = read_arrow(path, schema, columns=columns)
     return table.to_pandas(types_mapper=_nullable_types)
+
+
+def empty_frame(schema: pa.Schema) -> pd.DataFrame:
+    """A DataFrame with no rows and exactly the columns of `schema`, in its types."""
+    return schema.empty_table().to_pandas()
 
 
 def _nullable_types(typ: pa.DataType):

@@ -456,7 +456,7 @@ def analyse_passages(tasks: Sequence[tuple[str, str]], *, lemmatizer: str = "spa
             raise LemmatizerError(f"no lemmatiser for language {lang!r} (only {LANGS})")
         by_lang.setdefault(lang, []).append(i)
     for lang, idx in by_lang.items():
-        nlp = load_spacy(lang) if lemmatizer == "spacy" else load_tokenizer(lang)
+        nlp = _pipeline_for(lang, lemmatizer)
         analyser = _analyser_for(lang, lemmatizer)
         pieces = [(i, off, piece) for i in idx for off, piece in split_long(tasks[i][1])]
         texts = (piece.translate(_NORMALISE) for _, _, piece in pieces)
@@ -473,6 +473,11 @@ def analyse_passages(tasks: Sequence[tuple[str, str]], *, lemmatizer: str = "spa
                                                   ("sent_id", "ascending")])
         batch = batch.take(order)
     return batch
+
+
+def _pipeline_for(lang: str, lemmatizer: str):
+    """The spaCy pipeline that splits the texts: the tagging model, or a bare tokenizer."""
+    return load_spacy(lang) if lemmatizer == "spacy" else load_tokenizer(lang)
 
 
 @functools.cache
@@ -497,10 +502,7 @@ def _init_worker(lemmatizer: str, langs: tuple[str, ...]) -> None:
     global _INIT_ERROR
     try:
         for lang in langs:
-            if lemmatizer == "spacy":
-                load_spacy(lang)
-            else:
-                load_tokenizer(lang)
+            _pipeline_for(lang, lemmatizer)
             _analyser_for(lang, lemmatizer)
     except Exception as exc:
         _INIT_ERROR = exc

@@ -51,20 +51,14 @@ class ForcedTerms:
     """The lexicon's terms in one language, ready to match sentences."""
 
     def __init__(self, lexicon: Lexicon | None, lang: str) -> None:
-        self.lang = lang
-        single: set[str] = set()
+        multi = lexicon.multiword_terms(lang) if lexicon is not None else set()
+        single = set() if lexicon is None else {
+            t.words[0] for f in lexicon.frames() for t in f.terms.get(lang, ())
+            if not t.is_multiword}
         # first word → every multi-word term starting with it, longest first
         self.multi: dict[str, list[tuple[str, ...]]] = {}
-        if lexicon is not None:
-            for frame in lexicon.frames():
-                for term in frame.terms.get(lang, ()):
-                    if term.is_multiword:
-                        self.multi.setdefault(term.words[0], []).append(term.words)
-                    else:
-                        single.add(term.words[0])
-        for first, terms in self.multi.items():
-            self.multi[first] = sorted(set(terms), key=len, reverse=True)
-        self.single = frozenset(single)
+        for words in sorted(multi, key=lambda t: (-len(t), t)):  # ties: alphabetical
+            self.multi.setdefault(words[0], []).append(words)
         self.single_array = pa.array(sorted(single), pa.string())
         self.first_array = pa.array(sorted(self.multi), pa.string())
         self.second_array = pa.array(sorted({t[1] for ts in self.multi.values() for t in ts}),
@@ -146,8 +140,6 @@ def bag_items(lemmas: pa.Array, lowers: pa.Array, keep: np.ndarray, *, sentence:
     Returns:
         The items: forced multi-word terms, then every kept token not inside one.
     """
-    n = len(lemmas)
-    position = np.arange(n)
     is_item = keep.copy()
     protected = keep & pc.is_in(lemmas, value_set=forced.single_array).to_numpy(
         zero_copy_only=False)
@@ -167,11 +159,10 @@ def bag_items(lemmas: pa.Array, lowers: pa.Array, keep: np.ndarray, *, sentence:
         replacement = pa.array([phrase_at[p] for p in where[mask].tolist()], pa.string())
         terms = pc.replace_with_mask(terms, pa.array(mask), replacement)
     learnable = ~protected[where]
-    pos = position[where]
     sent = sentence[where]
     pair = np.zeros(len(where), bool)
     if len(where) > 1:
-        pair[1:] = (learnable[1:] & learnable[:-1] & (pos[1:] == pos[:-1] + 1)
+        pair[1:] = (learnable[1:] & learnable[:-1] & (where[1:] == where[:-1] + 1)
                     & (sent[1:] == sent[:-1]))
     return Items(terms=terms, learnable=learnable, pair=pair, passage=passage[where])
 

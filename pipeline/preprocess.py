@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import sqlite3
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -40,12 +38,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from pipeline import schemas
 from pipeline.cli import setup_logging, stage_parser
 from pipeline.config import ParamsError, lexicon_path, load_params
-from pipeline.io import SchemaError, check_arrow, read_table, write_table
+from pipeline.io import SchemaError, TableWriter, check_arrow, read_table, write_table
 from pipeline.lemmatize import (
     ANALYSIS,
     FLAG_EMAIL,
@@ -480,33 +477,6 @@ def _bags(meta: pa.Table, builder: _SentenceBuilder, *, phrases_min_count: int,
 
 # --- command line ------------------------------------------------------------------------------
 
-class _ParquetSink:
-    """Write a table batch by batch, schema-checked, renamed into place only when complete."""
-
-    def __init__(self, path: Path, schema: pa.Schema) -> None:
-        self.path = path
-        self.schema = schema
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        self.tmp = Path(tmp)
-        self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
-        self.n_rows = 0
-
-    def write(self, table: pa.Table) -> None:
-        check_arrow(table, self.schema, where=str(self.path))
-        self.writer.write_table(table)
-        self.n_rows += table.num_rows
-
-    def close(self) -> None:
-        self.writer.close()
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        self.writer.close()
-        self.tmp.unlink(missing_ok=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = stage_parser("python -m pipeline.preprocess",
                           "Lemmatise passages into sentences and bags of terms.")
@@ -527,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", exc)
         return 1
     out = Path(args.out)
-    sink = _ParquetSink(out / "sentences.parquet", schemas.SENTENCES)
+    sink = TableWriter(out / "sentences.parquet", schemas.SENTENCES)
     try:
         result = preprocess_passages(
             passages, lexicon=lexicon, cache=cache, on_sentences=sink.write,
