@@ -27,7 +27,7 @@ from scipy import sparse, stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.contrasts import keyness_tables, score_contrasts
+from pipeline.contrasts import document_counts, keyness_tables, score_contrasts
 from pipeline.frames import build_stream, match_lexicon, measure_frames
 from pipeline.keyness import (
     bh_adjust,
@@ -169,15 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     sents = make_sentences(bags, lexicon)
     t_stream, stream = timed(lambda: build_stream(sents), 1)
     t_match, hits = timed(lambda: match_lexicon(stream, lexicon), max(1, repeat // 2))
-    names = [f"{f.group}/{f.name}" for f in lexicon.frames()]
-    docs = bags.groupby(["doc_id", "lang"]).agg(firm=("firm", "first"), year=("year", "first"),
-                                                 n_tokens=("n_tokens", "sum")).reset_index()
-    counts = (hits.assign(doc_id=stream.sentences["doc_id"].to_numpy()[hits["row"]],
-                          col=hits["group"] + "/" + hits["frame"])
-              .groupby(["doc_id", "lang", "col"]).size().unstack("col", fill_value=0)
-              .reindex(columns=names, fill_value=0).reset_index())
-    docs = docs.merge(counts, on=["doc_id", "lang"], how="left").fillna(0)
-    columns = [(f.group, f.name) for f in lexicon.frames()]
+    docs, columns = document_counts(bags, hits, stream.sentences, lexicon)
     t_meas, meas = timed(lambda: measure_frames(docs, columns, lexicon, n_bootstrap=1000,
                                                 seed=42, min_tokens=500), 1)
     print(f"frames: stream of {len(stream):,} tokens built in {t_stream:.2f} s; "

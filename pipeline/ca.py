@@ -77,8 +77,6 @@ def correspondence_analysis(table: pd.DataFrame, *, n_components: int = 2,
     cols = _points(ca.column_coordinates(counts), ca.column_contributions_,
                    ca.column_cosine_similarities(counts),
                    counts.sum(axis=0) / counts.to_numpy().sum())
-    log.info("CA of %d × %d table: axes 1-%d hold %.0f %% of inertia", *counts.shape, n_axes,
-             100 * inertia["share"].sum())
     return CAResult(rows=rows, columns=cols, inertia=inertia, total_inertia=total)
 
 

@@ -61,8 +61,15 @@ from pipeline import schemas
 from pipeline.ca import CAError, ca_tables, correspondence_analysis
 from pipeline.cli import setup_logging, stage_parser
 from pipeline.config import ParamsError, keyword_params, lexicon_path, load_params
-from pipeline.frames import build_stream, match_bag_terms, match_lexicon, measure_frames
-from pipeline.io import SchemaError, read_table, write_csv, write_table
+from pipeline.frames import (
+    build_stream,
+    frame_quantities,
+    match_bag_terms,
+    match_lexicon,
+    measure_frames,
+    pool_languages,
+)
+from pipeline.io import SchemaError, empty_frame, read_table, write_csv, write_table
 from pipeline.keyness import rank_top, score_groups
 from pipeline.kwic import concordance
 from pipeline.lexicon import LANGS, Lexicon, LexiconError, load_lexicon
@@ -222,7 +229,7 @@ def keyness_tables(bags: pd.DataFrame, *, alpha0: float, min_count: int, fdr: fl
                  len(scored))
     cols = schemas.KEYNESS.names
     if not tables:
-        return _empty(schemas.KEYNESS)
+        return empty_frame(schemas.KEYNESS)
     out = pd.concat(tables, ignore_index=True)
     out["rank"] = out["rank"].where(out["rank"] > 0, None).astype("Int32")
     return out[cols]
@@ -307,41 +314,32 @@ def shift_table(docs: pd.DataFrame, columns: list[tuple[str, str]], lexicon: Lex
         Rows of the SHIFTS table.
     """
     names = [f"{g}/{f}" for g, f in columns]
-    pooled = (docs[docs["year"].notna()].groupby("doc_id")
-              .agg({"firm": "first", "year": "first", **{c: "sum" for c in
-                                                         [*names, "n_tokens"]}}).reset_index())
+    pooled = pool_languages(docs[docs["year"].notna()], names)
+    groups = list(lexicon.groups)
+    # Rows per group: the opposition's share first, then the frame rates.
+    quantities = sorted(frame_quantities(lexicon, columns),
+                        key=lambda q: (groups.index(q.group), q.measure != "share"))
     rows = []
-    specs = []
-    for group in lexicon.groups.values():
-        fr = list(group.frames)
-        if group.kind == "opposition":
-            specs.append((group.name, fr[0], "share", f"{group.name}/{fr[0]}",
-                          f"{group.name}/{fr[1]}"))
-        specs.extend((group.name, f, "rate", f"{group.name}/{f}", None) for f in fr)
     for firm in sorted(docs["firm"].unique()):
         d = pooled[pooled["firm"] == firm]
         per_year = d.groupby("year")["n_tokens"].sum()
         good = sorted(int(y) for y, n in per_year.items() if n >= min_tokens)
         thin = sorted(int(y) for y, n in per_year.items() if n < min_tokens)
         d = d[d["year"].isin(good)]
-        for group, frame, measure, col_a, col_b in specs:
-            base = {"firm": firm, "group": group, "frame": frame, "measure": measure,
+        years = d["year"].to_numpy(dtype=float)
+        values = d[[*names, "n_tokens"]].to_numpy(dtype=float)
+        for q in quantities:
+            measure = q.measure
+            base = {"firm": firm, "group": q.group, "frame": q.frame, "measure": measure,
                     "first_year": good[0] if good else None,
                     "last_year": good[-1] if good else None, "n_years": len(good),
                     "slope": None, "ci_low": None, "ci_high": None, "p_value": None,
                     "dispersion": None, "n_docs": 0, "n_matches": 0, "note": None,
                     "excluded_years": thin}
-            years = d["year"].to_numpy(dtype=float)
-            if measure == "share":
-                succ = d[col_a].to_numpy(dtype=float)
-                trials = succ + d[col_b].to_numpy(dtype=float)
-                use = trials > 0
-                base["n_matches"] = int(trials.sum())
-            else:
-                succ = d[col_a].to_numpy(dtype=float)
-                trials = d["n_tokens"].to_numpy(dtype=float)
-                use = trials > 0
-                base["n_matches"] = int(succ.sum())
+            succ = values[:, list(q.num)].sum(axis=1)
+            trials = values[:, list(q.den)].sum(axis=1)
+            use = trials > 0
+            base["n_matches"] = int((trials if measure == "share" else succ).sum())
             base["n_docs"] = int(use.sum())
             base["note"] = _no_trend_reason(len(good), min_years, min_tokens, years[use],
                                             succ[use], trials[use], measure)
@@ -485,12 +483,12 @@ def analyse_table(table: pd.DataFrame, *, analysis: str, lang: str | None,
         log.warning("correspondence analysis %s not run: it needs at least %d firms and %d "
                     "columns with counts, the table has %d × %d", name, CA_MIN, CA_MIN,
                     *nonempty.shape)
-        return _empty(schemas.CA_POINTS), _empty(schemas.CA_AXES)
+        return empty_frame(schemas.CA_POINTS), empty_frame(schemas.CA_AXES)
     try:
         result = correspondence_analysis(nonempty, n_components=2, seed=seed)
     except CAError as exc:
         log.warning("correspondence analysis %s not run: %s", name, exc)
-        return _empty(schemas.CA_POINTS), _empty(schemas.CA_AXES)
+        return empty_frame(schemas.CA_POINTS), empty_frame(schemas.CA_AXES)
     log.info("correspondence analysis %s: %d firms × %d columns, axes 1-2 hold %.1f %% and "
              "%.1f %% of the inertia", name, *nonempty.shape,
              *(100 * result.inertia["share"].to_numpy()[:2]))
@@ -527,9 +525,9 @@ def correspondence_tables(keyness: pd.DataFrame, domains: pd.DataFrame, tokens: 
     points = [p for p, _ in parts if len(p)]
     axes = [a for _, a in parts if len(a)]
     return (pd.concat(points, ignore_index=True)[schemas.CA_POINTS.names] if points
-            else _empty(schemas.CA_POINTS),
+            else empty_frame(schemas.CA_POINTS),
             pd.concat(axes, ignore_index=True)[schemas.CA_AXES.names] if axes
-            else _empty(schemas.CA_AXES))
+            else empty_frame(schemas.CA_AXES))
 
 
 # --- the stage -------------------------------------------------------------------------------
@@ -631,7 +629,7 @@ def _kwic_table(stream, frame_hits, term_hits, documents, passages, *, kwic_wind
     if len(term_hits):
         parts.append(term_hits[["pos", "n_words", "term"]].assign(group=None, frame=None))
     if not parts:
-        return _empty(schemas.KWIC)
+        return empty_frame(schemas.KWIC)
     hits = pd.concat(parts, ignore_index=True)
     lines = concordance(stream, hits, kwic_window=kwic_window)
     page = passages.set_index("passage_id")["page_start"]
@@ -643,10 +641,6 @@ def _kwic_table(stream, frame_hits, term_hits, documents, passages, *, kwic_wind
     lines = lines.sort_values(["group", "frame", "term", "firm", "year", "doc_id", "passage_id",
                                "sent_id", "pos"], na_position="last", kind="stable")
     return lines[schemas.KWIC.names].reset_index(drop=True)
-
-
-def _empty(schema) -> pd.DataFrame:
-    return schema.empty_table().to_pandas()
 
 
 def main(argv: list[str] | None = None) -> int:

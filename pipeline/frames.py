@@ -81,6 +81,7 @@ class Stream:
     keep: np.ndarray
     start: np.ndarray  # offset of the token in its sentence's text
     token: np.ndarray  # the token as written (object array)
+    sent_first: np.ndarray  # stream index of each sentence's first token, then len(row)
 
     def __len__(self) -> int:
         return len(self.row)
@@ -133,7 +134,7 @@ def build_stream(sentences: pd.DataFrame) -> Stream:
         vocab=vocab, raw_lemma=raw_codes.astype(np.int64),
         raw_vocab={w: i for i, w in enumerate(raw_uniques)},
         keep=flat("keep", bool).astype(bool), start=flat("starts", np.int64).astype(np.int64),
-        token=tokens,
+        token=tokens, sent_first=np.r_[0, np.cumsum(lengths)],
     )
 
 
@@ -300,8 +301,7 @@ def match_lexicon(stream: Stream, lexicon: Lexicon) -> pd.DataFrame:
                                           else np.int64) for c in cols})
     hits = pd.concat(out, ignore_index=True)
     hits["row"] = stream.row[hits["pos"].to_numpy()]
-    sent_first = np.r_[0, np.cumsum(np.bincount(stream.row, minlength=len(stream.sentences)))]
-    hits["start"] = hits["pos"].to_numpy() - sent_first[hits["row"].to_numpy()]
+    hits["start"] = hits["pos"].to_numpy() - stream.sent_first[hits["row"].to_numpy()]
     return hits[cols].sort_values(["pos", "group", "frame"], kind="stable").reset_index(drop=True)
 
 
@@ -331,7 +331,6 @@ def match_bag_terms(stream: Stream, terms: pd.DataFrame) -> pd.DataFrame:
     sents = stream.sentences
     key = (sents["lang"].astype(str) + "\x1f" + sents["firm"].astype(str)).to_numpy()
     tok_key = key[stream.row]
-    sent_first = np.r_[0, np.cumsum(np.bincount(stream.row, minlength=len(sents)))]
     out = []
     for (lang, firm), want in terms.groupby(["lang", "firm"], sort=True):
         where = np.flatnonzero(tok_key == f"{lang}\x1f{firm}")
@@ -363,7 +362,7 @@ def match_bag_terms(stream: Stream, terms: pd.DataFrame) -> pd.DataFrame:
         return empty
     hits = pd.concat(out, ignore_index=True)
     hits["row"] = stream.row[hits["pos"].to_numpy()]
-    hits["start"] = hits["pos"].to_numpy() - sent_first[hits["row"].to_numpy()]
+    hits["start"] = hits["pos"].to_numpy() - stream.sent_first[hits["row"].to_numpy()]
     return hits[cols].sort_values(["pos", "term"], kind="stable").reset_index(drop=True)
 
 
@@ -502,6 +501,14 @@ def measure_cells(values: np.ndarray, cell: np.ndarray, n_cells: int, quantities
     return {"value": value, "ci_low": lo, "ci_high": hi, "num": num, "den": den}
 
 
+def pool_languages(docs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """One row per document: its firm and year, and the counts `names` and `n_tokens` summed
+    over its languages (rows sorted by doc_id)."""
+    return (docs.groupby("doc_id", sort=True)
+            .agg({"firm": "first", "year": "first", **{c: "sum" for c in [*names, "n_tokens"]}})
+            .reset_index())
+
+
 def measure_frames(docs: pd.DataFrame, columns: list[tuple[str, str]], lexicon: Lexicon, *,
                    n_bootstrap: int, seed: int, min_tokens: int) -> pd.DataFrame:
     """Frame rates and shares at every level, per language and pooled over languages.
@@ -525,10 +532,7 @@ def measure_frames(docs: pd.DataFrame, columns: list[tuple[str, str]], lexicon: 
     rows = []
     for li, lang in enumerate(langs):
         if lang is None:
-            d = (docs.groupby("doc_id", sort=True)
-                 .agg({"firm": "first", "year": "first", **{c: "sum" for c in
-                                                             [*names, "n_tokens"]}})
-                 .reset_index())
+            d = pool_languages(docs, names)
         else:
             d = docs[docs["lang"] == lang].sort_values("doc_id").reset_index(drop=True)
         values = d[[*names, "n_tokens"]].to_numpy(dtype=float)

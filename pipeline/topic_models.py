@@ -36,6 +36,8 @@ from scipy.stats import rankdata
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfTransformer
 
+from pipeline.io import write_json
+
 log = logging.getLogger(__name__)
 
 MODELS = ("lda", "nmf")
@@ -196,8 +198,7 @@ class TopicModel:
         else:
             joblib.dump({"nmf": self.estimator, "tfidf": self.tfidf}, folder / NMF_FILE)
         meta = {"kind": self.kind, "k": self.k, "seed": self.seed, **(extra or {})}
-        (folder / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
-                                        encoding="utf-8")
+        write_json(meta, folder / META_FILE)
         return folder
 
     @classmethod

@@ -70,7 +70,7 @@ from threadpoolctl import threadpool_limits
 from pipeline import schemas
 from pipeline.cli import setup_logging, stage_parser
 from pipeline.config import ParamsError, keyword_params, load_params
-from pipeline.io import SchemaError, read_table, write_csv, write_json, write_table
+from pipeline.io import SchemaError, empty_frame, read_table, write_csv, write_json, write_table
 from pipeline.topic_models import (
     MODELS,
     Corpus,
@@ -592,9 +592,9 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, *, model: str, k: int
     if model == "lda" and workers > 1:
         log.warning("topics.workers = %d: LdaMulticore's topics vary slightly from run to run "
                     "(set 1 for reproducible topics)", workers)
-    result = TopicsResult(*(_empty(s) for s in (schemas.K_SWEEP, schemas.TOPIC_TERMS,
-                                                schemas.DOC_TOPICS, schemas.TOPIC_PASSAGES,
-                                                schemas.PREVALENCE)))
+    result = TopicsResult(*(empty_frame(s) for s in (schemas.K_SWEEP, schemas.TOPIC_TERMS,
+                                                     schemas.DOC_TOPICS, schemas.TOPIC_PASSAGES,
+                                                     schemas.PREVALENCE)))
     tables: dict[str, list[pd.DataFrame]] = {n: [] for n in ("k_sweep", "topic_terms",
                                                              "doc_topics", "topic_passages",
                                                              "prevalence")}
@@ -692,10 +692,6 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, *, model: str, k: int
 
 # The keys of the `topics:` block of params.yaml.
 PARAM_KEYS = tuple(keyword_params(fit_topics))
-
-
-def _empty(schema) -> pd.DataFrame:
-    return pd.DataFrame({f.name: pd.Series(dtype=object) for f in schema})
 
 
 def _num(value) -> float | None:
