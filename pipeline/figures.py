@@ -194,7 +194,7 @@ def interval_chart(items: Sequence[tuple[str, float | None, float | None, float 
 Series = dict[str, object]  # {"label", "years", "values", "lows", "highs", "enough"}
 
 
-def _draw_series(ax, series: Sequence[Series], *, show_weak: bool = True) -> None:
+def _draw_series(ax, series: Sequence[Series]) -> None:
     for n, s in enumerate(series):
         colour = s.get("colour") or PALETTE[n % len(PALETTE)]
         years = np.asarray(s["years"], dtype=float)
@@ -211,7 +211,7 @@ def _draw_series(ax, series: Sequence[Series], *, show_weak: bool = True) -> Non
             if band.any():
                 ax.vlines(years[band], lows[band], highs[band], color=colour, lw=1, alpha=0.7)
         weak = ~enough & np.isfinite(values)
-        if show_weak and weak.any():
+        if weak.any():
             # Too little text: marked, never joined to the known points as if it were known.
             ax.plot(years[weak], values[weak], "x", color=colour, alpha=0.6, ms=5, ls="none")
 

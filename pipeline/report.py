@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline import cli, config, figures, schemas
-from pipeline.io import SchemaError, read_table, write_csv, write_table, write_text
+from pipeline.io import SchemaError, empty_frame, read_table, write_csv, write_table, write_text
 from pipeline.lexicon import Lexicon, LexiconError, load_lexicon
 
 log = logging.getLogger(__name__)
@@ -300,8 +300,8 @@ def collection_table(fetches: pd.DataFrame, documents: pd.DataFrame) -> pd.DataF
                          index=failed.index, dtype=bool)
     failed = failed[never_ok]
     failed = failed.drop_duplicates(["firm", "url"])
-    d = documents.copy()
-    d["usable"] = (d["status"] == "ok") & d["duplicate_of"].isna()
+    d = documents
+    usable = _usable(d)
     keys = ["firm", "year"]
     parts = [
         f.groupby(keys, dropna=False)["url"].nunique().rename("n_sources"),
@@ -309,10 +309,10 @@ def collection_table(fetches: pd.DataFrame, documents: pd.DataFrame) -> pd.DataF
         ok[ok["from_archive"].astype(bool)].groupby(keys, dropna=False).size()
         .rename("n_from_archive"),
         failed.groupby(keys, dropna=False).size().rename("n_failed"),
-        d[d["usable"]].groupby(keys, dropna=False).size().rename("n_documents"),
+        usable.groupby(keys, dropna=False).size().rename("n_documents"),
         d[d["duplicate_of"].notna()].groupby(keys, dropna=False).size().rename("n_duplicates"),
         d[d["status"] != "ok"].groupby(keys, dropna=False).size().rename("n_skipped"),
-        d[d["usable"]].groupby(keys, dropna=False)["n_words"].sum().rename("n_words"),
+        usable.groupby(keys, dropna=False)["n_words"].sum().rename("n_words"),
     ]
     out = pd.concat(parts, axis=1).reset_index()
     out.columns = ["firm", "year", *[p.name for p in parts]]
@@ -419,6 +419,7 @@ class _Study:
         docs = inputs.documents
         self.usable = _usable(docs)
         self.firms = self._firm_order()
+        self.order = {f: n for n, f in enumerate(self.firms)}  # firm → its place in the report
         self.n_docs = self.usable.groupby("firm").size().to_dict()
         self.n_words = self.usable.groupby("firm")["n_words"].sum().to_dict()
         self.langs = sorted(set(inputs.topic_terms["lang"]) | set(inputs.prevalence["lang"]))
@@ -511,9 +512,18 @@ def _share_rows(fm: pd.DataFrame, group: dict, level: str) -> pd.DataFrame:
     return _all_languages(rows)
 
 
+def _rate_rows(fm: pd.DataFrame, group: dict, level: str, *,
+               firm: str | None = None) -> pd.DataFrame:
+    """A group's rate rows at one level (of one firm when given), all languages if pooled."""
+    rows = fm[(fm["group"] == group["name"]) & (fm["measure"] == "rate") & (fm["level"] == level)]
+    if firm is not None:
+        rows = rows[rows["firm"] == firm]
+    return _all_languages(rows)
+
+
 def _index_context(study: _Study, collection: pd.DataFrame, firm_domains: pd.DataFrame,
-                   *, presence_rate: float, presence_docs: int, n_terms: int,
-                   ca_labels: int) -> dict:
+                   domain_grids: dict[str, dict], *, presence_rate: float, presence_docs: int,
+                   n_terms: int, ca_labels: int) -> dict:
     i = study.inputs
     fm = i.frame_measures
     firms = []
@@ -557,7 +567,7 @@ def _index_context(study: _Study, collection: pd.DataFrame, firm_domains: pd.Dat
         if g["kind"] != "opposition":
             continue
         rows = _share_rows(fm, g, "firm")
-        rows = rows.assign(_o=rows["firm"].map({f: n for n, f in enumerate(study.firms)})
+        rows = rows.assign(_o=rows["firm"].map(study.order)
                            ).sort_values(["_o", "lang"], na_position="first")
         svg = None
         if not rows.empty:
@@ -568,23 +578,19 @@ def _index_context(study: _Study, collection: pd.DataFrame, firm_domains: pd.Dat
                 title=f"{g['name']}: share of {g['side']} per firm, with 95 % intervals",
                 desc="Dots are shares, bars 95 % bootstrap intervals over documents; hollow "
                      "grey dots rest on too little text.")
-        rates = fm[(fm["group"] == g["name"]) & (fm["measure"] == "rate") & (fm["level"] == "firm")]
-        rates = _all_languages(rates).sort_values(["firm", "frame"])
+        rates = _rate_rows(fm, g, "firm").sort_values(["firm", "frame"])
         oppositions.append({**g, "svg": svg, "rows": _records(rows), "rates": _records(rates)})
 
     sets = []
     for g in study.groups:
         if g["kind"] != "set":
             continue
+        rates = _rate_rows(fm, g, "firm")
         if g["name"] == "domains":
             table = firm_domains
-            value_col = "rate"
         else:
-            rows = fm[(fm["group"] == g["name"]) & (fm["measure"] == "rate")
-                      & (fm["level"] == "firm")]
-            table = _all_languages(rows).rename(columns={"frame": "domain", "value": "rate"})
+            table = rates.rename(columns={"frame": "domain", "value": "rate"})
             table = table.assign(present=False)
-            value_col = "rate"
         frames = [f["name"] for f in g["frames"]]
         extra = [d for d in dict.fromkeys(table["domain"]) if d not in frames]
         frames += extra
@@ -595,25 +601,20 @@ def _index_context(study: _Study, collection: pd.DataFrame, firm_domains: pd.Dat
             if any(row):
                 grid.append({"firm": firm, "file": firm_file(firm),
                              "n_docs": study.n_docs.get(firm, 0), "cells": row})
-        rates = fm[(fm["group"] == g["name"]) & (fm["measure"] == "rate")
-                   & (fm["level"] == "firm")]
-        rates = _all_languages(rates)
         rates = rates.assign(_f=rates["frame"].map({f: n for n, f in enumerate(frames)}),
-                             _o=rates["firm"].map({f: n for n, f in enumerate(study.firms)}))
+                             _o=rates["firm"].map(study.order))
         rates = rates.sort_values(["_f", "_o"])
         trends = i.shifts[(i.shifts["group"] == g["name"]) & (i.shifts["measure"] == "rate")]
         trends = trends.assign(
             _f=trends["frame"].map({f: n for n, f in enumerate(frames)}),
-            _o=trends["firm"].map({f: n for n, f in enumerate(study.firms)}))
-        sets.append({**g, "columns": frames, "grid": grid, "value": value_col,
+            _o=trends["firm"].map(study.order))
+        sets.append({**g, "columns": frames, "grid": grid,
                      "presence": g["name"] == "domains",
                      "charts": _set_charts(study, rates, g) if len(frames) <= MAX_SERIES
                      else [],
                      "rates": _records(rates), "trends": _records(trends.sort_values(
                          ["_f", "_o"])),
-                     "entries": domain_entries(study, firm_domains, group=g["name"],
-                                               presence_rate=presence_rate,
-                                               presence_docs=presence_docs)
+                     "entries": domain_entries(domain_grids, group=g["name"])
                      if g["name"] == "domains" else []})
 
     return {"firms": firms, "totals": totals, "heatmaps": heatmaps,
@@ -665,7 +666,6 @@ def _correspondence_context(study: _Study, *, ca_labels: int, term_links: dict) 
     analyses = []
     if pts is None or axes is None or axes.empty:
         return {"analyses": analyses}
-    firm_order = {f: n for n, f in enumerate(study.firms)}
     keys = {(str(a), _none(lang)) for a, lang in zip(axes["analysis"], axes["lang"],
                                                       strict=True)}
     known = list(ANALYSES)
@@ -683,7 +683,7 @@ def _correspondence_context(study: _Study, *, ca_labels: int, term_links: dict) 
         share1, share2 = (float(v) for v in a["share"].iloc[:2])
         eig1, eig2 = (float(v) for v in a["eigenvalue"].iloc[:2])
         rows = p[p["side"] == "row"].copy()
-        rows["_o"] = rows["label"].map(firm_order).fillna(len(firm_order))
+        rows["_o"] = rows["label"].map(study.order).fillna(len(study.order))
         rows = rows.sort_values(["_o", "label"]).drop(columns="_o")
         cols = p[p["side"] == "column"].copy()
         # A point's part of the plane's inertia: its contributions weighted by the axes'.
@@ -774,7 +774,7 @@ def term_kwic_links(keyness: pd.DataFrame, kwic: pd.DataFrame, *,
     return links
 
 
-def _firm_context(study: _Study, firm: str, captures: pd.DataFrame, firm_domains: pd.DataFrame,
+def _firm_context(study: _Study, firm: str, captures: pd.DataFrame, domain_grid: dict | None,
                   *, max_kwic: int, n_terms: int, fdr: float, passages: pd.DataFrame | None,
                   presence_rate: float, presence_docs: int) -> dict:
     i = study.inputs
@@ -865,9 +865,9 @@ def _firm_context(study: _Study, firm: str, captures: pd.DataFrame, firm_domains
                             "joined" if weak else "") + ".")
             block["rows"] = _records(rows)
         else:
-            block["grid"] = _set_grid(fm, g, firm, firm_domains if g["name"] == "domains"
-                                      else None, presence_rate=presence_rate,
-                                      presence_docs=presence_docs)
+            block["grid"] = (domain_grid if g["name"] == "domains" else
+                             _set_grid(fm, g, firm, None, presence_rate=presence_rate,
+                                       presence_docs=presence_docs))
             series = _rate_series(fm, g, firm)
             if series:
                 block["svg"] = figures.time_series(
@@ -961,9 +961,7 @@ def _rate_series(fm: pd.DataFrame, g: dict, firm: str) -> list[dict]:
     frames = [f["name"] for f in g["frames"]]
     if len(frames) > MAX_SERIES:
         return []
-    rows = fm[(fm["group"] == g["name"]) & (fm["measure"] == "rate")
-              & (fm["level"] == "firm_year") & (fm["firm"] == firm)]
-    rows = _all_languages(rows)
+    rows = _rate_rows(fm, g, "firm_year", firm=firm)
     out = []
     for n, frame in enumerate(frames):
         part = rows[rows["frame"] == frame]
@@ -993,20 +991,32 @@ def _entry(cells: list[dict | None]) -> dict | None:
     return None
 
 
-def domain_entries(study: _Study, firm_domains: pd.DataFrame, *, group: str,
-                   presence_rate: float, presence_docs: int) -> list[dict]:
+def domain_grids(study: _Study, firm_domains: pd.DataFrame, *, group: str,
+                 presence_rate: float, presence_docs: int) -> dict[str, dict]:
+    """Each firm's frame × year grid of the offer-domain group (see `_set_grid`), in firm order.
+
+    Empty when the lexicon has no such set group.
+    """
+    g = next((x for x in study.groups if x["name"] == group and x["kind"] == "set"), None)
+    if g is None:
+        return {}
+    return {firm: _set_grid(study.inputs.frame_measures, g, firm, firm_domains,
+                            presence_rate=presence_rate, presence_docs=presence_docs)
+            for firm in study.firms}
+
+
+def domain_entries(grids: dict[str, dict], *, group: str) -> list[dict]:
     """Every (firm, domain) that entered a firm's offer during the period, with the year.
 
     A domain enters in the first year it is present (the firm × domain thresholds, applied to
     that year) after a year with enough text where it was not.
+
+    Args:
+        grids: firm → its grid of the group, from `domain_grids`.
+        group: the group's name (for the anchors).
     """
-    g = next((x for x in study.groups if x["name"] == group), None)
-    if g is None:
-        return []
     out = []
-    for firm in study.firms:
-        grid = _set_grid(study.inputs.frame_measures, g, firm, firm_domains,
-                         presence_rate=presence_rate, presence_docs=presence_docs)
+    for firm, grid in grids.items():
         first = grid["years"][0]["year"] if grid["years"] else None
         for row in grid["rows"]:
             if row["entry"] and row["entry"]["new"]:
@@ -1075,8 +1085,7 @@ def _topics_context(study: _Study) -> dict:
         blocks = []
         for t in topics:
             by_firm = p[(p["topic"] == t) & (p["level"] == "firm")]
-            by_firm = by_firm.assign(_o=by_firm["firm"].map(
-                {f: n for n, f in enumerate(study.firms)})).sort_values("_o")
+            by_firm = by_firm.assign(_o=by_firm["firm"].map(study.order)).sort_values("_o")
             by_year = p[(p["topic"] == t) & (p["level"] == "year")].sort_values("year")
             enough_f = by_firm["n_docs"] >= study.min_docs
             svg_firm = figures.interval_chart(
@@ -1167,7 +1176,7 @@ def _shifts_context(study: _Study) -> dict:
                       "on shared axes",
                 desc="One line per frame with 95 % bootstrap intervals over documents; × marks "
                      "years with too little text (not joined to the line).")})
-    trends = i.shifts.assign(_o=i.shifts["firm"].map({f: n for n, f in enumerate(study.firms)}))
+    trends = i.shifts.assign(_o=i.shifts["firm"].map(study.order))
     trends = _records(trends.sort_values(["group", "frame", "measure", "_o"]))
 
     topic_shifts = []
@@ -1255,6 +1264,9 @@ def build_report(inputs: ReportInputs, *, max_kwic: int, n_terms: int, min_docs:
     firm_domains = firm_domains_table(frame_measures=inputs.frame_measures,
                                       domains=inputs.domains, presence_rate=presence_rate,
                                       presence_docs=presence_docs)
+    # The offer-domain grids serve both the index's entries table and each firm page.
+    grids = domain_grids(study, firm_domains, group="domains", presence_rate=presence_rate,
+                         presence_docs=presence_docs)
     env = environment()
     common = {
         "study": {"n_firms": len(study.firms), "n_docs": len(study.usable),
@@ -1275,7 +1287,8 @@ def build_report(inputs: ReportInputs, *, max_kwic: int, n_terms: int, min_docs:
                                                                page=path)
 
     render("index.html", "index.html",
-           **_index_context(study, collection, firm_domains, presence_rate=presence_rate,
+           **_index_context(study, collection, firm_domains, grids,
+                            presence_rate=presence_rate,
                             presence_docs=presence_docs, n_terms=n_terms,
                             ca_labels=ca_labels))
     log.info("report: index done")
@@ -1286,7 +1299,7 @@ def build_report(inputs: ReportInputs, *, max_kwic: int, n_terms: int, min_docs:
     passages = inputs.passages
     for n, firm in enumerate(study.firms, 1):
         render("firm.html", f"firms/{firm_file(firm)}",
-               **_firm_context(study, firm, captures, firm_domains, max_kwic=max_kwic,
+               **_firm_context(study, firm, captures, grids.get(firm), max_kwic=max_kwic,
                                n_terms=n_terms, fdr=fdr, passages=passages,
                                presence_rate=presence_rate, presence_docs=presence_docs))
         log.info("report: firm page %d/%d (%s)", n, len(study.firms), firm)
@@ -1303,7 +1316,7 @@ def build_report(inputs: ReportInputs, *, max_kwic: int, n_terms: int, min_docs:
 
 
 def _or_empty(df: pd.DataFrame | None, schema: pa.Schema) -> pd.DataFrame:
-    return schema.empty_table().to_pandas() if df is None else df
+    return empty_frame(schema) if df is None else df
 
 
 # --- reading and writing ------------------------------------------------------------------
@@ -1409,10 +1422,8 @@ def main(argv: list[str] | None = None) -> int:
     cli.setup_logging(args.verbose)
     # A missing input or a bad params/lexicon file is the user's to fix: say which, no traceback.
     try:
-        params = config.load_params(args.params, "report", keys=(*PARAM_KEYS, "ca_labels"))
-        missing = [k for k in PARAM_KEYS if k not in params]
-        if missing:
-            raise config.ParamsError(f"{args.params}: report: missing key(s) {missing}")
+        params = config.load_params(args.params, "report", keys=(*PARAM_KEYS, "ca_labels"),
+                                    required=PARAM_KEYS)
         contrasts = config.read_params(args.params).get("contrasts") or {}
         lexicon = None
         if params.get("lexicon"):
