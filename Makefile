@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m pipeline demo --out build/demo
+	$(PY) -m demo --out build/demo
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

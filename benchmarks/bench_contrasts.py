@@ -27,14 +27,14 @@ from scipy import sparse, stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.contrasts import document_counts, keyness_tables, score_contrasts
-from pipeline.frames import build_stream, match_lexicon, measure_frames
-from pipeline.keyness import (
+from pipeline.contrasts.frames import build_stream, match_lexicon, measure_frames
+from pipeline.contrasts.keyness import (
     bh_adjust,
     g2_signed,
     lafon_specificity,
     log_odds_dirichlet,
 )
+from pipeline.contrasts.stage import document_counts, keyness_tables, score_contrasts
 from pipeline.lexicon import load_lexicon
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -50,9 +50,9 @@ import pypdfium2.raw as pdfium_c  # noqa: E402
 import trafilatura  # noqa: E402
 from report_layout import lay_out  # noqa: E402
 
-from pipeline.extract import Capture, extract_batch, extract_documents  # noqa: E402
-from pipeline.language import preload  # noqa: E402
-from pipeline.pdf_text import _page_text, read_pdf  # noqa: E402
+from pipeline.extract.language import preload  # noqa: E402
+from pipeline.extract.pdf import _page_text, read_pdf  # noqa: E402
+from pipeline.extract.stage import Capture, extract_batch, extract_documents  # noqa: E402
 from tests.test_extract_quality import BASELINE, evaluate_gold, gold_items, score  # noqa: E402
 
 PARAMS = {"min_words": 30, "boilerplate_share": 0.5, "boilerplate_min_docs": 4,
@@ -246,7 +246,7 @@ def report_layout_quality(docs: list[tuple[str, bytes, list[str]]]) -> None:
 
 def language_calls() -> None:
     """How often language identification falls back on py3langid (see pipeline.language)."""
-    from pipeline import language
+    from pipeline.extract import language
 
     calls = []
     detect = language.detect_language

@@ -290,7 +290,7 @@ _BARE_NLP = None
 def _bare_load(frozen: bool = True):
     import spacy
 
-    from pipeline.lemmatize import freeze_lemma_index
+    from pipeline.preprocess.lemmatize import freeze_lemma_index
 
     nlp = spacy.load("fr_core_news_sm", exclude=["parser", "ner"])
     nlp.enable_pipe("senter")
@@ -343,7 +343,7 @@ def child_bare(interim: Path, mode: str, frozen: bool, limit: int | None) -> dic
 
 
 def child_stage(interim: Path, out: Path, cache: Path, params: Path) -> dict:
-    from pipeline.preprocess import main
+    from pipeline.preprocess.stage import main
 
     status = main(["--interim", str(interim), "--params", str(params), "--out", str(out),
                    "--cache", str(cache)])

@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from matplotlib.figure import Figure  # noqa: E402
 
-from pipeline import figures, report  # noqa: E402
+from pipeline.report import figures  # noqa: E402
+from pipeline.report import stage as report  # noqa: E402
 from tests.test_report import make_study  # noqa: E402
 
 

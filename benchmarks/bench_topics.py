@@ -36,8 +36,8 @@ from threadpoolctl import threadpool_limits
 
 from pipeline import schemas
 from pipeline.io import read_table
-from pipeline.topic_models import NMF_MAX_ITER, bows_to_csr, build_corpus, fit_model
-from pipeline.topics import choose_k, sweep_k
+from pipeline.topics.models import NMF_MAX_ITER, bows_to_csr, build_corpus, fit_model
+from pipeline.topics.stage import choose_k, sweep_k
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_BAGS = ROOT / "build" / "demo" / "data" / "processed" / "bags.parquet"

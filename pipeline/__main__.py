@@ -2,7 +2,6 @@
 
 Commands:
     run         run every stage in order on a project folder, without DVC
-    demo        serve the bundled demo site on 127.0.0.1 and run the whole pipeline on it
     schedule    print or install a crontab line / systemd timer that runs `dvc repro`
     scrape, extract, preprocess, topics, contrasts, report
                 run one stage (same as `python -m pipeline.<stage>`)
@@ -42,7 +41,7 @@ def run_stages(layout: Layout, stages: list[str] | None = None) -> None:
     for n, stage in enumerate(s for s in STAGES if s in wanted):
         started = time.perf_counter()
         log.info("stage %d/%d: %s", n + 1, len(wanted), stage)
-        module = importlib.import_module(f"pipeline.{stage}")
+        module = importlib.import_module(f"pipeline.{stage}.stage")
         status = module.main(args[stage])
         if status:
             raise SystemExit(f"stage {stage} failed with status {status}")
@@ -62,9 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stages", nargs="+", metavar="STAGE",
                      help=f"run only these stages, in pipeline order ({', '.join(STAGES)})")
     run.add_argument("-v", "--verbose", action="store_true")
-    demo = sub.add_parser("demo", help="run the whole pipeline on the bundled offline demo site")
-    demo.add_argument("--out", default="build/demo", help="output folder (default: %(default)s)")
-    demo.add_argument("-v", "--verbose", action="store_true")
     sub.add_parser("schedule", help="print or install a scheduled `dvc repro` (see --help)",
                    add_help=False)
     for stage in STAGES:
@@ -77,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     # Stage and schedule commands hand their remaining arguments to the module's own parser.
     if argv and (argv[0] in STAGES or argv[0] == "schedule"):
-        module = importlib.import_module(f"pipeline.{argv[0]}")
+        name = f"pipeline.{argv[0]}.stage" if argv[0] in STAGES else "pipeline.schedule"
+        module = importlib.import_module(name)
         return module.main(argv[1:]) or 0
     args = parser.parse_args(argv)
     if args.command is None:
@@ -88,10 +85,6 @@ def main(argv: list[str] | None = None) -> int:
         run_stages(Layout(Path(args.root)), args.stages)
         print(Layout(Path(args.root)).reports / "index.html")
         return 0
-    if args.command == "demo":
-        from pipeline import demo
-
-        return demo.main(["--out", args.out] + (["-v"] if args.verbose else []))
     parser.print_help()
     return 2
 

@@ -1,4 +1,4 @@
-"""WARC files: writing captures, recovering files a killed run left open, reading and indexing.
+"""WARC files, the raw layer: writing captures, recovering files a killed run left open, reading.
 
 Every response the scraper receives is appended to a gzipped WARC file (one gzip member per
 record, as the WARC spec recommends, so any record can be read from its offset) with its
@@ -36,7 +36,6 @@ import os
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
@@ -47,8 +46,6 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date, iso_date_to_datetime
 from warcio.warcwriter import WARCWriter
-
-from pipeline import wayback
 
 log = logging.getLogger(__name__)
 
@@ -347,73 +344,3 @@ def open_record(path: Path, offset: int) -> Iterator[ArcWarcRecord]:
             raise ValueError(f"{path}: no WARC record at offset {offset}")
         yield record
         records.close()
-
-
-@dataclass(frozen=True)
-class IndexEntry:
-    """Where a response record sits, and what a replay needs to pick it."""
-
-    path: Path
-    offset: int
-    length: int
-    compressed: bool
-    url: str  # WARC-Target-URI
-    date: datetime  # WARC-Date
-    status: int | None
-    location: str | None  # Location header of a redirect
-    archive_timestamp: str | None  # for a web-archive replay URL: the capture's timestamp
-    original: str | None  # for a web-archive replay URL: the archived URL
-
-
-def index_warcs(paths: list[Path]) -> list[IndexEntry]:
-    """Index the response records of WARC files (ours, or made by any other WARC tool).
-
-    Args:
-        paths: `.warc.gz` or `.warc` files.
-
-    Returns:
-        One entry per response record, in file order. Other record types (request, metadata,
-        revisit, warcinfo) are left out.
-
-    Raises:
-        ValueError: naming a file that is not a readable WARC.
-    """
-    entries: list[IndexEntry] = []
-    for path in paths:
-        path = Path(path)
-        n_other = 0
-        try:
-            with open(path, "rb") as fh:
-                records = ArchiveIterator(fh)
-                for record in records:
-                    if record.rec_type != "response":
-                        n_other += record.rec_type == "revisit"
-                        continue
-                    url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                    date = parse_warc_date(record.rec_headers.get_header("WARC-Date"))
-                    http = record.http_headers
-                    status = None
-                    location = None
-                    if http is not None:
-                        try:
-                            status = int(http.get_statuscode())
-                        except (TypeError, ValueError):
-                            status = None
-                        location = http.get_header("Location")
-                    records.read_to_end(record)
-                    archived = wayback.parse_replay_url(url)
-                    entries.append(IndexEntry(
-                        path=path, offset=records.get_record_offset(),
-                        length=records.get_record_length(),
-                        compressed=records.reader.decompressor is not None,
-                        url=url, date=date, status=status, location=location,
-                        archive_timestamp=archived[0] if archived else None,
-                        original=archived[1] if archived else None))
-        except FileNotFoundError:
-            raise ValueError(f"{path}: replay WARC not found") from None
-        except Exception as exc:  # warcio raises many types on a damaged file
-            raise ValueError(f"{path}: not a readable WARC file ({exc})") from exc
-        if n_other:
-            log.warning("%s: %d revisit record(s) skipped (replay reads full responses only)",
-                        path, n_other)
-    return entries

@@ -16,7 +16,7 @@ def demo_build(tmp_path_factory) -> Path:
 
     Tests that read planted truth use this: <folder>/data/..., <folder>/reports/...
     """
-    from pipeline import demo
+    from demo import run as demo
 
     out = tmp_path_factory.mktemp("demo")
     status = demo.main(["--out", str(out)])

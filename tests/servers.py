@@ -257,8 +257,9 @@ def write_project(folder, sources: str, **params):
 
 def run_scrape(folder, sources: str, *extra: str, **params):
     """Run the scrape stage in-process on `folder`; return (exit status, fetches DataFrame)."""
-    from pipeline import schemas, scrape
+    from pipeline import schemas
     from pipeline.io import read_table
+    from pipeline.scrape import stage as scrape
 
     src, prm = write_project(folder, sources, **params)
     status = scrape.main(["--sources", str(src), "--params", str(prm),

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.ca import CAError, correspondence_analysis
+from pipeline.contrasts.ca import CAError, correspondence_analysis
 
 TABLE = pd.DataFrame([[10, 2, 3], [3, 12, 4], [2, 3, 15]],
                      index=["a", "b", "c"], columns=["x", "y", "z"])
@@ -62,7 +62,7 @@ def test_empty_rows_are_dropped_and_tiny_tables_refused():
 
 def test_tables_follow_the_schemas(tmp_path):
     from pipeline import schemas
-    from pipeline.ca import ca_tables
+    from pipeline.contrasts.ca import ca_tables
     from pipeline.io import read_table, write_table
 
     points, axes = ca_tables(correspondence_analysis(TABLE), "firm_term")

@@ -11,14 +11,7 @@ import pandas as pd
 import pytest
 
 from pipeline import schemas
-from pipeline.contrasts import (
-    keyness_tables,
-    main,
-    plan_comparisons,
-    score_contrasts,
-    shift_table,
-)
-from pipeline.frames import (
+from pipeline.contrasts.frames import (
     Quantity,
     build_stream,
     match_bag_terms,
@@ -27,9 +20,16 @@ from pipeline.frames import (
     nan_quantiles,
     resolve_overlaps,
 )
+from pipeline.contrasts.stage import (
+    keyness_tables,
+    main,
+    plan_comparisons,
+    score_contrasts,
+    shift_table,
+)
+from pipeline.contrasts.trends import fit_trend
 from pipeline.io import read_table, to_arrow, write_table
 from pipeline.lexicon import parse_lexicon
-from pipeline.trends import fit_trend
 
 # --- a tiny lemmatised corpus, built by hand ------------------------------------------------
 

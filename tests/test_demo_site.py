@@ -24,7 +24,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from pipeline.lexicon import load_lexicon
-from pipeline.sources import parse_sources
+from pipeline.scrape.sources import parse_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo"

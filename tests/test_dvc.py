@@ -24,8 +24,8 @@ def run(cmd: list[str], cwd, env) -> str:
 
 
 def test_dvc_repro_runs_the_graph_and_skips_what_did_not_change(project_copy):
-    from pipeline.demo_server import serve_site
-    from pipeline.sources import firms, parse_sources
+    from demo.server import serve_site
+    from pipeline.scrape.sources import firms, parse_sources
 
     env = dict(os.environ)
     env["PATH"] = f"{os.path.dirname(sys.executable)}{os.pathsep}{env.get('PATH', '')}"

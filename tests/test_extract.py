@@ -18,8 +18,9 @@ import yaml
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipeline import extract, io, schemas
-from pipeline.extract import Capture, extract_documents, load_captures, sniff_format
+from pipeline import io, schemas
+from pipeline.extract import stage as extract
+from pipeline.extract.stage import Capture, extract_documents, load_captures, sniff_format
 
 DATA = Path(__file__).resolve().parent / "data" / "extract"
 PARAMS = {"min_words": 30, "boilerplate_share": 0.5, "boilerplate_min_docs": 4,

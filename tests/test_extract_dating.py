@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.dating import date_document, report_year
+from pipeline.extract.dating import date_document, report_year
 
 CAPTURED = datetime(2024, 5, 2, tzinfo=UTC)
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.dedup import DupCandidate, boilerplate_keys, find_duplicates, normalize_paragraph
+from pipeline.extract.dedup import (
+    DupCandidate,
+    boilerplate_keys,
+    find_duplicates,
+    normalize_paragraph,
+)
 
 FOOTER = "© 2019 Exemple SA. Tous droits réservés."
 TOPICS = ["eau", "déchets", "énergie", "mobilité", "sécurité", "données"]
@@ -105,7 +110,7 @@ def test_bad_threshold_is_refused():
 def test_sketch_screening_finds_the_same_duplicates(monkeypatch):
     import random
 
-    from pipeline import dedup
+    from pipeline.extract import dedup
 
     rng = random.Random(7)
     vocab = [f"w{i}" for i in range(400)]

@@ -15,7 +15,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from pipeline.extract import Capture, extract_batch
+from pipeline.extract.stage import Capture, extract_batch
 
 SITE = Path(__file__).resolve().parents[1] / "demo" / "site"
 pytestmark = pytest.mark.skipif(not SITE.exists(), reason="no demo site")

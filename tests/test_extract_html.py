@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.html_text import decode_html, extract_html
+from pipeline.extract.html import decode_html, extract_html
 
 GOLD = Path(__file__).resolve().parent / "data" / "extract" / "gold" / "pages"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import pipeline.language as language
-from pipeline.language import detect_language, dominant_language, tag_paragraphs
+import pipeline.extract.language as language
+from pipeline.extract.language import detect_language, dominant_language, tag_paragraphs
 
 FR = [
     "Nos équipes accompagnent les collectivités dans la rénovation de l'éclairage public et la "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.passages import Paragraph, count_words, cut_passages, split_sentences
+from pipeline.extract.passages import Paragraph, count_words, cut_passages, split_sentences
 
 
 def para(n_words: int, lang: str = "fr", page: int | None = None, word: str = "mot") -> Paragraph:

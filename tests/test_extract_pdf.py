@@ -9,8 +9,8 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-from pipeline.passages import cut_passages
-from pipeline.pdf_text import _rejoin, _Vocabulary, read_pdf
+from pipeline.extract.passages import cut_passages
+from pipeline.extract.pdf import _rejoin, _Vocabulary, read_pdf
 
 DATA = Path(__file__).resolve().parent / "data" / "extract"
 GOLD = DATA / "gold" / "pdf"

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.config import load_params
-from pipeline.extract import PARAMS, Capture, extract_documents
+from pipeline.extract.stage import PARAMS, Capture, extract_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "data" / "extract" / "gold"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import sparse, stats
 
-from pipeline.keyness import (
+from pipeline.contrasts.keyness import (
     bh_adjust,
     conservative_log_ratio,
     g2_signed,

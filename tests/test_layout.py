@@ -34,7 +34,7 @@ def test_dvc_code_dependencies_exist():
 def test_every_stage_module_is_listed_by_help():
     out = subprocess.run([sys.executable, "-m", "pipeline", "--help"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
-    for command in (*STAGES, "run", "demo", "schedule"):
+    for command in (*STAGES, "run", "schedule"):
         assert command in out
 
 
@@ -55,6 +55,6 @@ def test_a_misspelt_param_key_is_named_by_every_stage(tmp_path, caplog):
         args = stage_args(project)[stage]
         args[args.index("--params") + 1] = str(path)
         caplog.clear()
-        status = importlib.import_module(f"pipeline.{stage}").main(args)
+        status = importlib.import_module(f"pipeline.{stage}.stage").main(args)
         assert status != 0, stage
         assert typo in caplog.text, stage

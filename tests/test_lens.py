@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import figures, report, schemas
-from pipeline.ca import ca_tables, correspondence_analysis
-from pipeline.contrasts import (
+from pipeline import schemas
+from pipeline.contrasts.ca import ca_tables, correspondence_analysis
+from pipeline.contrasts.stage import (
     analyse_table,
     correspondence_tables,
     firm_domain_counts,
@@ -27,6 +27,8 @@ from pipeline.contrasts import (
     score_contrasts,
 )
 from pipeline.io import read_table, write_table
+from pipeline.report import figures
+from pipeline.report import stage as report
 from tests.test_contrasts import LEXICON, PARAMS, planted_corpus
 from tests.test_report import SCRIPT, _table, make_study, parse, write_project
 

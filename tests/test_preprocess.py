@@ -16,7 +16,7 @@ from pipeline import schemas
 from pipeline.config import ParamsError
 from pipeline.io import read_table, write_table
 from pipeline.lexicon import parse_lexicon
-from pipeline.preprocess import LemmaCache, main, preprocess_passages
+from pipeline.preprocess.stage import LemmaCache, main, preprocess_passages
 
 LEXICON = parse_lexicon({"groups": {
     "audience": {"kind": "opposition", "frames": {

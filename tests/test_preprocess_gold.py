@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.lemmatize import analyse_passages
+from pipeline.preprocess.lemmatize import analyse_passages
 
 GOLD = Path(__file__).parent / "data" / "preprocess"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import lemmatize
-from pipeline.lemmatize import (
+from pipeline.preprocess import lemmatize
+from pipeline.preprocess.lemmatize import (
     FLAG_EMAIL,
     FLAG_NOALNUM,
     FLAG_NUM,

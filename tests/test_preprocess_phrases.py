@@ -8,7 +8,7 @@ import pytest
 from gensim.models.phrases import Phrases
 
 from pipeline.lexicon import parse_lexicon
-from pipeline.phrases import ForcedTerms, Items, apply_phrases, bag_items, learn_phrases
+from pipeline.preprocess.phrases import ForcedTerms, Items, apply_phrases, bag_items, learn_phrases
 
 LEXICON = parse_lexicon({"groups": {
     "domains": {"kind": "set", "frames": {

@@ -24,8 +24,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from pipeline import report, schemas
+from pipeline import schemas
 from pipeline.io import read_table, write_table
+from pipeline.report import stage as report
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = "<script>alert(1)</script>"
@@ -456,7 +457,7 @@ def test_links_between_pages_resolve_and_nothing_is_fetched(built):
 
 
 def test_scraped_markup_appears_as_text_and_never_runs(hostile):
-    sort_js = (ROOT / "pipeline/templates/sort.js").read_text(encoding="utf-8").strip()
+    sort_js = (ROOT / "pipeline/report/templates/sort.js").read_text(encoding="utf-8").strip()
     seen = ""
     for path in pages(hostile):
         raw = path.read_text(encoding="utf-8")

@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from demo.server import serve_site
 from pipeline import schemas
-from pipeline.demo_server import serve_site
 from pipeline.io import read_table
-from pipeline.scrape import make_doc_id
+from pipeline.scrape.manifest import make_doc_id
 from pipeline.warc import open_record
 from tests.servers import page, run_scrape, send, serve, slow, static, write_project
 
@@ -308,7 +308,7 @@ def test_a_killed_run_resumes_without_refetching(tmp_path):
 
 def test_an_interrupted_run_keeps_its_rows(tmp_path, monkeypatch):
     """A run stopped by an exception (Ctrl-C, SIGTERM) closes its WARC and keeps its journal."""
-    from pipeline import scrape as scrape_mod
+    from pipeline.scrape import stage as scrape_mod
 
     routes = {f"/p{i}.html": static(page(str(i))) for i in range(6)}
     real_record = scrape_mod.Run.record

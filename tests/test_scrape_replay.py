@@ -12,7 +12,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipeline.scrape import make_doc_id
+from pipeline.scrape.manifest import make_doc_id
 from pipeline.warc import open_record
 from tests.servers import page, run_scrape
 

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline.crawl import extract_links, in_scope, is_asset, normalise_url
-from pipeline.fetch import FetchSettings, parse_content_type, retry_after_seconds, sniff_type
-from pipeline.robots import parse_robots
-from pipeline.scrape import make_doc_id
+from pipeline.scrape.crawl import extract_links, in_scope, is_asset, normalise_url
+from pipeline.scrape.fetch import FetchSettings, parse_content_type, retry_after_seconds, sniff_type
+from pipeline.scrape.manifest import make_doc_id
+from pipeline.scrape.robots import parse_robots
+from pipeline.scrape.wayback import CdxError, closest_to_midyear, parse_cdx, parse_replay_url
 from pipeline.warc import (
     BodyDigests,
     WarcWriter,
@@ -20,7 +21,6 @@ from pipeline.warc import (
     recover_open_files,
     response_headers,
 )
-from pipeline.wayback import CdxError, closest_to_midyear, parse_cdx, parse_replay_url
 
 UA = "city-discourse/0.1 (+mailto:a@b.org)"
 

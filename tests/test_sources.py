@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.sources import SourcesError, firms, parse_sources, read_sources
+from pipeline.scrape.sources import SourcesError, firms, parse_sources, read_sources
 
 GOOD = """\
 # firm  kind  url  options

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline import schemas
 from pipeline.io import read_table, write_table
-from pipeline.topic_models import (
+from pipeline.topics.models import (
     TopicModel,
     build_corpus,
     exclusivity,
@@ -19,7 +19,7 @@ from pipeline.topic_models import (
     frex,
     match_topics,
 )
-from pipeline.topics import (
+from pipeline.topics.stage import (
     DocShares,
     TopicsError,
     bootstrap_means,

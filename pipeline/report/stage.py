@@ -23,7 +23,6 @@ import itertools
 import logging
 import math
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,9 +33,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipeline import cli, config, figures, schemas
+from pipeline import cli, config, schemas
 from pipeline.io import SchemaError, empty_frame, read_table, write_csv, write_table, write_text
 from pipeline.lexicon import Lexicon, LexiconError, load_lexicon
+from pipeline.report import figures
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ def _sort_value(value: object) -> str:
 def environment() -> jinja2.Environment:
     """The Jinja2 environment: package templates, autoescaping always on, strict undefined."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("pipeline", "templates"),
+        loader=jinja2.PackageLoader("pipeline.report", "templates"),
         autoescape=True,  # every template, whatever its extension: nothing from the web is trusted
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -1442,7 +1442,3 @@ def main(argv: list[str] | None = None) -> int:
     written = write_report(report, args.out)
     log.info("report: wrote %d files under %s", len(written), args.out)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

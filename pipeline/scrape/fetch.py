@@ -41,8 +41,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from pipeline import robots as robots_mod
-from pipeline.crawl import normalise_url, origin
+from pipeline.scrape import robots as robots_mod
+from pipeline.scrape.crawl import normalise_url, origin
 from pipeline.warc import BodyDigests, WarcWriter, response_headers
 
 log = logging.getLogger(__name__)

@@ -54,7 +54,6 @@ and counted in the log.
 from __future__ import annotations
 
 import logging
-import sys
 import zlib
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -71,7 +70,7 @@ from pipeline import schemas
 from pipeline.cli import setup_logging, stage_parser
 from pipeline.config import ParamsError, keyword_params, load_params
 from pipeline.io import SchemaError, empty_frame, read_table, write_csv, write_json, write_table
-from pipeline.topic_models import (
+from pipeline.topics.models import (
     MODELS,
     Corpus,
     TopicModel,
@@ -748,7 +747,3 @@ def main(argv: list[str] | None = None) -> int:
              ", ".join(f"{lang} K={m['k']}" for lang, m in result.metrics.items()) or "none",
              args.out)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

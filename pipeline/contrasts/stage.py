@@ -48,7 +48,6 @@ What is counted, and how (the choices a reader of the figures needs):
 from __future__ import annotations
 
 import logging
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,10 +57,10 @@ import pyarrow as pa
 from scipy import sparse
 
 from pipeline import schemas
-from pipeline.ca import CAError, ca_tables, correspondence_analysis
 from pipeline.cli import setup_logging, stage_parser
 from pipeline.config import ParamsError, keyword_params, lexicon_path, load_params
-from pipeline.frames import (
+from pipeline.contrasts.ca import CAError, ca_tables, correspondence_analysis
+from pipeline.contrasts.frames import (
     build_stream,
     frame_quantities,
     match_bag_terms,
@@ -69,11 +68,11 @@ from pipeline.frames import (
     measure_frames,
     pool_languages,
 )
+from pipeline.contrasts.keyness import rank_top, score_groups
+from pipeline.contrasts.kwic import concordance
+from pipeline.contrasts.trends import fit_trend
 from pipeline.io import SchemaError, empty_frame, read_table, write_csv, write_table
-from pipeline.keyness import rank_top, score_groups
-from pipeline.kwic import concordance
 from pipeline.lexicon import LANGS, Lexicon, LexiconError, load_lexicon
-from pipeline.trends import fit_trend
 
 log = logging.getLogger(__name__)
 
@@ -681,7 +680,3 @@ def main(argv: list[str] | None = None) -> int:
              "→ %s", len(result.keyness), len(result.frame_measures), len(result.shifts),
              len(result.kwic), out)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,7 +13,7 @@ Used by `make demo` (the bundled demo site) and by the scraper's tests.
     with serve_site("demo/site") as base_url:
         ...  # sources point at f"{base_url}/...", params at wayback_url: base_url
 
-    $ python -m pipeline.demo_server demo/site     # serve until Ctrl-C
+    $ python -m demo.server demo/site     # serve until Ctrl-C
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pipeline import cli, wayback
+from pipeline import cli
+from pipeline.scrape import wayback
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +239,7 @@ def serve_site(site_dir: str | Path) -> Iterator[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.demo_server",
+    parser = argparse.ArgumentParser(prog="python -m demo.server",
                                      description="Serve a demo site and a fake Wayback Machine "
                                                  "on 127.0.0.1 until Ctrl-C.")
     parser.add_argument("site", help="folder holding live/ and archive/")

@@ -18,7 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from pipeline.frames import Stream
+from pipeline.contrasts.frames import Stream
 
 log = logging.getLogger(__name__)
 

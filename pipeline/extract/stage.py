@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -37,13 +36,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import cli, config, io, language, schemas, warc
-from pipeline.dating import date_document
-from pipeline.dedup import DupCandidate, boilerplate_keys, find_duplicates, normalize_paragraph
-from pipeline.html_text import decode_html, extract_html
-from pipeline.language import dominant_language, tag_paragraphs
-from pipeline.passages import Paragraph, count_words, cut_passages
-from pipeline.pdf_text import read_pdf
+from pipeline import cli, config, io, schemas, warc
+from pipeline.extract import language
+from pipeline.extract.dating import date_document
+from pipeline.extract.dedup import (
+    DupCandidate,
+    boilerplate_keys,
+    find_duplicates,
+    normalize_paragraph,
+)
+from pipeline.extract.html import decode_html, extract_html
+from pipeline.extract.language import dominant_language, tag_paragraphs
+from pipeline.extract.passages import Paragraph, count_words, cut_passages
+from pipeline.extract.pdf import read_pdf
 
 log = logging.getLogger(__name__)
 
@@ -567,7 +572,3 @@ def main(argv: list[str] | None = None) -> int:
     log.info("wrote %s (%d rows) and %s (%d rows)", out / "documents.parquet", len(documents),
              out / "passages.parquet", len(passages))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

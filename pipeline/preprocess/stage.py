@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -43,7 +42,8 @@ from pipeline import schemas
 from pipeline.cli import setup_logging, stage_parser
 from pipeline.config import ParamsError, lexicon_path, load_params
 from pipeline.io import SchemaError, TableWriter, check_arrow, read_table, write_table
-from pipeline.lemmatize import (
+from pipeline.lexicon import Lexicon, LexiconError, load_lexicon
+from pipeline.preprocess.lemmatize import (
     ANALYSIS,
     FLAG_EMAIL,
     FLAG_NOALNUM,
@@ -59,8 +59,7 @@ from pipeline.lemmatize import (
     chunk_tasks,
     fingerprint_hash,
 )
-from pipeline.lexicon import Lexicon, LexiconError, load_lexicon
-from pipeline.phrases import ForcedTerms, Items, apply_phrases, bag_items, learn_phrases
+from pipeline.preprocess.phrases import ForcedTerms, Items, apply_phrases, bag_items, learn_phrases
 
 log = logging.getLogger(__name__)
 
@@ -517,7 +516,3 @@ def main(argv: list[str] | None = None) -> int:
     log.info("wrote %d sentences to %s and %d bags to %s", sink.n_rows, sink.path,
              result.bags.num_rows, out / "bags.parquet")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

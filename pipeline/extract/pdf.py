@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from pipeline.passages import Paragraph
+from pipeline.extract.passages import Paragraph
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ The demo site holds fictional firms whose themes, frames and shifts were planted
 The site is served by a local HTTP server on an ephemeral port, with a fake web archive (CDX
 API + raw replay), and scraped for real by the scraper: no network is needed.
 
-    python -m pipeline demo --out build/demo
+    python -m demo --out build/demo
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ def run_demo(out: Path, *, site_dir: Path = DEMO_DIR / "site",
              params_path: Path = ROOT / "params.yaml",
              lexicon_path: Path = ROOT / "frames.yaml") -> Path:
     """Serve the demo site, run every stage on it, and return the report index path."""
+    from demo.server import serve_site
     from pipeline.__main__ import run_stages
-    from pipeline.demo_server import serve_site
 
     started = time.perf_counter()
     with serve_site(site_dir) as base_url:
@@ -72,7 +72,7 @@ def run_demo(out: Path, *, site_dir: Path = DEMO_DIR / "site",
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = stage_parser("python -m pipeline demo", "Run the pipeline on the offline demo site.")
+    parser = stage_parser("python -m demo", "Run the pipeline on the offline demo site.")
     parser.add_argument("--out", default="build/demo", help="output folder (default: %(default)s)")
     args = parser.parse_args(argv)
     setup_logging(args.verbose)

@@ -1,0 +1,10 @@
+"""The extract stage: WARC captures → documents and passages.
+
+    stage.py     the stage: `extract_documents()` and `main`
+    html.py      main text and metadata of an HTML page (trafilatura)
+    pdf.py       text of a PDF, page by page, with its layout (pypdfium2)
+    language.py  language of paragraphs and documents
+    dating.py    the year a document speaks for
+    dedup.py     boilerplate paragraphs and near-duplicate documents
+    passages.py  paragraphs and passages
+"""

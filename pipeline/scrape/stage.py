@@ -1,0 +1,176 @@
+"""Scrape: fetch every source into WARC captures and a manifest of every attempt.
+
+reads sources.txt + the `scrape:` params block (or WARC files with `--replay`)
+→ writes <out>/warc/scrape-<run>-<n>.warc.gz and <out>/fetches.parquet
+
+For each source of `sources.txt`, the live page (unless `live=no`), a crawl of its links when it
+asks for one (`depth=`, `max_pages=`), and one web-archive capture per year of `archive=`
+(the capture closest to July 1st, found through the Wayback CDX API at `wayback_url`). The
+fetching itself (politeness, robots.txt, retries, redirects, size cap) is `pipeline.fetch`; the
+WARC files are `pipeline.warc`; the crawl rules are `pipeline.crawl`.
+
+Raw data is never edited: WARC files are only ever appended to, under a new name each run, and
+`fetches.parquet` accumulates the rows of every run (one row per attempt). A re-run skips what is
+already captured (a live URL fetched before, or a web-archive year already held) unless
+`--refresh`, which re-asks live pages with conditional requests (ETag / Last-Modified) — a 304
+is recorded as `not_modified` — and looks the archive up again, skipping captures already held
+(same URL and archive timestamp).
+
+Every finished attempt is appended to `<out>/journal/<run>.jsonl` as it happens, after its WARC
+record is on disk. A run that is killed leaves its journal and `.open` WARC files; the next run
+cuts those files back to their last complete record, folds the journal into fetches.parquet and
+skips everything the killed run finished.
+
+`--replay FILE.warc.gz ...` reads the responses from existing WARC files (ours, or any WARC
+tool's: Browsertrix, Heritrix, wget) instead of the network: every capture of a source's URL,
+and for `archive=` years the web-archive captures (Wayback `id_` URLs) closest to mid-year.
+Replayed records are copied unchanged into our own WARC files, so `<out>` stands on its own.
+
+Exit status: 0 when at least one source gave a capture (or was already captured), 1 when none
+could be fetched, 2 for bad input (sources.txt, params.yaml). A summary table (fetched, not
+modified, failed by reason) ends every run.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import signal
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline import cli, config
+from pipeline.scrape.fetch import (
+    FetchSettings,
+)
+from pipeline.scrape.live import _live
+from pipeline.scrape.manifest import (
+    FETCHES_FILE,
+    JOURNAL_DIR,
+    WARC_DIR,
+    Held,
+    Journal,
+    _load_manifest,
+    _run_lock,
+    _write_manifest,
+    read_journal,
+    ts14,
+)
+from pipeline.scrape.replay import _replay
+from pipeline.scrape.run import Run, Summary, initial_jobs
+from pipeline.scrape.sources import Source, SourcesError, read_sources
+from pipeline.warc import WarcWriter, recover_open_files
+
+log = logging.getLogger(__name__)
+
+
+# --- the stage --------------------------------------------------------------------------------
+
+def scrape(sources: list[Source], *, out: Path, replay: list[Path] | None = None,
+           refresh: bool = False, user_agent: str, concurrency: int = 8, per_host: int = 2,
+           delay: float = 1.0, obey_robots: bool = True, connect_timeout: float = 10.0,
+           read_timeout: float = 30.0, retries: int = 3, backoff: float = 1.0,
+           max_retry_wait: float = 300.0, max_redirects: int = 10,
+           max_bytes: int = 50 * 1024 * 1024,
+           accept_types: list[str] | tuple[str, ...] = ("text/html", "application/xhtml+xml",
+                                                        "application/pdf"),
+           warc_max_bytes: int = 1 << 30, wayback_url: str = "https://web.archive.org"
+           ) -> Summary:
+    """Fetch the sources (or replay them from WARC files) into `out`.
+
+    Args:
+        sources: from `pipeline.sources.read_sources`.
+        out: the raw-data folder: `warc/`, `journal/` and `fetches.parquet` go there.
+        replay: WARC files to read instead of the network.
+        refresh: re-ask live pages already captured (conditional requests) and look the web
+            archive up again.
+        user_agent ... wayback_url: the `scrape:` params (see params.yaml).
+
+    Returns:
+        The run's summary; the rows are in `out/fetches.parquet`.
+    """
+    settings = FetchSettings.from_params(locals())  # first: only the arguments are local yet
+    out = Path(out)
+    manifest_path = out / FETCHES_FILE
+    with _run_lock(out):
+        recover_open_files(out / WARC_DIR)
+        table = _load_manifest(manifest_path)
+        old_journals = sorted((out / JOURNAL_DIR).glob("*.jsonl"))
+        resumed = {(r["url"], r.get("_year")) for p in old_journals for r in read_journal(p)}
+        if old_journals:
+            log.info("resuming: %d attempt(s) finished by an interrupted run are kept and "
+                     "not repeated", len(resumed))
+            table = _write_manifest(manifest_path, table, old_journals)
+        held = Held.from_table(table)
+        held.resumed = resumed
+
+        run_id = f"{ts14(datetime.now(UTC))}-{secrets.token_hex(3)}"
+        warc = WarcWriter(out / WARC_DIR, run_id=run_id, max_bytes=warc_max_bytes,
+                          relative_to=out, info={
+                              "http-header-user-agent": user_agent,
+                              "robots": "obey" if obey_robots else "ignore",
+                              "description": "replayed from " + ", ".join(
+                                  Path(p).name for p in replay) if replay else ""})
+        journal = Journal(out / JOURNAL_DIR / f"{run_id}.jsonl")
+        run = Run(out, run_id, held, refresh, warc, journal, wayback_url)
+        jobs = initial_jobs(sources)
+        run.seed(jobs)
+        log.info("run %s: %d source(s), %d job(s) before crawling%s", run_id, len(sources),
+                 len(jobs), " (replay)" if replay else "")
+        try:
+            if replay:
+                _replay(run, jobs, [Path(p) for p in replay], settings)
+            else:
+                asyncio.run(_live(run, jobs, settings))
+        finally:
+            warc.close()
+            journal.close()
+        if journal.n_rows or table is None:
+            table = _write_manifest(manifest_path, table, [journal.path])
+        # else: nothing new; fetches.parquet is left untouched, so DVC sees no change
+        for path in [*old_journals, journal.path]:
+            path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            journal.path.parent.rmdir()  # only when empty
+        log.info("%s: %d row(s) from this run, %d in all", manifest_path, journal.n_rows,
+                 table.num_rows)
+    log.info("%s", run.summary.table())
+    return run.summary
+
+
+# The keys of the `scrape:` params block: the core's keyword arguments, less the CLI's.
+PARAM_KEYS = set(config.keyword_params(scrape)) - {"out", "replay", "refresh"}
+
+
+def _interrupt(signum, frame) -> None:
+    # SIGTERM (cron, systemd, dvc) ends the run like Ctrl-C: WARC files closed, journal kept.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = cli.stage_parser("python -m pipeline.scrape",
+                              "Fetch sources.txt into WARC files and the fetches table.")
+    parser.add_argument("--sources", required=True, help="sources.txt")
+    parser.add_argument("--out", required=True, help="raw-data folder (WARCs, fetches.parquet)")
+    parser.add_argument("--replay", nargs="+", metavar="FILE.warc.gz",
+                        help="read responses from these WARC files instead of the network")
+    parser.add_argument("--refresh", action="store_true",
+                        help="re-ask pages already captured (conditional requests)")
+    args = parser.parse_args(argv)
+    cli.setup_logging(args.verbose)
+    try:
+        sources = read_sources(args.sources)
+        params = config.load_params(args.params, "scrape", keys=PARAM_KEYS)
+    except (SourcesError, config.ParamsError) as exc:
+        log.error("%s", exc)
+        return 2
+    params.pop("lexicon", None)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        summary = scrape(sources, out=Path(args.out), replay=args.replay,
+                         refresh=args.refresh, **params)
+    except (ValueError, RuntimeError) as exc:
+        log.error("%s", exc)
+        return 2
+    return 1 if summary.failed else 0
