@@ -36,6 +36,7 @@ from pipeline.contrasts.keyness import (
 )
 from pipeline.contrasts.stage import document_counts, keyness_tables, score_contrasts
 from pipeline.lexicon import load_lexicon
+from pipeline.params import load_block
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRMS = [f"firm{i}" for i in range(8)]
@@ -180,11 +181,9 @@ def main(argv: list[str] | None = None) -> int:
                               "captured_at": pd.Timestamp("2020-06-01", tz="UTC")})
     passages = pd.DataFrame({"passage_id": bags["passage_id"], "is_duplicate": False,
                              "page_start": pd.array([None] * len(bags), dtype="Int32")})
-    stage = {"alpha0": 1000.0, "min_count": 5, "fdr": 0.05, "n_top": 30, "n_bootstrap": 1000,
-             "seed": 42, "min_tokens": 500, "min_years": 3, "kwic_window": 10,
-             "presence_rate": 2.0, "presence_docs": 2}
+    stage = load_block(ROOT / "params.yaml", "contrasts")
     t_stage, result = timed(lambda: score_contrasts(sents, bags, documents, passages, lexicon,
-                                                    **stage), 1)
+                                                    stage), 1)
     print(f"whole stage core (score_contrasts): {t_stage:.1f} s: {len(result.keyness):,} "
           f"keyness rows, {len(result.frame_measures):,} frame figures, {len(result.shifts):,} "
           f"trends, {len(result.kwic):,} concordance lines")

@@ -53,6 +53,7 @@ from report_layout import lay_out  # noqa: E402
 from pipeline.extract.language import preload  # noqa: E402
 from pipeline.extract.pdf import _page_text, read_pdf  # noqa: E402
 from pipeline.extract.stage import Capture, extract_batch, extract_documents  # noqa: E402
+from pipeline.params import ExtractParams  # noqa: E402
 from tests.test_extract_quality import BASELINE, evaluate_gold, gold_items, score  # noqa: E402
 
 PARAMS = {"min_words": 30, "boilerplate_share": 0.5, "boilerplate_min_docs": 4,
@@ -297,7 +298,7 @@ def stage_figures(n: int, unit: str, caps: list[Capture], bodies: list[bytes], b
 def time_stage(caps: list[Capture], workers: int) -> float:
     clock = time.process_time if workers == 1 else time.perf_counter
     start = clock()
-    extract_documents(caps, **PARAMS, workers=workers)
+    extract_documents(caps, ExtractParams(**PARAMS, workers=workers))
     return clock() - start
 
 

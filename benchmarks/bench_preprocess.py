@@ -368,7 +368,7 @@ def run_child(*args: str) -> dict:
 # --- driver --------------------------------------------------------------------------------------
 
 def _params(folder: Path) -> Path:
-    from pipeline.config import read_params, set_param, write_params
+    from pipeline.params import read_params, set_param, write_params
 
     params = read_params(ROOT / "params.yaml")
     set_param(params, "preprocess.n_process", 2)

@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from matplotlib.figure import Figure  # noqa: E402
 
+from pipeline.params import ReportParams  # noqa: E402
 from pipeline.report import figures  # noqa: E402
 from pipeline.report import stage as report  # noqa: E402
 from tests.test_report import make_study  # noqa: E402
@@ -56,8 +57,8 @@ def main() -> int:
     for _ in range(repeats):
         count["n"] = 0
         started = time.perf_counter()
-        rendered = report.build_report(inputs, max_kwic=50, n_terms=25, min_docs=3,
-                                       presence_rate=2.0, presence_docs=2)
+        rendered = report.build_report(inputs, ReportParams(), presence_rate=2.0,
+                                       presence_docs=2)
         ours.append(time.perf_counter() - started)
         bare.append(bare_figures(count["n"]))
     figures.render = original

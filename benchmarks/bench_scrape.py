@@ -106,14 +106,16 @@ async def bare_loop(urls: list[str], concurrency: int) -> int:
 
 def scrape_pages(urls: list[str], concurrency: int, out: Path) -> None:
     """The scraper on the same URLs, as the stage runs it (minus the CLI)."""
+    from pipeline.params import ScrapeParams
     from pipeline.scrape.sources import parse_sources
     from pipeline.scrape.stage import scrape
 
     text = "".join(f"f{i % N_PORTS} page {u}\n" for i, u in enumerate(urls))
     sources = parse_sources(text)
-    scrape(sources, out=out, user_agent="bench/1.0 (+mailto:bench@example.org)",
-           concurrency=concurrency, per_host=concurrency, delay=0.0, retries=0,
-           connect_timeout=10, read_timeout=30)
+    params = ScrapeParams(user_agent="bench/1.0 (+mailto:bench@example.org)",
+                          concurrency=concurrency, per_host=concurrency, delay=0.0, retries=0,
+                          connect_timeout=10, read_timeout=30)
+    scrape(sources, params, out=out)
 
 
 def _vm_hwm_mb() -> float:

@@ -13,14 +13,16 @@ API + raw replay), and scraped for real by the scraper: no network is needed.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import shutil
 import time
 from pathlib import Path
 
-from pipeline.cli import setup_logging, stage_parser
-from pipeline.config import read_params, set_param, write_params
-from pipeline.layout import Layout
+from pipeline.catalog import Layout
+from pipeline.cli import setup_logging
+from pipeline.errors import EXIT_OK, EXIT_SOURCES
+from pipeline.params import read_params, set_param, write_params
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +44,14 @@ def prepare_demo(out: Path, base_url: str, *, params_path: Path, lexicon_path: P
     for rel in STALE:
         shutil.rmtree(out / rel, ignore_errors=True)
     text = sources_template.read_text(encoding="utf-8").replace("{site}", base_url)
-    layout.sources.write_text(text, encoding="utf-8")
+    layout.path("sources").write_text(text, encoding="utf-8")
     params = read_params(params_path)
     set_param(params, "lexicon", str(lexicon_path.resolve()))
     set_param(params, "scrape.wayback_url", base_url)
     # Our own server on one local host: no politeness delay, more requests at once.
     set_param(params, "scrape.delay", 0.0)
     set_param(params, "scrape.per_host", 8)
-    write_params(params, layout.params)
+    write_params(params, layout.path("params"))
     return layout
 
 
@@ -66,14 +68,20 @@ def run_demo(out: Path, *, site_dir: Path = DEMO_DIR / "site",
         log.info("demo site served at %s", base_url)
         layout = prepare_demo(out, base_url, params_path=params_path,
                               lexicon_path=lexicon_path, sources_template=sources_template)
-        run_stages(layout)
+        status = run_stages(layout)
+    if status not in (EXIT_OK, EXIT_SOURCES):  # the demo plants unreachable pages on purpose
+        raise SystemExit(f"the demo pipeline failed with status {status}")
     log.info("demo finished in %.0f s", time.perf_counter() - started)
-    return layout.reports / "index.html"
+    return layout.path("reports") / "index.html"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = stage_parser("python -m demo", "Run the pipeline on the offline demo site.")
+    parser = argparse.ArgumentParser(prog="python -m demo",
+                                     description="Run the pipeline on the offline demo site.")
     parser.add_argument("--out", default="build/demo", help="output folder (default: %(default)s)")
+    parser.add_argument("--params", default=str(ROOT / "params.yaml"),
+                        help="params file to start from (default: the repository's)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
     index = run_demo(Path(args.out), params_path=Path(args.params))

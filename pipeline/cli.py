@@ -1,4 +1,5 @@
-"""Shared command-line plumbing for the stage modules: logging set-up and common flags.
+"""Shared command-line plumbing: logging set-up, each stage's parser from the catalog, and the
+one place where errors become exit statuses (`pipeline.errors`).
 
 Logging is configured here, by the command line only; library code just logs.
 """
@@ -7,7 +8,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.catalog import PATHS, STAGES
+from pipeline.errors import EXIT_INPUT, EXIT_INTERRUPTED, InputError
+
+log = logging.getLogger(__name__)
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -25,10 +35,37 @@ def setup_logging(verbose: bool = False) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def stage_parser(prog: str, description: str) -> argparse.ArgumentParser:
-    """A parser with the flags every stage shares (--params, --verbose)."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("--params", default="params.yaml",
-                        help="params file (default: %(default)s)")
+def stage_parser(stage: str) -> argparse.ArgumentParser:
+    """A stage's parser: its path flags from the catalog (defaults: the project layout run
+    from the project folder), and --verbose."""
+    spec = STAGES[stage]
+    parser = argparse.ArgumentParser(prog=f"python -m pipeline.{stage}",
+                                     description=spec.help[0].upper() + spec.help[1:] + ".")
+    for flag, key, help_text in spec.flags:
+        parser.add_argument(flag, type=Path, default=Path(PATHS[key]),
+                            help=f"{help_text} (default: %(default)s)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     return parser
+
+
+def _interrupt(signum, frame) -> None:
+    # SIGTERM (cron, systemd, dvc) stops a run like Ctrl-C: each stage saves what finished.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def run_main(body: Callable[[], int]) -> int:
+    """Run a command's body: an input error is one line and EXIT_INPUT, Ctrl-C or SIGTERM one
+    line and EXIT_INTERRUPTED; any other exception keeps its traceback (it is a bug)."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
+    try:
+        return body()
+    except InputError as exc:
+        log.error("%s", exc)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        log.error("interrupted: what had finished is saved")
+        return EXIT_INTERRUPTED
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)

@@ -29,9 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-
-class SchemaError(ValueError):
-    """A table does not match its declared schema."""
+from pipeline.errors import SchemaError
 
 
 def _table_name(schema: pa.Schema) -> str:
@@ -180,13 +178,18 @@ def read_arrow(path: str | Path, schema: pa.Schema, columns: list[str] | None = 
     """Read a Parquet table and check it against `schema` (all columns, even if few are read)."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(
+        raise SchemaError(
             f"{path}: table '{_table_name(schema)}' not found; run the stage that writes it first"
         )
-    file_schema = pq.read_schema(path)
-    stub = pa.table({f.name: pa.array([], type=f.type) for f in file_schema})
-    check_arrow(stub, schema, where=str(path))
-    return pq.read_table(path, columns=columns, schema=schema)
+    try:
+        file_schema = pq.read_schema(path)
+        stub = pa.table({f.name: pa.array([], type=f.type) for f in file_schema})
+        check_arrow(stub, schema, where=str(path))
+        return pq.read_table(path, columns=columns, schema=schema)
+    except (pa.ArrowException, OSError) as exc:
+        # A damaged file (cut short, overwritten) is named, and the way out said.
+        raise SchemaError(f"{path}: unreadable Parquet table '{_table_name(schema)}' ({exc}); "
+                          f"run the stage that writes it again") from None
 
 
 def read_table(path: str | Path, schema: pa.Schema, columns: list[str] | None = None

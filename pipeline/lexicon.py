@@ -20,14 +20,14 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.errors import LexiconError
+
 LANGS = ("fr", "en")
 GROUP_KEYS = {"kind", "description", "frames"}
 FRAME_KEYS = {"description", *LANGS}
 KINDS = ("opposition", "set")
 
 
-class LexiconError(ValueError):
-    """The lexicon file is malformed; the message names the entry at fault."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +187,8 @@ def load_lexicon(path: str | Path) -> Lexicon:
     except FileNotFoundError:
         raise LexiconError(f"{path}: lexicon file not found (see `lexicon:` in params.yaml)"
                            ) from None
+    except UnicodeDecodeError:
+        raise LexiconError(f"{path}: not a UTF-8 text file") from None
     except yaml.YAMLError as exc:
         raise LexiconError(f"{path}: not valid YAML: {exc}") from None
     return parse_lexicon(data, path=str(path))

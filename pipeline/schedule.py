@@ -34,7 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import cli
-from pipeline.layout import Layout, stage_args
+from pipeline.catalog import STAGES, Layout
+from pipeline.errors import EXIT_OK, EXIT_SOURCES
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ def install_systemd(root: Path, service: str, timer: str, home: Path,
 
 def run_steps(python: str, dvc: str) -> list[list[str]]:
     """The commands of one scheduled run, in order (run from `root`)."""
-    scrape = [python, "-m", "pipeline.scrape", *stage_args(Layout(Path(".")))["scrape"],
+    scrape = [python, "-m", "pipeline.scrape", *STAGES["scrape"].command(Layout(Path("."))),
               "--refresh"]
     return [scrape, [dvc, "repro"]]
 
@@ -173,7 +174,8 @@ def run_once(root: Path, *, python: str | None = None, dvc: str | None = None) -
     """Run the steps of one scheduled run, logging them to `logs/run-<time>.log`.
 
     Returns:
-        0 when every step succeeded, else the status of the step that failed.
+        0 when every step succeeded; EXIT_SOURCES when the run went through but some sources
+        could not be fetched; else the status of the step that failed.
     """
     python = python or sys.executable
     if dvc is None:
@@ -183,6 +185,7 @@ def run_once(root: Path, *, python: str | None = None, dvc: str | None = None) -
     logs.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = logs / f"run-{stamp}.log"
+    outcome = EXIT_OK
     with open(path, "a", encoding="utf-8") as out:
         for step in run_steps(python, dvc):
             out.write(f"\n[{datetime.now(UTC).isoformat(timespec='seconds')}] $ "
@@ -190,14 +193,18 @@ def run_once(root: Path, *, python: str | None = None, dvc: str | None = None) -
             out.flush()
             status = subprocess.run(step, cwd=root, stdout=out, stderr=subprocess.STDOUT
                                     ).returncode
-            if status:
+            if status == EXIT_SOURCES:  # the scrape completed: the later steps still run
+                outcome = status
+                out.write(f"[{datetime.now(UTC).isoformat(timespec='seconds')}] some sources "
+                          f"could not be fetched (see the summary above)\n")
+            elif status:
                 out.write(f"[{datetime.now(UTC).isoformat(timespec='seconds')}] step failed "
                           f"with status {status}; later steps skipped\n")
                 log.error("scheduled run failed at %s; see %s", step[:3], path)
                 return status
         out.write(f"[{datetime.now(UTC).isoformat(timespec='seconds')}] done\n")
     log.info("scheduled run done; log: %s", path)
-    return 0
+    return outcome
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,15 @@ def _schema(name: str, *fields: tuple[str, pa.DataType, bool, str]) -> pa.Schema
     )
 
 
+def file_name(schema: pa.Schema) -> str:
+    """The file a table is written to: `<table name>.parquet`.
+
+    >>> file_name(PASSAGES)
+    'passages.parquet'
+    """
+    return f"{schema.metadata[b'table'].decode()}.parquet"
+
+
 # --- scrape ------------------------------------------------------------------------------
 
 FETCHES = _schema(

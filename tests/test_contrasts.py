@@ -30,6 +30,7 @@ from pipeline.contrasts.stage import (
 from pipeline.contrasts.trends import fit_trend
 from pipeline.io import read_table, to_arrow, write_table
 from pipeline.lexicon import parse_lexicon
+from pipeline.params import ContrastsParams
 
 # --- a tiny lemmatised corpus, built by hand ------------------------------------------------
 
@@ -130,7 +131,7 @@ def planted_corpus(seed=0):
 @pytest.fixture(scope="module")
 def planted():
     s, b, d, p = planted_corpus()
-    return score_contrasts(s, b, d, p, LEXICON, **PARAMS)
+    return score_contrasts(s, b, d, p, LEXICON, ContrastsParams(**PARAMS))
 
 
 # --- frame matching -------------------------------------------------------------------------
@@ -223,7 +224,8 @@ def test_rates_shares_and_counts_by_hand():
         {"firm": "acme", "year": 2020, "text": "Les citoyens parlent aux habitants du quartier."},
         {"firm": "bolt", "year": 2020, "text": "Nos clients, nos clients, nos clients."},
     ])
-    r = score_contrasts(s, b, d, p, LEXICON, **{**PARAMS, "min_tokens": 10})
+    r = score_contrasts(s, b, d, p, LEXICON,
+                        ContrastsParams(**{**PARAMS, "min_tokens": 10}))
     m = r.frame_measures.set_index(["level", "firm", "lang", "group", "frame", "measure"])
     acme = m.loc[("firm", "acme", None, "audience", "citizens", "share")]
     # acme: 3 citizen matches (citoyens ×2, habitants), 1 client match
@@ -246,7 +248,7 @@ def test_rates_shares_and_counts_by_hand():
 
 def test_too_little_text_is_flagged_not_hidden():
     s, b, d, p = make_corpus([{"firm": "acme", "year": 2020, "text": "Les citoyens."}])
-    r = score_contrasts(s, b, d, p, LEXICON, **PARAMS)
+    r = score_contrasts(s, b, d, p, LEXICON, ContrastsParams(**PARAMS))
     row = r.frame_measures.query("level == 'firm' and measure == 'share' and lang.isna()").iloc[0]
     assert row["value"] == 1.0 and not row["enough"]
     assert r.frame_shares.empty  # the plot data leaves it out
@@ -379,7 +381,7 @@ def test_a_corpus_without_matches_or_without_french_and_english_gives_valid_tabl
     s, b, d, p = make_corpus([{"firm": "acme", "year": 2020, "text": "Rien à signaler."}])
     for sents, bags in ((s, b), (s.assign(lang="de"), b.assign(lang="de")),
                         (s.iloc[:0], b.iloc[:0])):
-        r = score_contrasts(sents, bags, d, p, LEXICON, **PARAMS)
+        r = score_contrasts(sents, bags, d, p, LEXICON, ContrastsParams(**PARAMS))
         for name in ("keyness", "frame_measures", "shifts", "domains", "kwic"):
             to_arrow(getattr(r, name), getattr(schemas, name.upper()))  # raises if malformed
         assert r.kwic.empty and r.keyness.empty
@@ -484,7 +486,7 @@ def test_shift_reports_thin_years_and_too_few_years():
     keep = ~((b["firm"] == "acme") & (b["year"] >= 2018))
     short = b[keep]
     r = score_contrasts(s[s["passage_id"].isin(short["passage_id"])], short, d, p, LEXICON,
-                        **PARAMS)
+                        ContrastsParams(**PARAMS))
     acme = r.shifts.query("firm == 'acme' and measure == 'share'").iloc[0]
     assert pd.isna(acme["slope"]) and "too few years" in acme["note"]
     thin = b.copy()
@@ -492,7 +494,7 @@ def test_shift_reports_thin_years_and_too_few_years():
                 | thin["passage_id"].isin(thin.query("firm == 'bolt' and year == 2017")
                                           ["passage_id"].head(1))]
     r = score_contrasts(s[s["passage_id"].isin(thin["passage_id"])], thin, d, p, LEXICON,
-                        **{**PARAMS, "min_tokens": 150})
+                        ContrastsParams(**{**PARAMS, "min_tokens": 150}))
     bolt = r.shifts.query("firm == 'bolt' and measure == 'share'").iloc[0]
     assert list(bolt["excluded_years"]) == [2017] and bolt["n_years"] == 4
     fy = r.frame_measures.query("level == 'firm_year' and firm == 'bolt' and year == 2017")
@@ -507,7 +509,8 @@ def test_kwic_lines_are_cut_from_the_text_as_written():
         "Premier passage sans rien.",
         "Notre offre vise les Citoyens de Lyon. Elle parle du réseau d’eau et des clients.",
     ]}])
-    r = score_contrasts(s, b, d, p, LEXICON, **{**PARAMS, "kwic_window": 3})
+    r = score_contrasts(s, b, d, p, LEXICON,
+                        ContrastsParams(**{**PARAMS, "kwic_window": 3}))
     k = r.kwic[r.kwic["group"].notna()].set_index("term")
     cit = k.loc["citoyen"]
     # three words each side, punctuation along; the context runs across the sentence end

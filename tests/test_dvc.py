@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from pipeline.config import read_params, set_param, write_params
+from pipeline.params import read_params, set_param, write_params
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow

@@ -19,8 +19,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from pipeline import io, schemas
+from pipeline.errors import EXIT_INPUT
 from pipeline.extract import stage as extract
 from pipeline.extract.stage import Capture, extract_documents, load_captures, sniff_format
+from pipeline.params import ExtractParams
 
 DATA = Path(__file__).resolve().parent / "data" / "extract"
 PARAMS = {"min_words": 30, "boilerplate_share": 0.5, "boilerplate_min_docs": 4,
@@ -287,8 +289,8 @@ def test_a_process_pool_gives_the_same_tables(tmp_path):
     raw.write()
     captures = load_captures(io.read_table(raw.root / "fetches.parquet", schemas.FETCHES),
                              raw.root)
-    one = extract_documents(captures, **(PARAMS | {"workers": 1}))
-    two = extract_documents(captures, **(PARAMS | {"workers": 2}))
+    one = extract_documents(captures, ExtractParams(**(PARAMS | {"workers": 1})))
+    two = extract_documents(captures, ExtractParams(**(PARAMS | {"workers": 2})))
     assert (one[0]["status"] == "ok").sum() >= 10
     pd.testing.assert_frame_equal(one[0], two[0])
     pd.testing.assert_frame_equal(one[1], two[1])
@@ -315,7 +317,7 @@ def test_a_capture_that_kills_its_worker_costs_only_itself(monkeypatch):
                            url="https://acme.example/bad.pdf", final_url=None,
                            content_type="application/pdf", charset=None, fetched_at=when,
                            payload=b"%PDF-crash"))
-    docs, _ = extract_documents(caps, **(PARAMS | {"workers": 2}))
+    docs, _ = extract_documents(caps, ExtractParams(**(PARAMS | {"workers": 2})))
     status = dict(zip(docs["doc_id"], docs["status"], strict=True))
     assert status.pop("bad") == "failed"
     assert set(status.values()) == {"ok"} and len(status) == extract.POOL_MIN_DOCS
@@ -327,19 +329,19 @@ def test_missing_fetches_table_is_a_clear_error(tmp_path, caplog):
     with caplog.at_level(logging.ERROR):
         status = extract.main(["--raw", str(tmp_path / "nowhere"), "--params",
                                str(params_file), "--out", str(tmp_path / "out")])
-    assert status == 1
+    assert status == EXIT_INPUT
     assert "fetches.parquet" in caplog.text and "not found" in caplog.text
 
 
-def test_missing_params_key_is_named(tmp_path, caplog):
+def test_a_mistyped_params_key_is_named(tmp_path, caplog):
     raw = Raw(tmp_path / "raw")
     raw.write()
     params_file = tmp_path / "params.yaml"
-    params_file.write_text(yaml.safe_dump({"extract": {"min_words": 30}}), encoding="utf-8")
+    params_file.write_text(yaml.safe_dump({"extract": {"min_words": "thirty"}}), encoding="utf-8")
     with caplog.at_level(logging.ERROR):
         status = extract.main(["--raw", str(raw.root), "--params", str(params_file),
                                "--out", str(tmp_path / "out")])
-    assert status == 1 and "passage_words" in caplog.text
+    assert status == EXIT_INPUT and "extract.min_words" in caplog.text and "thirty" in caplog.text
 
 
 def test_no_capture_writes_empty_tables(tmp_path):

@@ -16,8 +16,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.config import load_params
-from pipeline.extract.stage import PARAMS, Capture, extract_documents
+from pipeline.extract.stage import Capture, extract_documents
+from pipeline.params import load_block
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "data" / "extract" / "gold"
@@ -82,9 +82,8 @@ def evaluate_gold(extracted: dict[str, str] | None = None) -> dict[str, dict[str
     """
     items = gold_items()
     if extracted is None:
-        params = load_params(ROOT / "params.yaml", "extract")
-        params = {k: params[k] for k in PARAMS} | {"workers": 1}
-        documents, _ = extract_documents(gold_captures(items), **params)
+        params = load_block(ROOT / "params.yaml", "extract").model_copy(update={"workers": 1})
+        documents, _ = extract_documents(gold_captures(items), params)
         by_id = dict(zip(documents["doc_id"], documents["text"], strict=True))
         extracted = {it["name"]: by_id[f"gold-{it['name']}"] for it in items}
     pairs: dict[str, list[tuple[str, str]]] = {"html": [], "pdf": []}

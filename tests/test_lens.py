@@ -27,6 +27,7 @@ from pipeline.contrasts.stage import (
     score_contrasts,
 )
 from pipeline.io import read_table, write_table
+from pipeline.params import ContrastsParams
 from pipeline.report import figures
 from pipeline.report import stage as report
 from tests.test_contrasts import LEXICON, PARAMS, planted_corpus
@@ -136,7 +137,8 @@ def test_correspondence_tables_one_pooled_domain_map_and_one_term_map_per_langua
 @pytest.fixture(scope="module")
 def planted():
     s, b, d, p = planted_corpus()
-    return score_contrasts(s, b, d, p, LEXICON, **PARAMS, ca_n_terms=10)
+    return score_contrasts(s, b, d, p, LEXICON,
+                           ContrastsParams(**PARAMS, ca_n_terms=10))
 
 
 def test_the_stage_maps_firms_by_their_distinctive_terms(planted):

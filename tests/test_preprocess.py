@@ -13,9 +13,10 @@ import pytest
 import yaml
 
 from pipeline import schemas
-from pipeline.config import ParamsError
+from pipeline.errors import EXIT_INPUT, ParamsError
 from pipeline.io import read_table, write_table
 from pipeline.lexicon import parse_lexicon
+from pipeline.params import check_block
 from pipeline.preprocess.stage import LemmaCache, main, preprocess_passages
 
 LEXICON = parse_lexicon({"groups": {
@@ -58,11 +59,12 @@ def passages_frame(docs: list[list[tuple[str, str | None]]], *, firm: str = "cit
     return df
 
 
-def run(df, **kw):
-    kw.setdefault("lexicon", LEXICON)
-    kw.setdefault("n_process", 1)
-    kw.setdefault("phrases_min_count", 50)
-    return preprocess_passages(df, **kw)
+def run(df, *, lexicon=LEXICON, cache=None, on_sentences=None, **params):
+    """The core on `df`, in process, with the `preprocess:` keys given (checked as the stage
+    checks params.yaml)."""
+    params = check_block("preprocess", {"n_process": 1, "phrases_min_count": 50, **params})
+    return preprocess_passages(df, params, lexicon=lexicon, cache=cache,
+                               on_sentences=on_sentences)
 
 
 def bag_of(result, passage_id):
@@ -310,17 +312,19 @@ def test_main_reports_bad_input_and_writes_nothing(project, caplog):
     params = yaml.safe_load((project / "params.yaml").read_text())
     params["preprocess"]["n_proces"] = 2
     (project / "params.yaml").write_text(yaml.safe_dump(params))
-    assert main(_argv(project)) == 1
-    assert "unknown key(s) ['n_proces']" in caplog.text
+    assert main(_argv(project)) == EXIT_INPUT
+    assert "preprocess.n_proces: unknown key" in caplog.text
     del params["preprocess"]["n_proces"]
     params["preprocess"]["lemmatizer"] = "stanza"
     (project / "params.yaml").write_text(yaml.safe_dump(params))
-    assert main(_argv(project)) == 1
+    assert main(_argv(project)) == EXIT_INPUT
     assert "preprocess.lemmatizer" in caplog.text
     assert not (project / "data/processed/sentences.parquet").exists()
     assert not list((project / "data/processed").glob(".*tmp"))
+    params["preprocess"]["lemmatizer"] = "simplemma"
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
     (project / "data/interim/passages.parquet").unlink()
-    assert main(_argv(project)) == 1
+    assert main(_argv(project)) == EXIT_INPUT
     assert "passages.parquet" in caplog.text
 
 

@@ -611,11 +611,12 @@ def test_no_missing_value_leaks_into_the_text(built):
         assert not leaks, f"{path.name}: {leaks}"
 
 
-def test_missing_param_and_missing_table_fail_clearly(tmp_path, caplog):
+def test_bad_param_and_missing_table_fail_clearly(tmp_path, caplog):
     # an error naming the key or file and a non-zero status, not a traceback
     args = write_project(tmp_path, make_study())
     params = tmp_path / "params.yaml"
-    params.write_text(params.read_text().replace("  min_docs: 3\n", ""), encoding="utf-8")
+    params.write_text(params.read_text().replace("  min_docs: 3\n", "  min_docs: many\n"),
+                      encoding="utf-8")
     assert report.main(args) == 2
     assert "min_docs" in caplog.text
     args = write_project(tmp_path, make_study())

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from pipeline.errors import EXIT_INPUT, EXIT_OK, EXIT_SOURCES
 from pipeline.warc import open_record
 from tests.servers import fault_server, run_scrape
 
@@ -57,8 +58,8 @@ def row(faults, path_or_url: str):
     return rows.iloc[-1]
 
 
-def test_the_run_goes_on_and_the_exit_status_is_zero(faults):
-    assert faults["status"] == 0
+def test_the_run_goes_on_and_the_exit_status_names_the_failures(faults):
+    assert faults["status"] == EXIT_SOURCES  # the run completed; some sources failed
     assert row(faults, "/etag.html")["outcome"] == "ok"  # a good page asked with the faults
     # every fault has its row: the run did not stop at any of them
     for path in FAULTS:
@@ -216,14 +217,20 @@ def test_summary_table_ends_the_run(tmp_path, caplog):
     assert counts["http_error 404"] == 1 and counts["unsupported_type"] == 1
 
 
-def test_exit_status_is_one_only_when_no_source_could_be_fetched(tmp_path):
+def test_exit_status_says_when_some_sources_could_not_be_fetched(tmp_path):
     with fault_server() as server:
         bad = (f"acme page {server.url('/gone-404.html')}\n"
                "dead page http://no-such-host.invalid/\n")
         status, table = run_scrape(tmp_path / "a", bad)
-        assert status == 1 and set(table["outcome"]) == {"http_error", "dns_error"}
-        status, _ = run_scrape(tmp_path / "b", bad + f"acme page {server.url('/ok.html')}\n")
-        assert status == 0
+        assert status == EXIT_SOURCES and set(table["outcome"]) == {"http_error", "dns_error"}
+        mixed = bad + f"acme page {server.url('/ok.html')}\n"
+        status, table = run_scrape(tmp_path / "b", mixed)
+        assert status == EXIT_SOURCES and "ok" in set(table["outcome"])
+        # dvc.yaml's --keep-going: the later stages run, the rows still say what failed
+        status, _ = run_scrape(tmp_path / "c", mixed, "--keep-going")
+        assert status == EXIT_OK
+        status, _ = run_scrape(tmp_path / "d", f"acme page {server.url('/ok.html')}\n")
+        assert status == EXIT_OK
 
 
 def test_malformed_sources_fetch_nothing(tmp_path, caplog):
@@ -233,7 +240,7 @@ def test_malformed_sources_fetch_nothing(tmp_path, caplog):
                    "acme page not-a-url\n"
                    f"acme page {server.url('/b.html')} year=20x9\n")
         status, table = run_scrape(tmp_path, sources)
-        assert status == 2 and table is None
+        assert status == EXIT_INPUT and table is None
         assert sum(server.hits.values()) == 0
     message = "\n".join(r.getMessage() for r in caplog.records)
     for line, reason in ((2, "unknown kind"), (3, "malformed URL"), (4, "bad year")):

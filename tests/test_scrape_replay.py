@@ -12,6 +12,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from pipeline.errors import EXIT_INPUT, EXIT_SOURCES
 from pipeline.scrape.manifest import make_doc_id
 from pipeline.warc import open_record
 from tests.servers import page, run_scrape
@@ -70,7 +71,7 @@ def test_replay_reads_another_tools_warc(tmp_path, gzip):
     warc = tmp_path / ("other.warc.gz" if gzip else "other.warc")
     ids = write_foreign_warc(warc, gzip)
     status, table = run_scrape(tmp_path, SOURCES, "--replay", str(warc))
-    assert status == 0
+    assert status == EXIT_SOURCES  # absent.html is in no WARC
     t = table.assign(key=table["url"].str.replace("https://acme.invalid", "", regex=False))
 
     home = t[(t["url"] == HOME) & ~t["from_archive"]].sort_values("fetched_at")
@@ -133,9 +134,9 @@ def test_a_missing_or_broken_replay_file_is_a_clear_error(tmp_path, caplog):
     broken = tmp_path / "broken.warc.gz"
     broken.write_bytes(b"this is not a WARC file")
     status, _ = run_scrape(tmp_path, SOURCES, "--replay", str(broken))
-    assert status == 2 and "broken.warc.gz: not a readable WARC" in caplog.text
+    assert status == EXIT_INPUT and "broken.warc.gz: not a readable WARC" in caplog.text
     status, _ = run_scrape(tmp_path, SOURCES, "--replay", str(tmp_path / "nope.warc.gz"))
-    assert status == 2 and "nope.warc.gz: replay WARC not found" in caplog.text
+    assert status == EXIT_INPUT and "nope.warc.gz: replay WARC not found" in caplog.text
 
 
 def test_replay_dates_are_utc(tmp_path):

@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from pipeline import schemas
+from pipeline.errors import ParamsError
 from pipeline.io import read_table, write_table
+from pipeline.params import check_block
 from pipeline.topics.models import (
     TopicModel,
     build_corpus,
@@ -81,7 +83,7 @@ PARAMS = dict(model="nmf", k=N_THEMES, k_grid=[N_THEMES], seed=42, stability_see
 
 
 def run(bags, **overrides):
-    return fit_topics(bags, passages_for(bags), **{**PARAMS, **overrides})
+    return fit_topics(bags, passages_for(bags), check_block("topics", {**PARAMS, **overrides}))
 
 
 @pytest.fixture(scope="module")
@@ -345,7 +347,7 @@ def test_no_passages_gives_empty_tables_that_still_write(tmp_path):
 @pytest.mark.parametrize(("key", "value"), [("model", "lsa"), ("k", 1), ("k_grid", [4, "x"]),
                                             ("stability_sample", 0), ("max_df", 2)])
 def test_a_bad_param_is_named(planted, key, value):
-    with pytest.raises(TopicsError, match=f"topics.{key}"):
+    with pytest.raises(ParamsError, match=f"topics.{key}"):
         run(planted[0], **{key: value})
 
 
@@ -403,7 +405,7 @@ def test_cli_names_a_missing_input_and_a_bad_params_block(small, tmp_path, caplo
     write_inputs(tmp_path, small, {**PARAMS, "k_grd": [4]})
     with caplog.at_level(logging.ERROR):
         assert main(cli_args(tmp_path)) == 2
-    assert "unknown key(s) ['k_grd']" in caplog.text
+    assert "topics.k_grd: unknown key" in caplog.text
     write_inputs(tmp_path, small, PARAMS)
     (tmp_path / "processed" / "bags.parquet").unlink()
     with caplog.at_level(logging.ERROR):

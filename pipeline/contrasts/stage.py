@@ -49,16 +49,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 from scipy import sparse
 
-from pipeline import schemas
-from pipeline.cli import setup_logging, stage_parser
-from pipeline.config import ParamsError, keyword_params, lexicon_path, load_params
+from pipeline import cli, schemas
 from pipeline.contrasts.ca import CAError, ca_tables, correspondence_analysis
 from pipeline.contrasts.frames import (
     build_stream,
@@ -71,8 +68,10 @@ from pipeline.contrasts.frames import (
 from pipeline.contrasts.keyness import rank_top, score_groups
 from pipeline.contrasts.kwic import concordance
 from pipeline.contrasts.trends import fit_trend
-from pipeline.io import SchemaError, empty_frame, read_table, write_csv, write_table
-from pipeline.lexicon import LANGS, Lexicon, LexiconError, load_lexicon
+from pipeline.errors import EXIT_OK
+from pipeline.io import empty_frame, read_table, write_csv, write_table
+from pipeline.lexicon import LANGS, Lexicon, load_lexicon
+from pipeline.params import ContrastsParams, lexicon_path, load_block
 
 log = logging.getLogger(__name__)
 
@@ -533,11 +532,8 @@ def correspondence_tables(keyness: pd.DataFrame, domains: pd.DataFrame, tokens: 
 
 
 def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.DataFrame,
-                    passages: pd.DataFrame, lexicon: Lexicon, *, alpha0: float, min_count: int,
-                    fdr: float, n_top: int, n_bootstrap: int, seed: int, min_tokens: int,
-                    min_years: int, kwic_window: int, presence_rate: float,
-                    presence_docs: int, split_phrases: bool = True,
-                    ca_n_terms: int = 30) -> Contrasts:
+                    passages: pd.DataFrame, lexicon: Lexicon, params: ContrastsParams
+                    ) -> Contrasts:
     """Keyness, frame measures, shifts, domains and concordances of a lemmatised corpus.
 
     Args:
@@ -546,21 +542,15 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
         documents: the DOCUMENTS table (`doc_id`, `captured_at`, `duplicate_of` are used).
         passages: the PASSAGES table (`passage_id`, `page_start`, `is_duplicate` are used).
         lexicon: the frame lexicon.
-        alpha0: total weight of the informative Dirichlet prior (log-odds).
-        min_count: terms seen fewer times in both groups together are not tested.
-        fdr: Benjamini-Hochberg false discovery rate for significant terms.
-        n_top: keyness terms ranked per comparison and side for concordances.
-        n_bootstrap: bootstrap resamples of documents for frame intervals.
-        seed: seed of the bootstrap.
-        min_tokens: a firm, year or firm-year with fewer word tokens has `enough` false, is
-            not compared by keyness and is left out of trends.
-        min_years: years with enough text a trend needs.
-        kwic_window: word tokens of context on each side of a concordance line.
-        presence_rate: rate per 10,000 tokens at which a domain is present in an offer ...
-        presence_docs: ... provided at least this many documents mention it.
-        split_phrases: keyness counts the words of learned phrases one by one (the lexicon's
-            multi-word terms stay whole).
-        ca_n_terms: top distinctive terms per firm in the firm × term correspondence analysis.
+        params: the `contrasts:` block (see `pipeline.params.ContrastsParams`): the keyness
+            prior (`alpha0`), test threshold (`min_count`) and false discovery rate (`fdr`);
+            `min_tokens` (a firm, year or firm-year with fewer word tokens has `enough` false,
+            is not compared by keyness and is left out of trends) and `min_years`; the
+            bootstrap (`n_bootstrap`, `seed`); the domain presence rule (`presence_rate`,
+            `presence_docs`); concordance width (`kwic_window`) and terms (`n_top`);
+            `split_phrases` (keyness counts the words of learned phrases one by one, the
+            lexicon's multi-word terms staying whole); `ca_n_terms` (top distinctive terms per
+            firm in the firm × term correspondence analysis).
 
     Returns:
         The stage's tables.
@@ -568,21 +558,23 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
     sentences, bags = _drop_unusable(sentences, bags, documents, passages)
     whole = frozenset(t.phrase for f in lexicon.frames() for terms in f.terms.values()
                       for t in terms if t.is_multiword)
-    keyness = keyness_tables(bags, alpha0=alpha0, min_count=min_count, fdr=fdr,
-                             min_tokens=min_tokens, split_phrases=split_phrases, whole=whole)
+    keyness = keyness_tables(bags, alpha0=params.alpha0, min_count=params.min_count,
+                             fdr=params.fdr, min_tokens=params.min_tokens,
+                             split_phrases=params.split_phrases, whole=whole)
 
     stream = build_stream(sentences)
     hits = match_lexicon(stream, lexicon)
     log.info("frames: %d matches in %d sentences", len(hits), len(stream.sentences))
     docs, columns = document_counts(bags, hits, stream.sentences, lexicon)
-    measures = measure_frames(docs, columns, lexicon, n_bootstrap=n_bootstrap, seed=seed,
-                              min_tokens=min_tokens)
+    measures = measure_frames(docs, columns, lexicon, n_bootstrap=params.n_bootstrap,
+                              seed=params.seed, min_tokens=params.min_tokens)
     measures = measures[schemas.FRAME_MEASURES.names]
-    shifts = shift_table(docs, columns, lexicon, min_tokens=min_tokens, min_years=min_years)
-    domains = domain_table(measures, lexicon, presence_rate=presence_rate,
-                           presence_docs=presence_docs)
+    shifts = shift_table(docs, columns, lexicon, min_tokens=params.min_tokens,
+                         min_years=params.min_years)
+    domains = domain_table(measures, lexicon, presence_rate=params.presence_rate,
+                           presence_docs=params.presence_docs)
 
-    top = keyness[keyness["rank"].notna() & (keyness["rank"] <= n_top)
+    top = keyness[keyness["rank"].notna() & (keyness["rank"] <= params.n_top)
                   & (((keyness["comparison"] == "firm_vs_rest")
                       & (keyness["log_ratio_cons"] > 0))
                      | (keyness["comparison"] == "late_vs_early"))]
@@ -590,7 +582,7 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
                            "firm": top["group_a"].str.replace(r":(late|early)$", "",
                                                               regex=True)}).drop_duplicates()
     term_hits = match_bag_terms(stream, wanted)
-    kwic = _kwic_table(stream, hits, term_hits, documents, passages, kwic_window=kwic_window)
+    kwic = _kwic_table(stream, hits, term_hits, documents, passages, kwic_window=params.kwic_window)
     shares = measures[(measures["measure"] == "share") & (measures["level"] == "firm_year")
                       & measures["lang"].isna() & measures["enough"] & measures["value"].notna()]
     frame_shares = (shares.rename(columns={"value": "share"})
@@ -598,8 +590,9 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
                       "n_matches", "n_docs", "n_tokens"]]
                     .sort_values(["group", "frame", "firm", "year"]).reset_index(drop=True))
     tokens = bags.groupby(["firm", "lang"], as_index=False)["n_tokens"].sum()
-    ca_points, ca_axes = correspondence_tables(keyness, domains, tokens, ca_n_terms=ca_n_terms,
-                                               min_tokens=min_tokens, seed=seed)
+    ca_points, ca_axes = correspondence_tables(keyness, domains, tokens,
+                                               ca_n_terms=params.ca_n_terms,
+                                               min_tokens=params.min_tokens, seed=params.seed)
     return Contrasts(keyness=keyness, frame_measures=measures, shifts=shifts, domains=domains,
                      kwic=kwic, frame_shares=frame_shares, ca_points=ca_points, ca_axes=ca_axes)
 
@@ -643,40 +636,30 @@ def _kwic_table(stream, frame_hits, term_hits, documents, passages, *, kwic_wind
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = stage_parser("python -m pipeline.contrasts",
-                          "Keyness, frame measures, shifts across years and concordances.")
-    parser.add_argument("--processed", required=True, help="folder of sentences/bags.parquet")
-    parser.add_argument("--interim", required=True, help="folder of documents/passages.parquet")
-    parser.add_argument("--out", required=True, help="folder for the contrast tables")
-    parser.add_argument("--plots", required=True, help="folder for DVC plot data")
-    args = parser.parse_args(argv)
-    setup_logging(args.verbose)
-    processed, interim, out = Path(args.processed), Path(args.interim), Path(args.out)
-    # A missing input or a bad params/lexicon file is the user's to fix: say which, no traceback.
-    try:
-        params = load_params(args.params, "contrasts", keys=keyword_params(score_contrasts))
-        lexicon = load_lexicon(lexicon_path(params.pop("lexicon", "frames.yaml"),
-                                            args.params))
-        sentences = read_table(processed / "sentences.parquet", schemas.SENTENCES)
-        bags = read_table(processed / "bags.parquet", schemas.BAGS)
-        documents = read_table(interim / "documents.parquet", schemas.DOCUMENTS,
-                               columns=["doc_id", "captured_at", "duplicate_of"])
-        passages = read_table(interim / "passages.parquet", schemas.PASSAGES,
-                              columns=["passage_id", "page_start", "is_duplicate"])
-    except (ParamsError, LexiconError, SchemaError, FileNotFoundError) as exc:
-        log.error("%s", exc)
-        return 2
-    result = score_contrasts(sentences, bags, documents, passages, lexicon, **params)
-    write_table(result.keyness, out / "keyness.parquet", schemas.KEYNESS)
-    write_table(result.frame_measures, out / "frame_measures.parquet", schemas.FRAME_MEASURES)
-    write_table(result.shifts, out / "shifts.parquet", schemas.SHIFTS)
-    write_table(result.domains, out / "domains.parquet", schemas.DOMAINS)
-    write_table(result.kwic, out / "kwic.parquet", schemas.KWIC)
+    args = cli.stage_parser("contrasts").parse_args(argv)
+    cli.setup_logging(args.verbose)
+    return cli.run_main(lambda: _run(args))
+
+
+def _run(args) -> int:
+    params = load_block(args.params, "contrasts")
+    lexicon = load_lexicon(lexicon_path(args.params))
+    sentences = read_table(args.processed / schemas.file_name(schemas.SENTENCES),
+                           schemas.SENTENCES)
+    bags = read_table(args.processed / schemas.file_name(schemas.BAGS), schemas.BAGS)
+    documents = read_table(args.interim / schemas.file_name(schemas.DOCUMENTS),
+                           schemas.DOCUMENTS, columns=["doc_id", "captured_at", "duplicate_of"])
+    passages = read_table(args.interim / schemas.file_name(schemas.PASSAGES), schemas.PASSAGES,
+                          columns=["passage_id", "page_start", "is_duplicate"])
+    result = score_contrasts(sentences, bags, documents, passages, lexicon, params)
+    out = args.out
+    for name in ("keyness", "frame_measures", "shifts", "domains", "kwic", "ca_points",
+                 "ca_axes"):
+        schema = getattr(schemas, name.upper())
+        write_table(getattr(result, name), out / schemas.file_name(schema), schema)
     write_csv(result.kwic, out / "kwic.csv")
-    write_table(result.ca_points, out / "ca_points.parquet", schemas.CA_POINTS)
-    write_table(result.ca_axes, out / "ca_axes.parquet", schemas.CA_AXES)
-    write_csv(result.frame_shares, Path(args.plots) / "frame_shares.csv")
+    write_csv(result.frame_shares, args.plots / "frame_shares.csv")
     log.info("contrasts: %d keyness rows, %d frame figures, %d trends, %d concordance lines "
              "→ %s", len(result.keyness), len(result.frame_measures), len(result.shifts),
              len(result.kwic), out)
-    return 0
+    return EXIT_OK

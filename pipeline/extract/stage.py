@@ -36,7 +36,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import cli, config, io, schemas, warc
+from pipeline import cli, io, schemas, warc
+from pipeline.errors import EXIT_OK
 from pipeline.extract import language
 from pipeline.extract.dating import date_document
 from pipeline.extract.dedup import (
@@ -49,6 +50,7 @@ from pipeline.extract.html import decode_html, extract_html
 from pipeline.extract.language import dominant_language, tag_paragraphs
 from pipeline.extract.passages import Paragraph, count_words, cut_passages
 from pipeline.extract.pdf import read_pdf
+from pipeline.params import ExtractParams, load_block
 
 log = logging.getLogger(__name__)
 
@@ -456,29 +458,19 @@ def _not_modified_rows(pending: list[Extracted], rows: list[dict]) -> list[dict]
     return out
 
 
-def extract_documents(
-    captures: Iterable[Capture],
-    *,
-    min_words: int,
-    boilerplate_share: float,
-    boilerplate_min_docs: int,
-    near_duplicate: float,
-    passage_words: int,
-    workers: int,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def extract_documents(captures: Iterable[Capture], params: ExtractParams
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Extract every capture into documents and passages.
 
     Args:
         captures: the captures (see `load_captures`); the WARC files they point to are read,
             never written.
-        min_words: a document with fewer words of text is `empty` (or `boilerplate_only`
-            when it falls below after the firm's boilerplate is removed).
-        boilerplate_share: a paragraph on at least this share of a firm's pages is removed.
-        boilerplate_min_docs: ... only for firms with at least this many pages (URLs).
-        near_duplicate: Jaccard similarity of word 5-gram shingles from which a document
-            duplicates an earlier one of the same firm.
-        passage_words: passages of about this many words.
-        workers: extraction processes (a pool is used from `POOL_MIN_DOCS` captures on).
+        params: the `extract:` block: `min_words` (a shorter document is `empty`, or
+            `boilerplate_only` when it falls below once the firm's boilerplate is removed),
+            `boilerplate_share` and `boilerplate_min_docs` (which paragraphs are a firm's
+            boilerplate), `near_duplicate` (the Jaccard similarity of word 5-gram shingles from
+            which a document duplicates an earlier one of its firm), `passage_words`, `workers`
+            (a pool is used from `POOL_MIN_DOCS` captures on).
 
     Returns:
         (documents, passages) as DataFrames with the columns of schemas DOCUMENTS and PASSAGES.
@@ -486,9 +478,10 @@ def extract_documents(
     captures = list(captures)
     started = time.perf_counter()
     fresh = [c for c in captures if c.outcome != "not_modified"]
-    results = _run_all(fresh, min_words=min_words, workers=workers)
-    _remove_boilerplate(results, min_words=min_words, boilerplate_share=boilerplate_share,
-                        boilerplate_min_docs=boilerplate_min_docs)
+    results = _run_all(fresh, min_words=params.min_words, workers=params.workers)
+    _remove_boilerplate(results, min_words=params.min_words,
+                        boilerplate_share=params.boilerplate_share,
+                        boilerplate_min_docs=params.boilerplate_min_docs)
     rows = [_document_row(r) for r in results]
     # The earliest capture is the original; captures of one day (one scrape) are taken in the
     # order of sources.txt, then by crawl depth.
@@ -499,7 +492,7 @@ def extract_documents(
     dups = find_duplicates(
         (DupCandidate(row["doc_id"], row["firm"], order[row["doc_id"]], row["text"])
          for row in rows if row["status"] == "ok"),
-        near_duplicate=near_duplicate)
+        near_duplicate=params.near_duplicate)
     for row in rows:
         if row["doc_id"] in dups:
             row["duplicate_of"], row["similarity"] = dups[row["doc_id"]]
@@ -517,7 +510,7 @@ def extract_documents(
         if row["status"] != "ok":
             continue
         for seq, p in enumerate(cut_passages(paragraphs[row["doc_id"]],
-                                             passage_words=passage_words)):
+                                             passage_words=params.passage_words)):
             passage_rows.append({
                 "passage_id": f"{row['doc_id']}-{seq:04d}", "doc_id": row["doc_id"],
                 "seq": seq, "firm": row["firm"], "kind": row["kind"], "year": row["year"],
@@ -540,35 +533,21 @@ def extract_documents(
     return documents, passages
 
 
-# The keys of the `extract:` block of params.yaml.
-PARAMS = tuple(config.keyword_params(extract_documents))
-
-
-# --- command line -------------------------------------------------------------------------
-
 def main(argv: list[str] | None = None) -> int:
     """`python -m pipeline.extract --raw data/raw --params params.yaml --out data/interim`."""
-    parser = cli.stage_parser("python -m pipeline.extract",
-                              "Clean text from captured HTML and PDF → documents, passages.")
-    parser.add_argument("--raw", required=True, help="folder of fetches.parquet and the WARCs")
-    parser.add_argument("--out", required=True,
-                        help="folder for documents.parquet and passages.parquet")
-    args = parser.parse_args(argv)
+    args = cli.stage_parser("extract").parse_args(argv)
     cli.setup_logging(args.verbose)
-    try:
-        params = config.load_params(args.params, "extract", keys=PARAMS, required=PARAMS)
-        raw = Path(args.raw)
-        fetches = io.read_table(raw / "fetches.parquet", schemas.FETCHES)
-    except (config.ParamsError, io.SchemaError, FileNotFoundError) as exc:
-        log.error("%s", exc)
-        return 1
-    captures = load_captures(fetches, raw)
+    return cli.run_main(lambda: _run(args))
+
+
+def _run(args) -> int:
+    params = load_block(args.params, "extract")
+    fetches = io.read_table(args.raw / schemas.file_name(schemas.FETCHES), schemas.FETCHES)
+    captures = load_captures(fetches, args.raw)
     if not captures:
-        log.warning("%s: no successful capture to extract", raw / "fetches.parquet")
-    documents, passages = extract_documents(captures, **{k: params[k] for k in PARAMS})
-    out = Path(args.out)
-    io.write_table(documents, out / "documents.parquet", schemas.DOCUMENTS)
-    io.write_table(passages, out / "passages.parquet", schemas.PASSAGES)
-    log.info("wrote %s (%d rows) and %s (%d rows)", out / "documents.parquet", len(documents),
-             out / "passages.parquet", len(passages))
-    return 0
+        log.warning("%s: no successful capture to extract", args.raw)
+    documents, passages = extract_documents(captures, params)
+    for df, schema in ((documents, schemas.DOCUMENTS), (passages, schemas.PASSAGES)):
+        path = io.write_table(df, args.out / schemas.file_name(schema), schema)
+        log.info("wrote %s (%d rows)", path, len(df))
+    return EXIT_OK

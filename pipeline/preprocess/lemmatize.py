@@ -31,6 +31,8 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import pyarrow as pa
 
+from pipeline.errors import LemmatizerError
+
 log = logging.getLogger(__name__)
 
 LANGS = ("fr", "en")
@@ -87,8 +89,6 @@ ANALYSIS = pa.schema([
 ])
 
 
-class LemmatizerError(RuntimeError):
-    """A lemmatiser or its model cannot be loaded."""
 
 
 # --- models ------------------------------------------------------------------------------------

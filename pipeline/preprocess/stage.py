@@ -38,11 +38,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import schemas
-from pipeline.cli import setup_logging, stage_parser
-from pipeline.config import ParamsError, lexicon_path, load_params
+from pipeline import cli, schemas
+from pipeline.errors import EXIT_OK
 from pipeline.io import SchemaError, TableWriter, check_arrow, read_table, write_table
-from pipeline.lexicon import Lexicon, LexiconError, load_lexicon
+from pipeline.lexicon import Lexicon, load_lexicon
+from pipeline.params import PreprocessParams, lexicon_path, load_block
 from pipeline.preprocess.lemmatize import (
     ANALYSIS,
     FLAG_EMAIL,
@@ -52,7 +52,6 @@ from pipeline.preprocess.lemmatize import (
     FLAG_STOP,
     FLAG_URL,
     LANGS,
-    LEMMATIZERS,
     LemmaPool,
     LemmatizerError,
     analyse_passages,
@@ -73,8 +72,7 @@ _FLUSH_ROWS = 4000
 # Passages sent to a worker at a time: enough to keep it busy, few enough to share the work.
 _CHUNK_PASSAGES = 64
 
-PARAM_KEYS = ("lemmatizer", "batch_size", "n_process", "keep_pos", "stop_words",
-              "phrases_min_count", "phrases_threshold")
+DEFAULTS = PreprocessParams()
 
 
 # --- cache -------------------------------------------------------------------------------------
@@ -185,36 +183,10 @@ def select_passages(passages: pd.DataFrame) -> pd.DataFrame:
             .reset_index(drop=True))
 
 
-def _check_params(*, lemmatizer, batch_size, n_process, keep_pos, stop_words,
-                  phrases_min_count, phrases_threshold) -> None:
-    def bad(key: str, why: str) -> ParamsError:
-        return ParamsError(f"preprocess.{key}: {why}")
-
-    if lemmatizer not in LEMMATIZERS:
-        raise bad("lemmatizer", f"expected one of {LEMMATIZERS}, got {lemmatizer!r}")
-    for key, value in (("batch_size", batch_size), ("n_process", n_process),
-                       ("phrases_min_count", phrases_min_count)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise bad(key, f"expected a whole number >= 1, got {value!r}")
-    for key, value in (("keep_pos", keep_pos), ("stop_words", stop_words)):
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise bad(key, f"expected a list of strings, got {value!r}")
-    if (isinstance(phrases_threshold, bool) or not isinstance(phrases_threshold, int | float)
-            or not -1 < phrases_threshold <= 1):
-        raise bad("phrases_threshold", f"NPMI threshold must be in (-1, 1], got "
-                                       f"{phrases_threshold!r}")
-
-
 def preprocess_passages(
     passages: pd.DataFrame,
+    params: PreprocessParams = DEFAULTS,
     *,
-    lemmatizer: str = "spacy",
-    batch_size: int = 16,
-    n_process: int = 2,
-    keep_pos: Sequence[str] = DEFAULT_KEEP_POS,
-    stop_words: Sequence[str] = (),
-    phrases_min_count: int = 5,
-    phrases_threshold: float = 0.5,
     lexicon: Lexicon | None = None,
     cache: LemmaCache | None = None,
     on_sentences: Callable[[pa.Table], None] | None = None,
@@ -223,14 +195,10 @@ def preprocess_passages(
 
     Args:
         passages: a PASSAGES table.
-        lemmatizer: "spacy" (parts of speech, accurate) or "simplemma" (fast, no parts of
-            speech, so `keep_pos` does not apply).
-        batch_size: passages per `nlp.pipe` batch.
-        n_process: worker processes for lemmatisation; 1 lemmatises in this process.
-        keep_pos: universal parts of speech kept in the bags.
-        stop_words: extra stop lemmas (added to spaCy's lists and the corpus's firm ids).
-        phrases_min_count: gensim Phrases minimum bigram count.
-        phrases_threshold: gensim Phrases NPMI threshold, in (-1, 1].
+        params: the `preprocess:` block: `lemmatizer` ("spacy": parts of speech, accurate;
+            "simplemma": fast, no parts of speech, so `keep_pos` does not apply),
+            `batch_size` and `n_process` (how the work is cut), `keep_pos` and `stop_words`
+            (the bag filters), `phrases_min_count` and `phrases_threshold` (gensim Phrases).
         lexicon: the frame lexicon; its single-word terms are always kept and its multi-word
             terms forced into the bags as one term.
         cache: per-document lemmatisation cache; None lemmatises everything.
@@ -239,13 +207,7 @@ def preprocess_passages(
 
     Returns:
         The bags, the sentences (unless streamed) and the counts of new and cached documents.
-
-    Raises:
-        ParamsError: a parameter out of range, naming its params.yaml key.
     """
-    _check_params(lemmatizer=lemmatizer, batch_size=batch_size, n_process=n_process,
-                  keep_pos=keep_pos, stop_words=stop_words, phrases_min_count=phrases_min_count,
-                  phrases_threshold=phrases_threshold)
     chosen = select_passages(passages)
     meta = pa.Table.from_pandas(
         chosen[["doc_id", "passage_id", "firm", "year", "lang", "url"]], preserve_index=False,
@@ -257,29 +219,29 @@ def preprocess_passages(
     doc_rows = [np.asarray(ix, dtype=np.int64)
                 for ix in chosen.groupby("doc_id", sort=False).indices.values()]
     doc_rows.sort(key=lambda ix: ix[0])
-    fingerprints = {lang: fingerprint_hash(lemmatizer, lang) for lang in set(langs)}
+    fingerprints = {lang: fingerprint_hash(params.lemmatizer, lang) for lang in set(langs)}
     keys = [document_key([(langs[i], texts[i]) for i in ix], fingerprints) for ix in doc_rows]
     present = cache.keys_present(keys) if cache is not None else set()
     new = [d for d, key in enumerate(keys) if key not in present]
     n_new_words = int(chosen["n_words"].iloc[np.concatenate([doc_rows[d] for d in new])].sum()
                       ) if new else 0
     log.info("%d passages in %d documents: %d documents to lemmatise (%d words, %s), %d in "
-             "the cache", len(chosen), len(doc_rows), len(new), n_new_words, lemmatizer,
+             "the cache", len(chosen), len(doc_rows), len(new), n_new_words, params.lemmatizer,
              len(doc_rows) - len(new))
 
     firm_ids = {f.lower() for f in chosen["firm"].dropna().unique()}
     firm_ids |= {f.replace("_", "-") for f in firm_ids}
     filters = _Filters(
-        keep_pos=keep_pos if lemmatizer == "spacy" else None,
-        stop=frozenset(w.lower().replace("’", "'") for w in stop_words) | firm_ids,
+        keep_pos=params.keep_pos if params.lemmatizer == "spacy" else None,
+        stop=frozenset(w.lower().replace("’", "'") for w in params.stop_words) | firm_ids,
         forced={lang: ForcedTerms(lexicon, lang) for lang in LANGS},
     )
     builder = _SentenceBuilder(meta, filters, on_sentences)
     tasks = [(langs[i], texts[i]) for d in new for i in doc_rows[d]]
-    chunks = chunk_tasks(tasks, size=max(batch_size, _CHUNK_PASSAGES))
+    chunks = chunk_tasks(tasks, size=max(params.batch_size, _CHUNK_PASSAGES))
     started = time.perf_counter()
-    with LemmaPool(chunks, lemmatizer=lemmatizer, batch_size=batch_size,
-                   n_process=n_process) as pool:
+    with LemmaPool(chunks, lemmatizer=params.lemmatizer, batch_size=params.batch_size,
+                   n_process=params.n_process) as pool:
         if pool.in_workers:
             # Import gensim now, while the workers load their models, not after them.
             import gensim.models.phrases  # noqa: F401
@@ -294,8 +256,8 @@ def preprocess_passages(
             else:
                 if key in present:  # an unreadable entry: lemmatise the document here
                     table = pa.Table.from_batches([analyse_passages(
-                        [(langs[i], texts[i]) for i in ix], lemmatizer=lemmatizer,
-                        batch_size=batch_size)])
+                        [(langs[i], texts[i]) for i in ix], lemmatizer=params.lemmatizer,
+                        batch_size=params.batch_size)])
                 else:
                     parts = [_renumber(next(fresh), k) for k in range(len(ix))]
                     table = pa.Table.from_batches(parts, schema=ANALYSIS)
@@ -313,8 +275,8 @@ def preprocess_passages(
     n_lemmatised = len(doc_rows) - n_cached
     log.info("lemmatised %d new documents, %d from cache", n_lemmatised, n_cached)
 
-    bags = _bags(meta, builder, phrases_min_count=phrases_min_count,
-                 phrases_threshold=phrases_threshold)
+    bags = _bags(meta, builder, phrases_min_count=params.phrases_min_count,
+                 phrases_threshold=params.phrases_threshold)
     return Preprocessed(bags=bags, sentences=builder.collected(), n_new=n_lemmatised,
                         n_cached=n_cached)
 
@@ -477,42 +439,32 @@ def _bags(meta: pa.Table, builder: _SentenceBuilder, *, phrases_min_count: int,
 # --- command line ------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
-    parser = stage_parser("python -m pipeline.preprocess",
-                          "Lemmatise passages into sentences and bags of terms.")
-    parser.add_argument("--interim", required=True, help="folder holding passages.parquet")
-    parser.add_argument("--out", required=True,
-                        help="folder for sentences.parquet and bags.parquet")
-    parser.add_argument("--cache", required=True, help="folder of the lemmatisation cache")
-    args = parser.parse_args(argv)
-    setup_logging(args.verbose)
+    args = cli.stage_parser("preprocess").parse_args(argv)
+    cli.setup_logging(args.verbose)
+    return cli.run_main(lambda: _run(args))
+
+
+def _run(args) -> int:
+    params = load_block(args.params, "preprocess")
+    lexicon_file = lexicon_path(args.params)
+    lexicon = None
+    if lexicon_file.exists():  # without a lexicon, no term is forced into the bags
+        lexicon = load_lexicon(lexicon_file)
+    else:
+        log.warning("%s not found: no lexicon terms are kept whole", lexicon_file)
+    passages = read_table(args.interim / schemas.file_name(schemas.PASSAGES), schemas.PASSAGES)
+    cache = LemmaCache(args.cache)
+    sink = TableWriter(args.out / schemas.file_name(schemas.SENTENCES), schemas.SENTENCES)
     try:
-        params = load_params(args.params, "preprocess", keys=PARAM_KEYS)
-        lexicon = None
-        if params.get("lexicon"):
-            lexicon = load_lexicon(lexicon_path(params["lexicon"], args.params))
-        passages = read_table(Path(args.interim) / "passages.parquet", schemas.PASSAGES)
-        cache = LemmaCache(args.cache)
-    except (ParamsError, LexiconError, SchemaError, FileNotFoundError, LemmatizerError) as exc:
-        log.error("%s", exc)
-        return 1
-    out = Path(args.out)
-    sink = TableWriter(out / "sentences.parquet", schemas.SENTENCES)
-    try:
-        result = preprocess_passages(
-            passages, lexicon=lexicon, cache=cache, on_sentences=sink.write,
-            **{k: params[k] for k in PARAM_KEYS if k in params},
-        )
-    except (ParamsError, LemmatizerError) as exc:
-        sink.abort()
-        log.error("%s", exc)
-        return 1
+        result = preprocess_passages(passages, params, lexicon=lexicon, cache=cache,
+                                     on_sentences=sink.write)
     except BaseException:
         sink.abort()
         raise
     finally:
         cache.close()
     sink.close()
-    write_table(result.bags, out / "bags.parquet", schemas.BAGS)
+    bags = write_table(result.bags, args.out / schemas.file_name(schemas.BAGS), schemas.BAGS)
     log.info("wrote %d sentences to %s and %d bags to %s", sink.n_rows, sink.path,
-             result.bags.num_rows, out / "bags.parquet")
-    return 0
+             result.bags.num_rows, bags)
+    return EXIT_OK

@@ -33,9 +33,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipeline import cli, config, schemas
-from pipeline.io import SchemaError, empty_frame, read_table, write_csv, write_table, write_text
+from pipeline import cli, schemas
+from pipeline.errors import EXIT_OK
+from pipeline.io import empty_frame, read_table, write_csv, write_table, write_text
 from pipeline.lexicon import Lexicon, LexiconError, load_lexicon
+from pipeline.params import ReportParams, lexicon_path, load_block
 from pipeline.report import figures
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,6 @@ log = logging.getLogger(__name__)
 LANG_NAMES = {"fr": "French", "en": "English"}
 OK_OUTCOMES = {"ok", "not_modified", "cached"}  # the capture is (already) archived
 FIRM_FILE_RE = re.compile(r"^[a-z0-9_-]+$")
-PARAM_KEYS = ("max_kwic", "n_terms", "min_docs")
 
 
 # --- inputs and outputs -------------------------------------------------------------------
@@ -1234,29 +1235,27 @@ def _shifts_context(study: _Study) -> dict:
 # --- the core -----------------------------------------------------------------------------
 
 
-def build_report(inputs: ReportInputs, *, max_kwic: int, n_terms: int, min_docs: int,
-                 presence_rate: float, presence_docs: int, fdr: float = 0.05,
-                 ca_labels: int = 25) -> Report:
+def build_report(inputs: ReportInputs, params: ReportParams, *, presence_rate: float,
+                 presence_docs: int, fdr: float = 0.05) -> Report:
     """Render every page and collect every exported table. No file is read or written.
 
     Args:
         inputs: the tables of the earlier stages.
-        max_kwic: concordance lines shown per term on a firm page (all are exported).
-        n_terms: distinctive terms shown per firm and language.
-        min_docs: topic figures resting on fewer documents are flagged "too little text".
+        params: the `report:` block: `max_kwic` (concordance lines shown per term on a firm
+            page; all are exported), `n_terms` (distinctive terms shown per firm and
+            language), `min_docs` (topic figures resting on fewer documents are flagged "too
+            little text"), `ca_labels` (terms or domains labelled on a correspondence-analysis
+            map: the largest contributions to the plane).
         presence_rate: rate per 10,000 tokens from which a domain counts as present (used
             when the contrasts stage gives no domains table).
         presence_docs: ... with at least this many documents mentioning it.
         fdr: false discovery rate; distinctive terms with q at most this are significant.
-        ca_labels: terms or domains labelled on a correspondence-analysis map (the largest
-            contributions to the plane).
 
     Returns:
         The pages (relative path → HTML) and the exports (name → table, schema).
     """
-    if max_kwic < 0 or n_terms < 1 or min_docs < 1:
-        raise ValueError(f"report params out of range: max_kwic={max_kwic} (>= 0), "
-                         f"n_terms={n_terms} (>= 1), min_docs={min_docs} (>= 1)")
+    max_kwic, n_terms, min_docs, ca_labels = (params.max_kwic, params.n_terms, params.min_docs,
+                                              params.ca_labels)
     study = _Study(inputs, min_docs=min_docs)
     collection = collection_table(inputs.fetches, inputs.documents)
     captures = captures_table(inputs.fetches, inputs.documents)
@@ -1409,36 +1408,18 @@ def _data_readme(report: Report) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = cli.stage_parser("python -m pipeline.report",
-                              "Render the self-contained HTML reports and their CSV/Parquet "
-                              "exports.")
-    parser.add_argument("--raw", type=Path, required=True, help="folder of fetches.parquet")
-    parser.add_argument("--interim", type=Path, required=True, help="folder of documents.parquet")
-    parser.add_argument("--topics", type=Path, required=True, help="folder of the topic tables")
-    parser.add_argument("--contrasts", type=Path, required=True,
-                        help="folder of the contrast tables")
-    parser.add_argument("--out", type=Path, required=True, help="report folder (reports/)")
-    args = parser.parse_args(argv)
+    args = cli.stage_parser("report").parse_args(argv)
     cli.setup_logging(args.verbose)
-    # A missing input or a bad params/lexicon file is the user's to fix: say which, no traceback.
-    try:
-        params = config.load_params(args.params, "report", keys=(*PARAM_KEYS, "ca_labels"),
-                                    required=PARAM_KEYS)
-        contrasts = config.read_params(args.params).get("contrasts") or {}
-        lexicon = None
-        if params.get("lexicon"):
-            lexicon = config.lexicon_path(params["lexicon"], args.params)
-        inputs = read_inputs(raw=args.raw, interim=args.interim, topics=args.topics,
-                             contrasts=args.contrasts, lexicon=lexicon)
-    except (config.ParamsError, LexiconError, SchemaError, FileNotFoundError) as exc:
-        log.error("%s", exc)
-        return 2
-    report = build_report(inputs, max_kwic=int(params["max_kwic"]),
-                          n_terms=int(params["n_terms"]), min_docs=int(params["min_docs"]),
-                          presence_rate=float(contrasts.get("presence_rate", 2.0)),
-                          presence_docs=int(contrasts.get("presence_docs", 2)),
-                          fdr=float(contrasts.get("fdr", 0.05)),
-                          ca_labels=int(params.get("ca_labels", 25)))
+    return cli.run_main(lambda: _run(args))
+
+
+def _run(args) -> int:
+    params = load_block(args.params, "report")
+    contrasts = load_block(args.params, "contrasts")
+    inputs = read_inputs(raw=args.raw, interim=args.interim, topics=args.topics,
+                         contrasts=args.contrasts, lexicon=lexicon_path(args.params))
+    report = build_report(inputs, params, presence_rate=contrasts.presence_rate,
+                          presence_docs=contrasts.presence_docs, fdr=contrasts.fdr)
     written = write_report(report, args.out)
     log.info("report: wrote %d files under %s", len(written), args.out)
-    return 0
+    return EXIT_OK

@@ -48,9 +48,9 @@ class Summary:
         self.sources_ok.add(source.line)
 
     @property
-    def failed(self) -> bool:
-        """True when sources were tried and not one of them gave (or had) a capture."""
-        return bool(self.sources_tried) and not self.sources_ok
+    def n_failed_sources(self) -> int:
+        """Sources tried that gave no capture in this run and had none before."""
+        return len(self.sources_tried - self.sources_ok)
 
     def table(self) -> str:
         failures = {k: v for k, v in self.outcomes.items() if k not in SUCCESS}

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pipeline.errors import SourcesError
+
 KINDS = ("page", "report")
 LANGS = ("fr", "en")
 MIN_YEAR, MAX_YEAR = 1990, 2100
@@ -60,17 +62,6 @@ class Source:
     max_pages: int = 50
 
 
-class SourcesError(ValueError):
-    """sources.txt has bad lines; `problems` holds one message per bad line."""
-
-    def __init__(self, path: str, problems: list[str]):
-        self.path = path
-        self.problems = problems
-        listing = "\n".join(f"  {p}" for p in problems)
-        super().__init__(
-            f"{path}: {len(problems)} problem(s); nothing was fetched. Fix them and run again:\n"
-            f"{listing}"
-        )
 
 
 def _check_url(url: str) -> str | None:

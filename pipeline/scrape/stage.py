@@ -26,21 +26,24 @@ tool's: Browsertrix, Heritrix, wget) instead of the network: every capture of a 
 and for `archive=` years the web-archive captures (Wayback `id_` URLs) closest to mid-year.
 Replayed records are copied unchanged into our own WARC files, so `<out>` stands on its own.
 
-Exit status: 0 when at least one source gave a capture (or was already captured), 1 when none
-could be fetched, 2 for bad input (sources.txt, params.yaml). A summary table (fetched, not
-modified, failed by reason) ends every run.
+Exit status (`pipeline.errors`): 0 when every source gave a capture (or had one already), 3 when
+the run completed but some sources could not be fetched (0 with `--keep-going`, as dvc.yaml
+runs it), 2 for bad input (sources.txt, params.yaml, a replay WARC). A summary table (fetched,
+not modified, failed by reason) ends every run.
 """
+
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
 import secrets
-import signal
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline import cli, config
+from pipeline import cli
+from pipeline.errors import EXIT_OK, EXIT_SOURCES, InputError
+from pipeline.params import ScrapeParams, load_block
 from pipeline.scrape.fetch import (
     FetchSettings,
 )
@@ -59,7 +62,7 @@ from pipeline.scrape.manifest import (
 )
 from pipeline.scrape.replay import _replay
 from pipeline.scrape.run import Run, Summary, initial_jobs
-from pipeline.scrape.sources import Source, SourcesError, read_sources
+from pipeline.scrape.sources import Source, read_sources
 from pipeline.warc import WarcWriter, recover_open_files
 
 log = logging.getLogger(__name__)
@@ -67,30 +70,22 @@ log = logging.getLogger(__name__)
 
 # --- the stage --------------------------------------------------------------------------------
 
-def scrape(sources: list[Source], *, out: Path, replay: list[Path] | None = None,
-           refresh: bool = False, user_agent: str, concurrency: int = 8, per_host: int = 2,
-           delay: float = 1.0, obey_robots: bool = True, connect_timeout: float = 10.0,
-           read_timeout: float = 30.0, retries: int = 3, backoff: float = 1.0,
-           max_retry_wait: float = 300.0, max_redirects: int = 10,
-           max_bytes: int = 50 * 1024 * 1024,
-           accept_types: list[str] | tuple[str, ...] = ("text/html", "application/xhtml+xml",
-                                                        "application/pdf"),
-           warc_max_bytes: int = 1 << 30, wayback_url: str = "https://web.archive.org"
-           ) -> Summary:
+def scrape(sources: list[Source], params: ScrapeParams, *, out: Path,
+           replay: list[Path] | None = None, refresh: bool = False) -> Summary:
     """Fetch the sources (or replay them from WARC files) into `out`.
 
     Args:
-        sources: from `pipeline.sources.read_sources`.
+        sources: from `pipeline.scrape.sources.read_sources`.
         out: the raw-data folder: `warc/`, `journal/` and `fetches.parquet` go there.
         replay: WARC files to read instead of the network.
         refresh: re-ask live pages already captured (conditional requests) and look the web
             archive up again.
-        user_agent ... wayback_url: the `scrape:` params (see params.yaml).
+        params: the `scrape:` block (see `pipeline.params.ScrapeParams`).
 
     Returns:
         The run's summary; the rows are in `out/fetches.parquet`.
     """
-    settings = FetchSettings.from_params(locals())  # first: only the arguments are local yet
+    settings = FetchSettings.from_params(params.model_dump())
     out = Path(out)
     manifest_path = out / FETCHES_FILE
     with _run_lock(out):
@@ -106,14 +101,14 @@ def scrape(sources: list[Source], *, out: Path, replay: list[Path] | None = None
         held.resumed = resumed
 
         run_id = f"{ts14(datetime.now(UTC))}-{secrets.token_hex(3)}"
-        warc = WarcWriter(out / WARC_DIR, run_id=run_id, max_bytes=warc_max_bytes,
+        warc = WarcWriter(out / WARC_DIR, run_id=run_id, max_bytes=params.warc_max_bytes,
                           relative_to=out, info={
-                              "http-header-user-agent": user_agent,
-                              "robots": "obey" if obey_robots else "ignore",
+                              "http-header-user-agent": params.user_agent,
+                              "robots": "obey" if params.obey_robots else "ignore",
                               "description": "replayed from " + ", ".join(
                                   Path(p).name for p in replay) if replay else ""})
         journal = Journal(out / JOURNAL_DIR / f"{run_id}.jsonl")
-        run = Run(out, run_id, held, refresh, warc, journal, wayback_url)
+        run = Run(out, run_id, held, refresh, warc, journal, params.wayback_url)
         jobs = initial_jobs(sources)
         run.seed(jobs)
         log.info("run %s: %d source(s), %d job(s) before crawling%s", run_id, len(sources),
@@ -139,38 +134,29 @@ def scrape(sources: list[Source], *, out: Path, replay: list[Path] | None = None
     return run.summary
 
 
-# The keys of the `scrape:` params block: the core's keyword arguments, less the CLI's.
-PARAM_KEYS = set(config.keyword_params(scrape)) - {"out", "replay", "refresh"}
-
-
-def _interrupt(signum, frame) -> None:
-    # SIGTERM (cron, systemd, dvc) ends the run like Ctrl-C: WARC files closed, journal kept.
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = cli.stage_parser("python -m pipeline.scrape",
-                              "Fetch sources.txt into WARC files and the fetches table.")
-    parser.add_argument("--sources", required=True, help="sources.txt")
-    parser.add_argument("--out", required=True, help="raw-data folder (WARCs, fetches.parquet)")
-    parser.add_argument("--replay", nargs="+", metavar="FILE.warc.gz",
+    parser = cli.stage_parser("scrape")
+    parser.add_argument("--replay", nargs="+", type=Path, metavar="FILE.warc.gz",
                         help="read responses from these WARC files instead of the network")
     parser.add_argument("--refresh", action="store_true",
                         help="re-ask pages already captured (conditional requests)")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="exit 0 even when some sources could not be fetched, so that the "
+                             "stages after this one run (dvc.yaml uses it; the summary still "
+                             "lists the failures)")
     args = parser.parse_args(argv)
     cli.setup_logging(args.verbose)
+    return cli.run_main(lambda: _run(args))
+
+
+def _run(args) -> int:
+    sources = read_sources(args.sources)
+    params = load_block(args.params, "scrape")
     try:
-        sources = read_sources(args.sources)
-        params = config.load_params(args.params, "scrape", keys=PARAM_KEYS)
-    except (SourcesError, config.ParamsError) as exc:
-        log.error("%s", exc)
-        return 2
-    params.pop("lexicon", None)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        summary = scrape(sources, out=Path(args.out), replay=args.replay,
-                         refresh=args.refresh, **params)
-    except (ValueError, RuntimeError) as exc:
-        log.error("%s", exc)
-        return 2
-    return 1 if summary.failed else 0
+        summary = scrape(sources, params, out=args.out, replay=args.replay,
+                         refresh=args.refresh)
+    except (ValueError, RuntimeError) as exc:  # an unreadable replay WARC, a held lock
+        raise InputError(str(exc)) from None
+    if summary.n_failed_sources and not args.keep_going:
+        return EXIT_SOURCES
+    return EXIT_OK

@@ -66,12 +66,11 @@ import pandas as pd
 from gensim.models import CoherenceModel
 from threadpoolctl import threadpool_limits
 
-from pipeline import schemas
-from pipeline.cli import setup_logging, stage_parser
-from pipeline.config import ParamsError, keyword_params, load_params
-from pipeline.io import SchemaError, empty_frame, read_table, write_csv, write_json, write_table
+from pipeline import cli, schemas
+from pipeline.errors import EXIT_OK, TopicsError
+from pipeline.io import empty_frame, read_table, write_csv, write_json, write_table
+from pipeline.params import TopicsParams, load_block
 from pipeline.topics.models import (
-    MODELS,
     Corpus,
     TopicModel,
     build_corpus,
@@ -93,10 +92,6 @@ N_LABEL_TERMS = 3
 #: as representative
 MIN_PASSAGE_QUANTILE = 0.25
 COHERENCE_MEASURES = ("c_v", "c_npmi")
-
-
-class TopicsError(ValueError):
-    """A `topics:` parameter has a value the stage cannot use."""
 
 
 @dataclass
@@ -528,69 +523,30 @@ def share_change(doc_shares: DocShares, *, topic: int, year_from: int, year_to: 
 # --- the stage core --------------------------------------------------------------------------
 
 
-def _check(*, model, k, k_grid, stability_seeds, stability_sample, stability_floor, passes,
-           chunksize, workers, sweep_workers, min_df, max_df, min_passages, n_top_terms,
-           n_passages, n_bootstrap, **_ignored) -> None:
-    def need(ok: bool, key: str, what: str, value) -> None:
-        if not ok:
-            raise TopicsError(f"topics.{key} must be {what}; got {value!r}")
-
-    need(model in MODELS, "model", " or ".join(MODELS), model)
-    need(k == "auto" or (isinstance(k, int) and k >= 2), "k", "'auto' or an integer >= 2", k)
-    need(isinstance(k_grid, list | tuple) and all(isinstance(x, int) and x >= 2 for x in k_grid),
-         "k_grid", "a list of integers >= 2", k_grid)
-    need(k != "auto" or len(k_grid) > 0, "k_grid", "non-empty when k is auto", k_grid)
-    need(all(isinstance(s, int) for s in stability_seeds), "stability_seeds",
-         "a list of integers", stability_seeds)
-    need(0 < stability_sample <= 1, "stability_sample", "in (0, 1]", stability_sample)
-    need(0 <= stability_floor <= 1, "stability_floor", "in [0, 1]", stability_floor)
-    for key, value in (("passes", passes), ("chunksize", chunksize), ("workers", workers),
-                       ("sweep_workers", sweep_workers), ("min_df", min_df),
-                       ("n_top_terms", n_top_terms)):
-        need(isinstance(value, int) and value >= 1, key, "an integer >= 1", value)
-    for key, value in (("min_passages", min_passages), ("n_passages", n_passages),
-                       ("n_bootstrap", n_bootstrap)):
-        need(isinstance(value, int) and value >= 0, key, "an integer >= 0", value)
-    need(0 < max_df <= 1, "max_df", "in (0, 1]", max_df)
+# The `topics:` keys the sweep takes as they are.
+SWEEP_KEYS = {"model", "seed", "stability_seeds", "stability_sample", "passes", "chunksize",
+              "workers", "sweep_workers"}
 
 
-def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, *, model: str, k: int | str,
-               k_grid: Sequence[int], seed: int, stability_seeds: Sequence[int],
-               stability_sample: float, stability_floor: float, passes: int, chunksize: int,
-               workers: int, sweep_workers: int, min_df: int, max_df: float, min_passages: int,
-               n_top_terms: int, n_passages: int, n_bootstrap: int) -> TopicsResult:
+def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, params: TopicsParams
+               ) -> TopicsResult:
     """Fit one topic model per language and describe and measure its topics.
 
     Args:
         bags: rows of BAGS (passages as lists of terms).
         passages: rows of PASSAGES with at least passage_id, page_start, page_end, text.
-        model: "lda" or "nmf".
-        k: "auto" (the sweep's rule) or a number of topics.
-        k_grid: K values of the sweep.
-        seed: seed of the reference fits and of the bootstrap.
-        stability_seeds: seeds of the stability fits.
-        stability_sample: share of passages each stability fit sees.
-        stability_floor: minimum stability of a K the rule may pick.
-        passes: LDA passes.
-        chunksize: passages per LDA online update.
-        workers: LDA worker processes per fit.
-        sweep_workers: processes running the sweep's fits.
-        min_df: drop terms in fewer passages than this.
-        max_df: drop terms in more than this share of passages.
-        min_passages: a language with fewer passages (after pruning) is skipped.
-        n_top_terms: terms per topic in the description.
-        n_passages: representative passages per topic.
-        n_bootstrap: bootstrap resamples for prevalence intervals.
+        params: the `topics:` block (see `pipeline.params.TopicsParams`): the model and its K
+            (or the sweep's grid and rule), seeds, LDA settings, vocabulary pruning, how much
+            each topic's description shows, and the bootstrap of prevalence intervals.
 
     Returns:
         The tables, the models and the metrics, per language. The input frames are not
         modified.
     """
-    _check(**{key: value for key, value in locals().items() if key in PARAM_KEYS})
-    grid = sorted(set(k_grid) | ({k} if k != "auto" else set()))
-    if model == "lda" and workers > 1:
+    grid = sorted(set(params.k_grid) | ({params.k} if params.k != "auto" else set()))
+    if params.model == "lda" and params.workers > 1:
         log.warning("topics.workers = %d: LdaMulticore's topics vary slightly from run to run "
-                    "(set 1 for reproducible topics)", workers)
+                    "(set 1 for reproducible topics)", params.workers)
     result = TopicsResult(*(empty_frame(s) for s in (schemas.K_SWEEP, schemas.TOPIC_TERMS,
                                                      schemas.DOC_TOPICS, schemas.TOPIC_PASSAGES,
                                                      schemas.PREVALENCE)))
@@ -603,14 +559,14 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, *, model: str, k: int
     bags = bags.sort_values("passage_id", kind="stable")
     for lang, sub in bags.groupby("lang", sort=True):
         terms = [list(t) for t in sub["terms"]]
-        corpus = build_corpus(terms, min_df=min_df, max_df=max_df)
+        corpus = build_corpus(terms, min_df=params.min_df, max_df=params.max_df)
         n_kept = len(corpus.bows)
         # NMF's NNDSVD start needs K no larger than the passages (of a subsample) and terms.
-        n_fit = round(n_kept * stability_sample) if stability_seeds else n_kept
+        n_fit = round(n_kept * params.stability_sample) if params.stability_seeds else n_kept
         lang_grid = [x for x in grid if x < min(n_kept, n_fit) and x <= corpus.n_terms]
-        if n_kept < max(min_passages, 2) or not lang_grid:
+        if n_kept < max(params.min_passages, 2) or not lang_grid:
             reason = (f"{n_kept} passages with terms in a vocabulary of {corpus.n_terms} "
-                      f"(min_passages {min_passages}, K grid {grid})")
+                      f"(min_passages {params.min_passages}, K grid {grid})")
             log.warning("%s: no topic model: %s", lang, reason)
             result.skipped[lang] = reason
             continue
@@ -618,27 +574,25 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, *, model: str, k: int
             log.info("%s: K above the number of passages or terms dropped: %s", lang,
                      sorted(set(grid) - set(lang_grid)))
         log.info("%s: %d passages (%d with no term left out), %d terms; %s sweep over K=%s",
-                 lang, n_kept, len(sub) - n_kept, corpus.n_terms, model, lang_grid)
+                 lang, n_kept, len(sub) - n_kept, corpus.n_terms, params.model, lang_grid)
         texts = [terms[i] for i in corpus.kept]
-        sweep, refs = sweep_k(corpus, texts, model=model, k_grid=lang_grid, seed=seed,
-                              stability_seeds=stability_seeds, stability_sample=stability_sample,
-                              passes=passes, chunksize=chunksize, workers=workers,
-                              sweep_workers=sweep_workers,
-                              lang=lang)
-        chosen = choose_k(sweep, stability_floor=stability_floor) if k == "auto" else int(k)
+        sweep, refs = sweep_k(corpus, texts, k_grid=lang_grid, lang=lang,
+                              **params.model_dump(include=SWEEP_KEYS))
+        chosen = (choose_k(sweep, stability_floor=params.stability_floor)
+                  if params.k == "auto" else int(params.k))
         if chosen not in refs:
             result.skipped[lang] = f"K={chosen} is not below the {n_kept} passages"
             log.warning("%s: no topic model: %s", lang, result.skipped[lang])
             continue
         fitted = refs[chosen]
-        sweep = sweep.assign(lang=lang, model=model, chosen=sweep["k"] == chosen)
+        sweep = sweep.assign(lang=lang, model=params.model, chosen=sweep["k"] == chosen)
         tables["k_sweep"].append(sweep)
         best = sweep.loc[sweep["chosen"]].iloc[0]
         log.info("%s: K=%d (%s) c_npmi %.3f, c_v %.3f, exclusivity %.2f, stability %.2f", lang,
-                 chosen, "rule" if k == "auto" else "forced", best["c_npmi"], best["c_v"],
+                 chosen, "rule" if params.k == "auto" else "forced", best["c_npmi"], best["c_v"],
                  best["exclusivity"], best["stability"])
 
-        terms_table = describe_topics(fitted, n_top_terms=n_top_terms)
+        terms_table = describe_topics(fitted, n_top_terms=params.n_top_terms)
         tables["topic_terms"].append(terms_table.assign(lang=lang))
 
         shares = fitted.transform(corpus.bows)
@@ -662,7 +616,7 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, *, model: str, k: int
         })
         tables["doc_topics"].append(doc_topics)
 
-        reps = representative_passages(shares, meta, n_passages=n_passages)
+        reps = representative_passages(shares, meta, n_passages=params.n_passages)
         reps = reps.merge(passages[["passage_id", "page_start", "page_end", "text"]],
                           on="passage_id", how="left")
         missing = reps["text"].isna()
@@ -673,8 +627,8 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, *, model: str, k: int
         tables["topic_passages"].append(reps.assign(lang=lang))
 
         docs = document_shares(doc_topics, meta.set_index("passage_id")["n_tokens"])
-        tables["prevalence"].append(prevalence(docs, n_bootstrap=n_bootstrap, seed=seed,
-                                               lang=lang).assign(lang=lang))
+        tables["prevalence"].append(prevalence(docs, n_bootstrap=params.n_bootstrap,
+                                               seed=params.seed, lang=lang).assign(lang=lang))
 
         result.models[lang] = fitted
         result.metrics[lang] = {
@@ -687,10 +641,6 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, *, model: str, k: int
             schema = getattr(schemas, name.upper())
             setattr(result, name, pd.concat(frames, ignore_index=True)[schema.names])
     return result
-
-
-# The keys of the `topics:` block of params.yaml.
-PARAM_KEYS = tuple(keyword_params(fit_topics))
 
 
 def _num(value) -> float | None:
@@ -713,37 +663,27 @@ def save_models(models: dict[str, TopicModel], folder: Path, extra: dict[str, di
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = stage_parser("python -m pipeline.topics",
-                          "Topic models per language: K sweep, topic descriptions, prevalence.")
-    parser.add_argument("--processed", required=True, type=Path, help="folder of bags.parquet")
-    parser.add_argument("--interim", required=True, type=Path, help="folder of passages.parquet")
-    parser.add_argument("--out", required=True, type=Path, help="folder of the topic tables")
-    parser.add_argument("--models", required=True, type=Path, help="folder of the saved models")
-    parser.add_argument("--metrics", required=True, type=Path, help="metrics.json to write")
-    parser.add_argument("--plots", required=True, type=Path, help="folder of k_sweep.csv")
-    args = parser.parse_args(argv)
-    setup_logging(args.verbose)
-    try:
-        params = load_params(args.params, "topics", keys=PARAM_KEYS, required=PARAM_KEYS)
-        params.pop("lexicon", None)
-        bags = read_table(args.processed / "bags.parquet", schemas.BAGS)
-        passages = read_table(args.interim / "passages.parquet", schemas.PASSAGES,
-                              columns=["passage_id", "page_start", "page_end", "text"])
-        result = fit_topics(bags, passages, **params)
-    except (ParamsError, TopicsError, SchemaError, FileNotFoundError) as exc:
-        log.error("%s", exc)
-        return 2
+    args = cli.stage_parser("topics").parse_args(argv)
+    cli.setup_logging(args.verbose)
+    return cli.run_main(lambda: _run(args))
+
+
+def _run(args) -> int:
+    params = load_block(args.params, "topics")
+    bags = read_table(args.processed / schemas.file_name(schemas.BAGS), schemas.BAGS)
+    passages = read_table(args.interim / schemas.file_name(schemas.PASSAGES), schemas.PASSAGES,
+                          columns=["passage_id", "page_start", "page_end", "text"])
+    result = fit_topics(bags, passages, params)
     for name in ("k_sweep", "topic_terms", "doc_topics", "topic_passages", "prevalence"):
-        write_table(getattr(result, name), args.out / f"{name}.parquet",
-                    getattr(schemas, name.upper()))
+        schema = getattr(schemas, name.upper())
+        write_table(getattr(result, name), args.out / schemas.file_name(schema), schema)
+    fit = params.model_dump(include={"model", "passes", "chunksize", "min_df", "max_df"})
     save_models(result.models, args.models,
-                {lang: {**m, **{key: params[key] for key in ("model", "passes", "chunksize",
-                                                              "min_df", "max_df")}}
-                 for lang, m in result.metrics.items()})
+                {lang: {**m, **fit} for lang, m in result.metrics.items()})
     write_json({"topics": result.metrics}, args.metrics)
     write_csv(result.k_sweep[["lang", "model", "k", "c_v", "c_npmi", "exclusivity",
                                "stability", "chosen"]], args.plots / "k_sweep.csv")
     log.info("topics: %d language model(s) (%s) → %s", len(result.models),
              ", ".join(f"{lang} K={m['k']}" for lang, m in result.metrics.items()) or "none",
              args.out)
-    return 0
+    return EXIT_OK
