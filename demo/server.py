@@ -215,11 +215,13 @@ def make_handler(site: Path) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve_site(site_dir: str | Path) -> Iterator[str]:
-    """Serve a site folder on 127.0.0.1 (an ephemeral port) in a background thread.
+def serve_site(site_dir: str | Path, port: int = 0) -> Iterator[str]:
+    """Serve a site folder on 127.0.0.1 in a background thread.
 
     Args:
         site_dir: a folder holding `live/` and, optionally, `archive/<timestamp>/`.
+        port: the port (0: an ephemeral one). A fixed port keeps the captured URLs, hence the
+            sources and the document ids, the same from run to run.
 
     Yields:
         The base URL, `http://127.0.0.1:<port>` (no trailing slash).
@@ -227,7 +229,7 @@ def serve_site(site_dir: str | Path) -> Iterator[str]:
     site = Path(site_dir)
     if not (site / "live").is_dir() and not (site / "archive").is_dir():
         raise FileNotFoundError(f"{site}: no live/ or archive/ folder to serve")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(site))
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(site))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name=f"serve {site}", daemon=True)
     thread.start()

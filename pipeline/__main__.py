@@ -23,6 +23,7 @@ from pathlib import Path
 from pipeline import cli
 from pipeline.catalog import STAGES, Layout
 from pipeline.errors import EXIT_INPUT, EXIT_OK, EXIT_SOURCES, EXIT_STATUSES
+from pipeline.lock import project_lock
 
 log = logging.getLogger("pipeline")
 
@@ -111,7 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     cli.setup_logging(getattr(args, "verbose", False))
     if args.command == "run":
         layout = Layout(Path(args.root))
-        status = cli.run_main(lambda: run_stages(layout, args.stages))
+
+        def locked() -> int:
+            with project_lock(layout.root, "python -m pipeline run"):
+                return run_stages(layout, args.stages)
+
+        status = cli.run_main(locked)
         if status in (EXIT_OK, EXIT_SOURCES):
             print(layout.path("reports") / "index.html")
         return status

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.catalog import PATHS, STAGES
-from pipeline.errors import EXIT_INPUT, EXIT_INTERRUPTED, InputError
+from pipeline.errors import EXIT_BUSY, EXIT_INPUT, EXIT_INTERRUPTED, BusyError, InputError
+from pipeline.lock import project_lock
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,26 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def stage_main(stage: str, argv: list[str] | None,
+               body: Callable[[argparse.Namespace], int],
+               parser: argparse.ArgumentParser | None = None) -> int:
+    """A stage's `main`: parse its command line, set up logging, take the project's lock (the
+    params file's folder) and run `body(args)` under `run_main`'s error handling."""
+    args = (parser or stage_parser(stage)).parse_args(argv)
+    setup_logging(args.verbose)
+    folder = Path(args.params).resolve().parent
+
+    def locked() -> int:
+        with project_lock(folder, f"python -m pipeline.{stage}"):
+            return body(args)
+
+    return run_main(locked)
+
+
 def run_main(body: Callable[[], int]) -> int:
-    """Run a command's body: an input error is one line and EXIT_INPUT, Ctrl-C or SIGTERM one
-    line and EXIT_INTERRUPTED; any other exception keeps its traceback (it is a bug)."""
+    """Run a command's body: an input error is one line and EXIT_INPUT, a held project lock
+    one line and EXIT_BUSY, Ctrl-C or SIGTERM one line and EXIT_INTERRUPTED; any other
+    exception keeps its traceback (it is a bug)."""
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
     try:
@@ -63,6 +81,9 @@ def run_main(body: Callable[[], int]) -> int:
     except InputError as exc:
         log.error("%s", exc)
         return EXIT_INPUT
+    except BusyError as exc:
+        log.error("%s", exc)
+        return EXIT_BUSY
     except KeyboardInterrupt:
         log.error("interrupted: what had finished is saved")
         return EXIT_INTERRUPTED

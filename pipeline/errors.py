@@ -17,6 +17,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1          # an unexpected error (a bug): the traceback is printed
 EXIT_INPUT = 2          # the input is wrong: sources, params, lexicon, tables; nothing was done
 EXIT_SOURCES = 3        # the run completed, but some sources could not be fetched (see summary)
+EXIT_BUSY = 75          # another run holds the project's lock (sysexits' EX_TEMPFAIL: try later)
 EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM: what had finished is saved
 
 EXIT_STATUSES = {
@@ -26,12 +27,18 @@ EXIT_STATUSES = {
                 "the message names the file and the line or key",
     EXIT_SOURCES: "the run completed, but some sources could not be fetched "
                   "(the summary table says which and why)",
+    EXIT_BUSY: "another run is using this project folder (the message names it); nothing was "
+               "done",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C or SIGTERM); what had finished is kept",
 }
 
 
 class InputError(ValueError):
     """Something the user gave is wrong; the message names the file and the line or key."""
+
+
+class BusyError(RuntimeError):
+    """Another run holds the project's lock; the message names the holder."""
 
 
 class ParamsError(InputError):

@@ -636,9 +636,7 @@ def _kwic_table(stream, frame_hits, term_hits, documents, passages, *, kwic_wind
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = cli.stage_parser("contrasts").parse_args(argv)
-    cli.setup_logging(args.verbose)
-    return cli.run_main(lambda: _run(args))
+    return cli.stage_main("contrasts", argv, _run)
 
 
 def _run(args) -> int:

@@ -535,9 +535,7 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m pipeline.extract --raw data/raw --params params.yaml --out data/interim`."""
-    args = cli.stage_parser("extract").parse_args(argv)
-    cli.setup_logging(args.verbose)
-    return cli.run_main(lambda: _run(args))
+    return cli.stage_main("extract", argv, _run)
 
 
 def _run(args) -> int:

@@ -439,9 +439,7 @@ def _bags(meta: pa.Table, builder: _SentenceBuilder, *, phrases_min_count: int,
 # --- command line ------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
-    args = cli.stage_parser("preprocess").parse_args(argv)
-    cli.setup_logging(args.verbose)
-    return cli.run_main(lambda: _run(args))
+    return cli.stage_main("preprocess", argv, _run)
 
 
 def _run(args) -> int:

@@ -1408,9 +1408,7 @@ def _data_readme(report: Report) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = cli.stage_parser("report").parse_args(argv)
-    cli.setup_logging(args.verbose)
-    return cli.run_main(lambda: _run(args))
+    return cli.stage_main("report", argv, _run)
 
 
 def _run(args) -> int:

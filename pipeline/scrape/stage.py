@@ -144,9 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="exit 0 even when some sources could not be fetched, so that the "
                              "stages after this one run (dvc.yaml uses it; the summary still "
                              "lists the failures)")
-    args = parser.parse_args(argv)
-    cli.setup_logging(args.verbose)
-    return cli.run_main(lambda: _run(args))
+    return cli.stage_main("scrape", argv, _run, parser)
 
 
 def _run(args) -> int:

@@ -663,9 +663,7 @@ def save_models(models: dict[str, TopicModel], folder: Path, extra: dict[str, di
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = cli.stage_parser("topics").parse_args(argv)
-    cli.setup_logging(args.verbose)
-    return cli.run_main(lambda: _run(args))
+    return cli.stage_main("topics", argv, _run)
 
 
 def _run(args) -> int:
