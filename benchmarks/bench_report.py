@@ -56,8 +56,7 @@ def main() -> int:
     for _ in range(repeats):
         count["n"] = 0
         started = time.perf_counter()
-        rendered = report.build_report(inputs, max_kwic=50, n_terms=25, min_docs=3,
-                                       presence_rate=2.0, presence_docs=2)
+        rendered = report.build_report(inputs, max_kwic=50, n_terms=25, min_docs=3)
         ours.append(time.perf_counter() - started)
         bare.append(bare_figures(count["n"]))
     figures.render = original

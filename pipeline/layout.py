@@ -4,12 +4,13 @@
 same layout through `stage_args`, and a test checks that `dvc.yaml` and this module agree.
 
     data/raw/            WARC captures + fetches.parquet            (scrape; raw, never edited)
-    data/interim/        documents.parquet, passages.parquet        (extract)
+    data/interim/        documents, passages, collection, captures  (extract)
     data/processed/      sentences.parquet, bags.parquet            (preprocess)
     data/cache/          per-document lemmatisation cache           (preprocess)
     data/topics/         topic tables                               (topics)
     models/topics/       saved topic models                         (topics)
-    data/contrasts/      keyness, frame measures, shifts, KWIC      (contrasts)
+    data/contrasts/      keyness, frame measures, shifts, domains,  (contrasts)
+                         firm_domains, thresholds, KWIC, CA
     reports/             HTML reports, exports, metrics.json, plots (report, topics, contrasts)
 """
 

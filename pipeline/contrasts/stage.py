@@ -2,8 +2,8 @@
 
 reads <processed>/sentences.parquet, bags.parquet, <interim>/documents.parquet,
 passages.parquet and the frame lexicon → writes <out>/keyness.parquet, frame_measures.parquet,
-shifts.parquet, domains.parquet, kwic.parquet + kwic.csv, ca_points.parquet, ca_axes.parquet,
-and <plots>/frame_shares.csv
+shifts.parquet, domains.parquet, firm_domains.parquet, thresholds.parquet, kwic.parquet +
+kwic.csv, ca_points.parquet, ca_axes.parquet, and <plots>/frame_shares.csv
 
     python -m pipeline.contrasts --processed data/processed --interim data/interim \\
         --params params.yaml --out data/contrasts --plots reports/plots
@@ -60,6 +60,7 @@ from pipeline import schemas
 from pipeline.cli import setup_logging, stage_parser
 from pipeline.config import ParamsError, keyword_params, lexicon_path, load_params
 from pipeline.contrasts.ca import CAError, ca_tables, correspondence_analysis
+from pipeline.contrasts.domains import domain_table, firm_domain_table, thresholds_table
 from pipeline.contrasts.frames import (
     build_stream,
     frame_quantities,
@@ -72,7 +73,7 @@ from pipeline.contrasts.keyness import rank_top, score_groups
 from pipeline.contrasts.kwic import concordance
 from pipeline.contrasts.trends import fit_trend
 from pipeline.io import SchemaError, empty_frame, read_table, write_csv, write_table
-from pipeline.lexicon import LANGS, Lexicon, LexiconError, load_lexicon
+from pipeline.lexicon import LANGS, OFFER_GROUP, Lexicon, LexiconError, load_lexicon
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,8 @@ class Contrasts:
     frame_measures: pd.DataFrame
     shifts: pd.DataFrame
     domains: pd.DataFrame
+    firm_domains: pd.DataFrame
+    thresholds: pd.DataFrame
     kwic: pd.DataFrame
     frame_shares: pd.DataFrame
     ca_points: pd.DataFrame
@@ -376,32 +379,12 @@ def _no_trend_reason(n_good: int, min_years: int, min_tokens: int, years, succ, 
     return None
 
 
-def domain_table(measures: pd.DataFrame, lexicon: Lexicon, *, presence_rate: float,
-                 presence_docs: int) -> pd.DataFrame:
-    """Firm × frame table of every `set` group (offer domains, performance dimensions).
-
-    A frame is marked present in a firm's offer (over all years, or in one year) when its rate
-    reaches `presence_rate` per 10,000 tokens in at least `presence_docs` documents; the mark
-    is null when the firm (or firm-year) has too little text to tell.
-    """
-    sets = [g.name for g in lexicon.groups.values() if g.kind == "set"]
-    m = measures[(measures["measure"] == "rate") & measures["group"].isin(sets)
-                 & measures["lang"].isna() & measures["level"].isin(["firm", "firm_year"])]
-    out = m.rename(columns={"value": "rate"}).copy()
-    present = ((out["rate"].fillna(0) >= presence_rate)
-               & (out["n_docs_matching"] >= presence_docs))
-    out["present"] = pd.array(present.to_numpy(), dtype="boolean")
-    out.loc[~out["enough"].astype(bool), "present"] = pd.NA
-    return out[schemas.DOMAINS.names].sort_values(["group", "frame", "firm", "year"],
-                                                  na_position="first").reset_index(drop=True)
-
-
 # --- correspondence analysis -----------------------------------------------------------------
 
 CA_MIN = 3  # rows and columns a two-axis map needs (min(rows, columns) - 1 axes exist)
 
 
-def firm_domain_counts(domains: pd.DataFrame, *, group: str = "domains") -> pd.DataFrame:
+def firm_domain_counts(domains: pd.DataFrame, *, group: str = OFFER_GROUP) -> pd.DataFrame:
     """The firm × domain contingency table: matches of each domain's terms per firm.
 
     Args:
@@ -601,6 +584,9 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
     ca_points, ca_axes = correspondence_tables(keyness, domains, tokens, ca_n_terms=ca_n_terms,
                                                min_tokens=min_tokens, seed=seed)
     return Contrasts(keyness=keyness, frame_measures=measures, shifts=shifts, domains=domains,
+                     firm_domains=firm_domain_table(domains),
+                     thresholds=thresholds_table(fdr=fdr, presence_rate=presence_rate,
+                                                 presence_docs=presence_docs),
                      kwic=kwic, frame_shares=frame_shares, ca_points=ca_points, ca_axes=ca_axes)
 
 
@@ -671,6 +657,8 @@ def main(argv: list[str] | None = None) -> int:
     write_table(result.frame_measures, out / "frame_measures.parquet", schemas.FRAME_MEASURES)
     write_table(result.shifts, out / "shifts.parquet", schemas.SHIFTS)
     write_table(result.domains, out / "domains.parquet", schemas.DOMAINS)
+    write_table(result.firm_domains, out / "firm_domains.parquet", schemas.FIRM_DOMAINS)
+    write_table(result.thresholds, out / "thresholds.parquet", schemas.THRESHOLDS)
     write_table(result.kwic, out / "kwic.parquet", schemas.KWIC)
     write_csv(result.kwic, out / "kwic.csv")
     write_table(result.ca_points, out / "ca_points.parquet", schemas.CA_POINTS)

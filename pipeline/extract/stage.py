@@ -1,8 +1,10 @@
 """Extract clean text, year and language from the captured HTML pages and PDF reports.
 
 reads <raw>/fetches.parquet + the WARC records it points to → writes
-<out>/documents.parquet (one row per capture) and <out>/passages.parquet (passages of the
-documents kept)
+<out>/documents.parquet (one row per capture), <out>/passages.parquet (passages of the
+documents kept), and what was collected: <out>/collection.parquet (per firm and year) and
+<out>/captures.parquet (every capture with its last attempt and its document; see
+`pipeline.extract.collection`)
 
 For each capture (the latest `ok` attempt of each doc_id), in batches shared out to a pool of
 `workers` processes: HTML through `pipeline.html_text` (trafilatura), PDF through
@@ -38,6 +40,7 @@ import pandas as pd
 
 from pipeline import cli, config, io, schemas, warc
 from pipeline.extract import language
+from pipeline.extract.collection import captures_table, collection_table
 from pipeline.extract.dating import date_document
 from pipeline.extract.dedup import (
     DupCandidate,
@@ -552,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
                               "Clean text from captured HTML and PDF → documents, passages.")
     parser.add_argument("--raw", required=True, help="folder of fetches.parquet and the WARCs")
     parser.add_argument("--out", required=True,
-                        help="folder for documents.parquet and passages.parquet")
+                        help="folder for documents, passages, collection and captures")
     args = parser.parse_args(argv)
     cli.setup_logging(args.verbose)
     try:
@@ -569,6 +572,10 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     io.write_table(documents, out / "documents.parquet", schemas.DOCUMENTS)
     io.write_table(passages, out / "passages.parquet", schemas.PASSAGES)
+    documents = io.conform(documents, schemas.DOCUMENTS)
+    io.write_table(collection_table(fetches, documents), out / "collection.parquet",
+                   schemas.COLLECTION)
+    io.write_table(captures_table(fetches, documents), out / "captures.parquet", schemas.CAPTURES)
     log.info("wrote %s (%d rows) and %s (%d rows)", out / "documents.parquet", len(documents),
              out / "passages.parquet", len(passages))
     return 0
