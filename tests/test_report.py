@@ -616,6 +616,11 @@ def test_missing_param_and_missing_table_fail_clearly(tmp_path, caplog):
     (tmp_path / "data/contrasts/shifts.parquet").unlink()
     assert report.main(args) == 2
     assert re.search(r"shifts\.parquet.*not found", caplog.text)
+    # a contrasts folder from before the stage recorded its thresholds
+    args = write_project(tmp_path, make_study())
+    (tmp_path / "data/contrasts/thresholds.parquet").unlink()
+    assert report.main(args) == 2
+    assert re.search(r"thresholds\.parquet.*not found", caplog.text)
     assert not (tmp_path / "reports" / "index.html").exists()
 
 

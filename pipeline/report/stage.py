@@ -148,6 +148,9 @@ def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
     read = {name: read_table(folder / f"{name}.parquet", getattr(schemas, name.upper()),
                              columns=doc_cols if name == "documents" else None)
             for name, folder in tables.items()}
+    if len(read["thresholds"]) != 1:
+        raise SchemaError(f"{contrasts / 'thresholds.parquet'}: {len(read['thresholds'])} rows, "
+                          "expected one (rerun the contrasts stage)")
     return ReportInputs(**read, passages=passages, lexicon=lex,
                         ca_points=ca.get("ca_points"), ca_axes=ca.get("ca_axes"))
 
