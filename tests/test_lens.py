@@ -18,14 +18,15 @@ import pandas as pd
 import pytest
 
 from pipeline import schemas
-from pipeline.contrasts.ca import ca_tables, correspondence_analysis
-from pipeline.contrasts.stage import (
+from pipeline.contrasts.ca import (
     analyse_table,
+    ca_tables,
+    correspondence_analysis,
     correspondence_tables,
     firm_domain_counts,
     firm_term_counts,
-    score_contrasts,
 )
+from pipeline.contrasts.stage import score_contrasts
 from pipeline.io import read_table, write_table
 from pipeline.report import figures, grids
 from pipeline.report import stage as report
