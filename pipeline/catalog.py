@@ -4,12 +4,13 @@ blocks and its core function. Everything that names a stage's paths reads it: ea
 writes from it (a test checks that the committed file is what it writes).
 
     data/raw/            WARC captures + fetches.parquet            (scrape; raw, never edited)
-    data/interim/        documents.parquet, passages.parquet        (extract)
+    data/interim/        documents, passages, collection, captures  (extract)
     data/processed/      sentences.parquet, bags.parquet            (preprocess)
     data/cache/          per-document lemmatisation cache           (preprocess)
     data/topics/         topic tables                               (topics)
     models/topics/       saved topic models                         (topics)
-    data/contrasts/      keyness, frame measures, shifts, KWIC      (contrasts)
+    data/contrasts/      keyness, frame measures, shifts, domains,  (contrasts)
+                         firm_domains, thresholds, KWIC, CA
     reports/             HTML reports, exports, metrics.json, plots (report, topics, contrasts)
 
     >>> STAGES["extract"].command(Layout(Path(".")))
@@ -146,10 +147,10 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
          ("--topics", "topics", "folder of the topic tables"),
          ("--contrasts", "contrasts", "folder of the contrast tables"), PARAMS_FLAG,
          ("--out", "reports", "report folder")),
-        ("lexicon", "report", "contrasts.presence_rate", "contrasts.presence_docs",
-         "contrasts.fdr"),
+        ("lexicon", "report"),
         (table("raw", schemas.FETCHES), table("interim", schemas.DOCUMENTS),
-         table("interim", schemas.PASSAGES), PATHS["topics"], PATHS["contrasts"], "lexicon"),
+         table("interim", schemas.PASSAGES), table("interim", schemas.COLLECTION),
+         table("interim", schemas.CAPTURES), PATHS["topics"], PATHS["contrasts"], "lexicon"),
         tuple(Out(f"{PATHS['reports']}/{name}", cache=False)
               for name in ("index.html", "topics.html", "shifts.html", "firms", "data")),
         ("pipeline/report", "pipeline/lexicon.py")),

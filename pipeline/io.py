@@ -208,6 +208,15 @@ def read_table(path: str | Path, schema: pa.Schema, columns: list[str] | None = 
     return table.to_pandas(types_mapper=_nullable_types)
 
 
+def conform(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
+    """`df` with the dtypes `read_table` gives once it is written (checked against `schema`).
+
+    A stage that goes on computing from a table it has just built gets the same numbers as a
+    later stage reading that table from disk.
+    """
+    return to_arrow(df, schema).to_pandas(types_mapper=_nullable_types)
+
+
 def empty_frame(schema: pa.Schema) -> pd.DataFrame:
     """A DataFrame with no rows and exactly the columns of `schema`, in its types."""
     return schema.empty_table().to_pandas()

@@ -26,6 +26,7 @@ LANGS = ("fr", "en")
 GROUP_KEYS = {"kind", "description", "frames"}
 FRAME_KEYS = {"description", *LANGS}
 KINDS = ("opposition", "set")
+OFFER_GROUP = "domains"  # the set group whose frames are the firms' offer domains
 
 
 

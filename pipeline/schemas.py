@@ -36,6 +36,9 @@ def file_name(schema: pa.Schema) -> str:
 
 # --- scrape ------------------------------------------------------------------------------
 
+# Outcomes of a fetch whose capture is (already) archived: anything else is a failure.
+OK_OUTCOMES = frozenset({"ok", "not_modified", "cached"})
+
 FETCHES = _schema(
     "fetches",
     ("fetch_id", pa.string(), False, "id of this attempt: hash of url, archive timestamp, "
@@ -389,8 +392,7 @@ CA_AXES = _schema(
     ("share", pa.float64(), False, "share of the total inertia held by the axis"),
 )
 
-# --- report ------------------------------------------------------------------------------
-# Tables the report derives and exports under reports/data/ (the others are exported as read).
+# --- extract: what was collected (the report's index and firm pages show them) --------------
 
 COLLECTION = _schema(
     "collection",
@@ -433,6 +435,8 @@ CAPTURES = _schema(
     ("n_words", pa.int32(), True, "words of clean text"),
 )
 
+# --- contrasts: what the report shows as it is ----------------------------------------------
+
 FIRM_DOMAINS = _schema(
     "firm_domains",
     ("firm", pa.string(), False, "firm id"),
@@ -443,9 +447,20 @@ FIRM_DOMAINS = _schema(
     ("n_matches", pa.int64(), True, "matches of the domain's terms"),
     ("n_docs", pa.int32(), True, "documents of the firm"),
     ("n_docs_matching", pa.int32(), False, "documents mentioning the domain"),
-    ("present", pa.bool_(), False, "domain marked present in the firm's offer (rate and "
-     "documents at or above contrasts.presence_rate and presence_docs)"),
+    ("present", pa.bool_(), True, "domain marked present in the firm's offer (rate and "
+     "documents at or above contrasts.presence_rate and presence_docs); null when the firm "
+     "has too little text to tell"),
     ("enough", pa.bool_(), False, "false when the firm has too little text to tell"),
+)
+
+THRESHOLDS = _schema(
+    "thresholds",
+    ("fdr", pa.float64(), False, "Benjamini-Hochberg false discovery rate: keyness ranks the "
+     "terms with q_g2 at most this (contrasts.fdr)"),
+    ("presence_rate", pa.float64(), False, "rate per 10,000 tokens from which a domain is "
+     "marked present (contrasts.presence_rate) ..."),
+    ("presence_docs", pa.int32(), False, "... in at least this many documents "
+     "(contrasts.presence_docs)"),
 )
 
 ALL = {
@@ -453,6 +468,6 @@ ALL = {
     for s in (
         FETCHES, DOCUMENTS, PASSAGES, SENTENCES, BAGS, K_SWEEP, TOPIC_TERMS, DOC_TOPICS,
         TOPIC_PASSAGES, PREVALENCE, KEYNESS, FRAME_MEASURES, SHIFTS, DOMAINS, KWIC,
-        CA_POINTS, CA_AXES,
+        CA_POINTS, CA_AXES, COLLECTION, CAPTURES, FIRM_DOMAINS, THRESHOLDS,
     )
 }

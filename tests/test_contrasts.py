@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from pipeline import schemas
+from pipeline.contrasts.domains import firm_domain_table
 from pipeline.contrasts.frames import (
     Quantity,
     build_stream,
@@ -310,6 +311,24 @@ def test_planted_shares_and_domains(planted):
     assert years["year"].notna().all() and len(years) == 5 * 3
 
 
+def test_firm_domain_table_keeps_the_offer_domains_over_all_years_and_null_marks():
+    rows = [dict(group="domains", frame="water", level="firm", firm="beta", rate=9.0,
+                 n_docs_matching=7, n_docs=8, enough=True, present=True),
+            dict(group="domains", frame="water", level="firm", firm="gamma", rate=9.0,
+                 n_docs_matching=7, n_docs=1, enough=False, present=None),
+            dict(group="domains", frame="water", level="firm_year", firm="alpha", year=2019,
+                 rate=9.0, n_docs_matching=7, enough=True, present=True),
+            dict(group="performance", frame="pooling", level="firm", firm="alpha", rate=9.0,
+                 n_docs_matching=7, enough=True, present=True)]
+    domains = pd.DataFrame(rows).reindex(columns=schemas.DOMAINS.names)
+    shown = firm_domain_table(domains)
+    to_arrow(shown, schemas.FIRM_DOMAINS)
+    assert shown[["firm", "domain", "enough"]].values.tolist() == [["beta", "water", True],
+                                                                   ["gamma", "water", False]]
+    # too little text to tell: the mark stays null (the report's copy used to say False)
+    assert bool(shown["present"].iloc[0]) and pd.isna(shown["present"].iloc[1])
+
+
 def test_frame_shares_plot_data(planted):
     shares = planted.frame_shares
     assert list(shares.columns) == ["group", "frame", "firm", "year", "share", "ci_low",
@@ -577,8 +596,13 @@ def test_main_writes_every_table(tmp_path):
                    "--out", str(out), "--plots", str(plots)])
     assert status == 0
     tables = {name: read_table(out / f"{name}.parquet", getattr(schemas, name.upper()))
-              for name in ("keyness", "frame_measures", "shifts", "domains", "kwic")}
+              for name in ("keyness", "frame_measures", "shifts", "domains", "firm_domains",
+                           "thresholds", "kwic")}
     assert all(len(t) for t in tables.values())
+    # the thresholds behind `rank` and `present` travel with the tables, for the report
+    assert tables["thresholds"].iloc[0].tolist() == [PARAMS["fdr"], PARAMS["presence_rate"],
+                                                     PARAMS["presence_docs"]]
+    assert tables["firm_domains"]["domain"].eq("platform").all()
     assert "f" * 16 not in set(tables["kwic"]["doc_id"])  # the duplicate is not counted
     fm = tables["frame_measures"].query("level == 'firm' and firm == 'acme' and "
                                         "measure == 'share' and lang.isna()")

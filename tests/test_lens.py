@@ -18,17 +18,18 @@ import pandas as pd
 import pytest
 
 from pipeline import schemas
-from pipeline.contrasts.ca import ca_tables, correspondence_analysis
-from pipeline.contrasts.stage import (
+from pipeline.contrasts.ca import (
     analyse_table,
+    ca_tables,
+    correspondence_analysis,
     correspondence_tables,
     firm_domain_counts,
     firm_term_counts,
-    score_contrasts,
 )
+from pipeline.contrasts.stage import score_contrasts
 from pipeline.io import read_table, write_table
 from pipeline.params import ContrastsParams
-from pipeline.report import figures
+from pipeline.report import figures, grids
 from pipeline.report import stage as report
 from tests.test_contrasts import LEXICON, PARAMS, planted_corpus
 from tests.test_report import SCRIPT, _table, make_study, parse, write_project
@@ -279,7 +280,7 @@ def grid_cell(year: int, rate: float, docs: int, enough: bool = True) -> dict:
 
 
 def test_entry_year_is_the_first_presence_after_an_observed_absence():
-    entry = report._entry
+    entry = grids.entry
     assert entry([grid_cell(2017, 0, 0), grid_cell(2018, 0, 0), grid_cell(2019, 5, 3),
                   grid_cell(2020, 5, 3)]) == {"year": 2019, "new": True}
     # present from the first year with enough text: no entry seen in the corpus

@@ -25,8 +25,13 @@ import pyarrow as pa
 import pytest
 
 from pipeline import schemas
-from pipeline.io import read_table, write_table
+from pipeline.contrasts.domains import domain_table, firm_domain_table, thresholds_table
+from pipeline.extract.collection import captures_table, collection_table
+from pipeline.io import conform, read_table, write_table
+from pipeline.lexicon import load_lexicon
+from pipeline.report import format as fmt
 from pipeline.report import stage as report
+from pipeline.report.exports import EXPORTS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = "<script>alert(1)</script>"
@@ -286,14 +291,6 @@ def make_study(hostile: bool = False) -> dict[str, pd.DataFrame]:
                          doc_id=d["doc_id"], passage_id=f"{d['doc_id']}-0000", sent_id=1,
                          url=d["url"], captured_at=d["captured_at"]))
 
-    fm_table = _table(schemas.FRAME_MEASURES, fm)
-    sets = fm_table[fm_table["group"].isin(["domains", "performance"])
-                    & fm_table["level"].isin(["firm", "firm_year"])]
-    domains_rows = [dict(group=r.group, frame=r.frame, level=r.level, firm=r.firm, year=r.year,
-                         rate=r.value, n_matches=r.n_matches, n_tokens=r.n_tokens,
-                         n_docs=r.n_docs, n_docs_matching=r.n_docs_matching, enough=r.enough,
-                         present=bool(r.value >= 2.0 and r.n_docs_matching >= 2))
-                    for r in sets.itertuples()]
     if hostile:
         fetches[0]["url"] = f"https://alpha.example/?q={SCRIPT}"
         fetches[1]["url"] = JS_URL
@@ -304,7 +301,7 @@ def make_study(hostile: bool = False) -> dict[str, pd.DataFrame]:
         for p in passages:  # whichever of alpha's passages is shown as representative
             if p["firm"] == "alpha":
                 p["text"] = f"Passage {SCRIPT} {IMG}"
-    return {
+    tables = {
         "fetches": _table(schemas.FETCHES, fetches),
         "documents": _table(schemas.DOCUMENTS, documents),
         "passages": _table(schemas.PASSAGES, passages),
@@ -317,18 +314,34 @@ def make_study(hostile: bool = False) -> dict[str, pd.DataFrame]:
         "frame_measures": _table(schemas.FRAME_MEASURES, fm),
         "shifts": _table(schemas.SHIFTS, shifts),
         "kwic": _table(schemas.KWIC, kwic),
-        # The contrasts stage's own firm × domain table; `built` renders without it.
-        **({"domains": _table(schemas.DOMAINS, domains_rows)} if hostile else {}),
     }
+    return {**tables, **stage_tables(tables)}
+
+
+def stage_tables(tables: dict[str, pd.DataFrame], *, presence_rate: float = 2.0,
+                 presence_docs: int = 2, fdr: float = 0.05) -> dict[str, pd.DataFrame]:
+    """The tables extract and contrasts derive from the study's, made by their own functions."""
+    fetches = conform(tables["fetches"], schemas.FETCHES)
+    documents = conform(tables["documents"], schemas.DOCUMENTS)
+    fm = conform(tables["frame_measures"], schemas.FRAME_MEASURES)
+    domains = domain_table(fm, load_lexicon(ROOT / "frames.yaml"), presence_rate=presence_rate,
+                           presence_docs=presence_docs)
+    return {"collection": collection_table(fetches, documents),
+            "captures": captures_table(fetches, documents),
+            "domains": domains, "firm_domains": firm_domain_table(domains),
+            "thresholds": thresholds_table(fdr=fdr, presence_rate=presence_rate,
+                                           presence_docs=presence_docs)}
 
 
 LOCATIONS = {
-    "fetches": ("data/raw", schemas.FETCHES), "documents": ("data/interim", schemas.DOCUMENTS),
-    "passages": ("data/interim", schemas.PASSAGES),
+    "fetches": ("data/raw", schemas.FETCHES),
+    **{n: ("data/interim", getattr(schemas, n.upper()))
+       for n in ("documents", "passages", "collection", "captures")},
     **{n: ("data/topics", getattr(schemas, n.upper()))
        for n in ("k_sweep", "topic_terms", "doc_topics", "topic_passages", "prevalence")},
     **{n: ("data/contrasts", getattr(schemas, n.upper()))
-       for n in ("keyness", "frame_measures", "shifts", "kwic", "domains")},
+       for n in ("keyness", "frame_measures", "shifts", "kwic", "domains", "firm_domains",
+                 "thresholds")},
 }
 
 
@@ -338,8 +351,8 @@ def write_project(root: Path, tables: dict[str, pd.DataFrame], **params) -> list
         folder, schema = LOCATIONS[name]
         write_table(df, root / folder / f"{name}.parquet", schema)
     block = {"max_kwic": 50, "n_terms": 25, "min_docs": 3, **params}
-    lines = [f"lexicon: {ROOT / 'frames.yaml'}", "contrasts:", "  presence_rate: 2.0",
-             "  presence_docs: 2", "  fdr: 0.05", "report:"]
+    # The report's own block only: the thresholds it states come with the contrasts tables.
+    lines = [f"lexicon: {ROOT / 'frames.yaml'}", "report:"]
     lines += [f"  {k}: {v}" for k, v in block.items()]
     (root / "params.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return ["--raw", str(root / "data/raw"), "--interim", str(root / "data/interim"),
@@ -424,10 +437,10 @@ def test_writes_every_page_and_export_and_leaves_other_stages_outputs(built):
     names = {p.relative_to(built).as_posix() for p in pages(built)}
     assert names == {"index.html", "topics.html", "shifts.html",
                      *(f"firms/{f}.html" for f in FIRMS)}
-    for name in report.EXPORTS:
+    for name in EXPORTS:
         csv = pd.read_csv(built / "data" / f"{name}.csv")
         parquet = pd.read_parquet(built / "data" / f"{name}.parquet")
-        assert list(csv.columns) == report.EXPORTS[name][0].names
+        assert list(csv.columns) == EXPORTS[name][0].names
         assert len(csv) == len(parquet), name
     assert "| doc_id |" in (built / "data" / "README.md").read_text(encoding="utf-8")
     assert (built / "metrics.json").read_text(encoding="utf-8") == '{"kept": true}\n'
@@ -481,18 +494,6 @@ def test_scraped_markup_appears_as_text_and_never_runs(hostile):
     assert html.escape(SCRIPT) in (hostile / "index.html").read_text(encoding="utf-8")
 
 
-def test_collection_counts_per_firm_and_year():
-    t = make_study()
-    c = report.collection_table(t["fetches"], t["documents"]).set_index(["firm", "year"])
-    assert c.loc[("alpha", 2019), ["n_fetched", "n_from_archive", "n_failed", "n_documents"]
-                 ].tolist() == [2, 2, 1, 2]  # the 404 URL, tried twice, counts once
-    # beta's timed-out URL was fetched later: collected, not failed.
-    assert c.loc[("beta", 2021), ["n_fetched", "n_from_archive", "n_failed"]].tolist() == [2, 0, 0]
-    gamma = c.loc[("gamma", 2020), ["n_documents", "n_duplicates", "n_skipped"]]
-    assert gamma.tolist() == [2, 1, 1]
-    assert c.loc[("gamma", 2020), "n_words"] == 801
-
-
 def test_captures_keep_last_attempt_and_archive_links(built):
     caps = read_table(built / "data/captures.parquet", schemas.CAPTURES)
     alpha = caps[caps["firm"] == "alpha"]
@@ -507,34 +508,7 @@ def test_captures_keep_last_attempt_and_archive_links(built):
     assert first["captured_at"].strftime("%Y-%m-%d") in page
 
 
-def test_domain_table_marks_presence_from_frame_measures():
-    t = make_study()
-    d = report.firm_domains_table(frame_measures=t["frame_measures"], domains=None,
-                                  presence_rate=2.0, presence_docs=2)
-    present = set(d.loc[d["present"], ["firm", "domain"]].itertuples(index=False, name=None))
-    # gamma's water: rate 3.0 but a single document mentions it → not present.
-    assert present == {("alpha", "data_analysis"), ("alpha", "mobility"), ("alpha", "water"),
-                       ("beta", "mobility")}
-
-
-def test_domain_table_prefers_the_contrasts_table():
-    t = make_study()
-    rows = [dict(group="domains", frame="water", level="firm", firm="beta", rate=9.0,
-                 n_docs_matching=7, n_docs=8, enough=True, present=True),
-            dict(group="domains", frame="water", level="firm", firm="gamma", rate=9.0,
-                 n_docs_matching=7, n_docs=1, enough=False, present=None),
-            dict(group="domains", frame="water", level="firm_year", firm="alpha", year=2019,
-                 rate=9.0, n_docs_matching=7, enough=True, present=True),
-            dict(group="performance", frame="pooling", level="firm", firm="alpha", rate=9.0,
-                 n_docs_matching=7, enough=True, present=True)]
-    given = _table(schemas.DOMAINS, rows)
-    d = report.firm_domains_table(frame_measures=t["frame_measures"], domains=given,
-                                  presence_rate=2.0, presence_docs=2)
-    assert d[["firm", "domain", "present", "enough"]].values.tolist() == [
-        ["beta", "water", True, True], ["gamma", "water", False, False]]
-
-
-@pytest.mark.parametrize("study", ["built", "hostile"])  # without and with domains.parquet
+@pytest.mark.parametrize("study", ["built", "hostile"])
 def test_index_shows_domain_cells_with_documents_and_kwic_links(study, request):
     index = (request.getfixturevalue(study) / "index.html").read_text(encoding="utf-8")
     table = index.split('id="frame-domains"')[1].split("</table>")[0]
@@ -544,6 +518,26 @@ def test_index_shows_domain_cells_with_documents_and_kwic_links(study, request):
     assert len(on) == 1 and "#kwic-domains-mobility" in on[0]  # only mobility is present
     assert "3/8" in on[0] and "●" in on[0]
     assert len(re.findall(r'<td class="cell"', row)) == 10  # the lexicon's other domains
+
+
+def test_thresholds_stated_are_those_the_contrasts_tables_were_made_with(tmp_path):
+    tables = make_study()
+    tables.update(stage_tables(tables, presence_rate=4.5, presence_docs=3, fdr=0.01))
+    args = write_project(tmp_path, tables)
+    params = tmp_path / "params.yaml"  # another stage's block is not the report's to read
+    params.write_text(params.read_text(encoding="utf-8")
+                      + "contrasts:\n  presence_rate: 99.0\n  fdr: 0.5\n", encoding="utf-8")
+    assert report.main(args) == 0
+    index = (tmp_path / "reports/index.html").read_text(encoding="utf-8")
+    assert re.search(r"a rate of at least 4\.5 per 10,000 tokens in at\s+least 3 documents",
+                     index)
+    table = index.split('id="frame-domains"')[1].split("</table>")[0]
+    on = re.findall(r'<tr><th scope="row" class="firm"><a href="firms/(\w+)\.html">.*?</tr>',
+                    table, re.S)
+    assert on == ["alpha", "beta", "gamma"]
+    assert 'class="cell on"' not in table.split("firms/beta.html")[1].split("</tr>")[0]
+    assert "q ≤ 0.01" in (tmp_path / "reports/firms/alpha.html").read_text(encoding="utf-8")
+    assert "q ≤ 0.01" in (tmp_path / "reports/shifts.html").read_text(encoding="utf-8")
 
 
 def test_firm_page_numbers_rest_on_documents(built):
@@ -623,21 +617,26 @@ def test_bad_param_and_missing_table_fail_clearly(tmp_path, caplog):
     (tmp_path / "data/contrasts/shifts.parquet").unlink()
     assert report.main(args) == 2
     assert re.search(r"shifts\.parquet.*not found", caplog.text)
+    # a contrasts folder from before the stage recorded its thresholds
+    args = write_project(tmp_path, make_study())
+    (tmp_path / "data/contrasts/thresholds.parquet").unlink()
+    assert report.main(args) == 2
+    assert re.search(r"thresholds\.parquet.*not found", caplog.text)
     assert not (tmp_path / "reports" / "index.html").exists()
 
 
 def test_safe_url_only_links_http():
-    assert report.safe_url("https://a.example/x?y=1") == "https://a.example/x?y=1"
+    assert fmt.safe_url("https://a.example/x?y=1") == "https://a.example/x?y=1"
     for bad in (JS_URL, " JavaScript:alert(1)", "data:text/html,hi", "vbscript:x", None,
                 "https://a.example/\nx"):
-        assert report.safe_url(bad) is None
+        assert fmt.safe_url(bad) is None
 
 
 def test_anchors_are_ascii_stable_and_distinct():
-    a, b = report.anchor("kwic", "domains", "énergie"), report.anchor("kwic", "domains", "energie")
-    assert a != b and a.isascii() and a == report.anchor("kwic-domains-énergie")
-    assert report.anchor("doc", "0123abcd") == "doc-0123abcd"  # plain ids stay readable
-    assert report.shorten("2: security / video_surveillance / surveillance", 30) == "2: security…"
+    a, b = fmt.anchor("kwic", "domains", "énergie"), fmt.anchor("kwic", "domains", "energie")
+    assert a != b and a.isascii() and a == fmt.anchor("kwic-domains-énergie")
+    assert fmt.anchor("doc", "0123abcd") == "doc-0123abcd"  # plain ids stay readable
+    assert fmt.shorten("2: security / video_surveillance / surveillance", 30) == "2: security…"
 
 
 # --- the browser test ---------------------------------------------------------------------

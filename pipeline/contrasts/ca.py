@@ -1,7 +1,9 @@
 """Correspondence analysis (the AFC of TXM and IRaMuTeQ) of a contingency table, with prince.
 
 firm × term or firm × domain counts → coordinates of rows and columns on the first axes, each
-axis's share of inertia, and each point's contribution to the axes and quality (cos²).
+axis's share of inertia, and each point's contribution to the axes and quality (cos²); and the
+stage's two analyses: the KEYNESS and DOMAINS tables → CA_POINTS and CA_AXES
+(`correspondence_tables`).
 
     >>> import pandas as pd
     >>> table = pd.DataFrame([[10, 2, 3], [3, 12, 4], [2, 3, 15]],
@@ -18,6 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from pipeline import schemas
+from pipeline.io import empty_frame
+from pipeline.lexicon import OFFER_GROUP
 
 log = logging.getLogger(__name__)
 
@@ -114,3 +120,136 @@ def ca_tables(result: CAResult, analysis: str,
     axes = result.inertia.assign(analysis=analysis, lang=lang)[
         ["analysis", "lang", "axis", "eigenvalue", "share"]]
     return pd.concat(points, ignore_index=True), axes.reset_index(drop=True)
+
+
+# --- correspondence analysis -----------------------------------------------------------------
+
+CA_MIN = 3  # rows and columns a two-axis map needs (min(rows, columns) - 1 axes exist)
+
+
+def firm_domain_counts(domains: pd.DataFrame, *, group: str = OFFER_GROUP) -> pd.DataFrame:
+    """The firm × domain contingency table: matches of each domain's terms per firm.
+
+    Args:
+        domains: the DOMAINS table (from `domain_table`).
+        group: the lexicon group of offer domains.
+
+    Returns:
+        Counts, one row per firm with enough text (level firm, `enough`), one column per domain
+        in the table's order; firms with too little text are left out (logged).
+    """
+    rows = domains[(domains["group"] == group) & (domains["level"] == "firm")]
+    thin = sorted(rows.loc[~rows["enough"].astype(bool), "firm"].unique())
+    if thin:
+        log.info("firm × domain table: %s left out (too little text)", ", ".join(thin))
+    rows = rows[rows["enough"].astype(bool)]
+    frames = list(dict.fromkeys(rows["frame"]))
+    table = rows.pivot_table(index="firm", columns="frame", values="n_matches", aggfunc="sum",
+                             fill_value=0)
+    return table.reindex(columns=frames, fill_value=0).astype(np.int64).rename_axis(
+        index=None, columns=None)
+
+
+def firm_term_counts(keyness: pd.DataFrame, *, lang: str, ca_n_terms: int,
+                     firms: list[str] | None = None) -> pd.DataFrame:
+    """The firm × term contingency table of one language: counts of the top distinctive terms.
+
+    The terms are the union of each firm's `ca_n_terms` best-ranked terms against all other
+    firms (`firm_vs_rest`, `rank` ≤ `ca_n_terms`, `log_ratio_cons` > 0); each cell is the
+    term's count in the firm (`count_a` of its own firm_vs_rest row, 0 when the firm has none).
+
+    Args:
+        keyness: the KEYNESS table.
+        lang: the language.
+        ca_n_terms: distinctive terms taken per firm.
+        firms: the firms to keep as rows (all firms compared in `lang` when None); their own
+            top terms are the only ones taken.
+
+    Returns:
+        Counts, one row per firm, one column per term (terms ordered by their best rank, then
+        alphabetically).
+    """
+    k = keyness[(keyness["comparison"] == "firm_vs_rest") & (keyness["lang"] == lang)]
+    if firms is not None:
+        k = k[k["group_a"].isin(firms)]
+    rank = k["rank"]
+    top = k[rank.notna() & (rank <= ca_n_terms) & (k["log_ratio_cons"] > 0)]
+    order = (top.assign(rank=top["rank"].astype(int)).groupby("term")["rank"].min()
+             .reset_index().sort_values(["rank", "term"])["term"].tolist())
+    rows = k[k["term"].isin(order)]
+    table = rows.pivot_table(index="group_a", columns="term", values="count_a", aggfunc="sum",
+                             fill_value=0)
+    index = sorted(k["group_a"].unique()) if firms is None else list(firms)
+    return table.reindex(index=index, columns=order, fill_value=0).astype(np.int64).rename_axis(
+        index=None, columns=None)
+
+
+def analyse_table(table: pd.DataFrame, *, analysis: str, lang: str | None,
+                  seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Correspondence analysis of one table as CA_POINTS and CA_AXES rows.
+
+    Args:
+        table: counts, firms × terms or domains.
+        analysis: the name of the table (firm_term, firm_domain).
+        lang: the language of its terms, or None for a table pooling languages.
+        seed: random state of the SVD.
+
+    Returns:
+        The two tables; both empty (and the reason logged) when the table has fewer than 3
+        rows or 3 columns with counts, so that no map can be drawn.
+    """
+    name = analysis + (f" ({lang})" if lang else "")
+    nonempty = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
+    empty_rows = [str(f) for f in table.index[table.sum(axis=1) == 0]]
+    if empty_rows:
+        log.info("correspondence analysis %s: %s left out (no counts in the table)", name,
+                 ", ".join(empty_rows))
+    if nonempty.shape[0] < CA_MIN or nonempty.shape[1] < CA_MIN:
+        log.warning("correspondence analysis %s not run: it needs at least %d firms and %d "
+                    "columns with counts, the table has %d × %d", name, CA_MIN, CA_MIN,
+                    *nonempty.shape)
+        return empty_frame(schemas.CA_POINTS), empty_frame(schemas.CA_AXES)
+    try:
+        result = correspondence_analysis(nonempty, n_components=2, seed=seed)
+    except CAError as exc:
+        log.warning("correspondence analysis %s not run: %s", name, exc)
+        return empty_frame(schemas.CA_POINTS), empty_frame(schemas.CA_AXES)
+    log.info("correspondence analysis %s: %d firms × %d columns, axes 1-2 hold %.1f %% and "
+             "%.1f %% of the inertia", name, *nonempty.shape,
+             *(100 * result.inertia["share"].to_numpy()[:2]))
+    return ca_tables(result, analysis, lang)
+
+
+def correspondence_tables(keyness: pd.DataFrame, domains: pd.DataFrame, tokens: pd.DataFrame,
+                          *, ca_n_terms: int, min_tokens: int,
+                          seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Correspondence analyses of the firm × domain table and, per language, firm × term.
+
+    Args:
+        keyness: the KEYNESS table.
+        domains: the DOMAINS table.
+        tokens: word tokens per firm and language (`firm`, `lang`, `n_tokens`).
+        ca_n_terms: distinctive terms taken per firm into the firm × term table.
+        min_tokens: firms with fewer word tokens in a language are left out of its table.
+        seed: random state of the SVD.
+
+    Returns:
+        CA_POINTS and CA_AXES tables (empty for an analysis that cannot be run).
+    """
+    parts = [analyse_table(firm_domain_counts(domains), analysis="firm_domain", lang=None,
+                           seed=seed)]
+    for lang in sorted(keyness["lang"].unique()):
+        t = tokens[tokens["lang"] == lang]
+        firms = sorted(t.loc[t["n_tokens"] >= min_tokens, "firm"])
+        thin = sorted(t.loc[t["n_tokens"] < min_tokens, "firm"])
+        if thin:
+            log.info("firm × term table (%s): %s left out (fewer than %d word tokens)", lang,
+                     ", ".join(thin), min_tokens)
+        table = firm_term_counts(keyness, lang=lang, ca_n_terms=ca_n_terms, firms=firms)
+        parts.append(analyse_table(table, analysis="firm_term", lang=lang, seed=seed))
+    points = [p for p, _ in parts if len(p)]
+    axes = [a for _, a in parts if len(a)]
+    return (pd.concat(points, ignore_index=True)[schemas.CA_POINTS.names] if points
+            else empty_frame(schemas.CA_POINTS),
+            pd.concat(axes, ignore_index=True)[schemas.CA_AXES.names] if axes
+            else empty_frame(schemas.CA_AXES))

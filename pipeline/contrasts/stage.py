@@ -2,8 +2,8 @@
 
 reads <processed>/sentences.parquet, bags.parquet, <interim>/documents.parquet,
 passages.parquet and the frame lexicon → writes <out>/keyness.parquet, frame_measures.parquet,
-shifts.parquet, domains.parquet, kwic.parquet + kwic.csv, ca_points.parquet, ca_axes.parquet,
-and <plots>/frame_shares.csv
+shifts.parquet, domains.parquet, firm_domains.parquet, thresholds.parquet, kwic.parquet +
+kwic.csv, ca_points.parquet, ca_axes.parquet, and <plots>/frame_shares.csv
 
     python -m pipeline.contrasts --processed data/processed --interim data/interim \\
         --params params.yaml --out data/contrasts --plots reports/plots
@@ -56,7 +56,8 @@ import pyarrow as pa
 from scipy import sparse
 
 from pipeline import cli, schemas
-from pipeline.contrasts.ca import CAError, ca_tables, correspondence_analysis
+from pipeline.contrasts.ca import correspondence_tables
+from pipeline.contrasts.domains import domain_table, firm_domain_table, thresholds_table
 from pipeline.contrasts.frames import (
     build_stream,
     frame_quantities,
@@ -84,6 +85,8 @@ class Contrasts:
     frame_measures: pd.DataFrame
     shifts: pd.DataFrame
     domains: pd.DataFrame
+    firm_domains: pd.DataFrame
+    thresholds: pd.DataFrame
     kwic: pd.DataFrame
     frame_shares: pd.DataFrame
     ca_points: pd.DataFrame
@@ -375,159 +378,6 @@ def _no_trend_reason(n_good: int, min_years: int, min_tokens: int, years, succ, 
     return None
 
 
-def domain_table(measures: pd.DataFrame, lexicon: Lexicon, *, presence_rate: float,
-                 presence_docs: int) -> pd.DataFrame:
-    """Firm × frame table of every `set` group (offer domains, performance dimensions).
-
-    A frame is marked present in a firm's offer (over all years, or in one year) when its rate
-    reaches `presence_rate` per 10,000 tokens in at least `presence_docs` documents; the mark
-    is null when the firm (or firm-year) has too little text to tell.
-    """
-    sets = [g.name for g in lexicon.groups.values() if g.kind == "set"]
-    m = measures[(measures["measure"] == "rate") & measures["group"].isin(sets)
-                 & measures["lang"].isna() & measures["level"].isin(["firm", "firm_year"])]
-    out = m.rename(columns={"value": "rate"}).copy()
-    present = ((out["rate"].fillna(0) >= presence_rate)
-               & (out["n_docs_matching"] >= presence_docs))
-    out["present"] = pd.array(present.to_numpy(), dtype="boolean")
-    out.loc[~out["enough"].astype(bool), "present"] = pd.NA
-    return out[schemas.DOMAINS.names].sort_values(["group", "frame", "firm", "year"],
-                                                  na_position="first").reset_index(drop=True)
-
-
-# --- correspondence analysis -----------------------------------------------------------------
-
-CA_MIN = 3  # rows and columns a two-axis map needs (min(rows, columns) - 1 axes exist)
-
-
-def firm_domain_counts(domains: pd.DataFrame, *, group: str = "domains") -> pd.DataFrame:
-    """The firm × domain contingency table: matches of each domain's terms per firm.
-
-    Args:
-        domains: the DOMAINS table (from `domain_table`).
-        group: the lexicon group of offer domains.
-
-    Returns:
-        Counts, one row per firm with enough text (level firm, `enough`), one column per domain
-        in the table's order; firms with too little text are left out (logged).
-    """
-    rows = domains[(domains["group"] == group) & (domains["level"] == "firm")]
-    thin = sorted(rows.loc[~rows["enough"].astype(bool), "firm"].unique())
-    if thin:
-        log.info("firm × domain table: %s left out (too little text)", ", ".join(thin))
-    rows = rows[rows["enough"].astype(bool)]
-    frames = list(dict.fromkeys(rows["frame"]))
-    table = rows.pivot_table(index="firm", columns="frame", values="n_matches", aggfunc="sum",
-                             fill_value=0)
-    return table.reindex(columns=frames, fill_value=0).astype(np.int64).rename_axis(
-        index=None, columns=None)
-
-
-def firm_term_counts(keyness: pd.DataFrame, *, lang: str, ca_n_terms: int,
-                     firms: list[str] | None = None) -> pd.DataFrame:
-    """The firm × term contingency table of one language: counts of the top distinctive terms.
-
-    The terms are the union of each firm's `ca_n_terms` best-ranked terms against all other
-    firms (`firm_vs_rest`, `rank` ≤ `ca_n_terms`, `log_ratio_cons` > 0); each cell is the
-    term's count in the firm (`count_a` of its own firm_vs_rest row, 0 when the firm has none).
-
-    Args:
-        keyness: the KEYNESS table.
-        lang: the language.
-        ca_n_terms: distinctive terms taken per firm.
-        firms: the firms to keep as rows (all firms compared in `lang` when None); their own
-            top terms are the only ones taken.
-
-    Returns:
-        Counts, one row per firm, one column per term (terms ordered by their best rank, then
-        alphabetically).
-    """
-    k = keyness[(keyness["comparison"] == "firm_vs_rest") & (keyness["lang"] == lang)]
-    if firms is not None:
-        k = k[k["group_a"].isin(firms)]
-    rank = k["rank"]
-    top = k[rank.notna() & (rank <= ca_n_terms) & (k["log_ratio_cons"] > 0)]
-    order = (top.assign(rank=top["rank"].astype(int)).groupby("term")["rank"].min()
-             .reset_index().sort_values(["rank", "term"])["term"].tolist())
-    rows = k[k["term"].isin(order)]
-    table = rows.pivot_table(index="group_a", columns="term", values="count_a", aggfunc="sum",
-                             fill_value=0)
-    index = sorted(k["group_a"].unique()) if firms is None else list(firms)
-    return table.reindex(index=index, columns=order, fill_value=0).astype(np.int64).rename_axis(
-        index=None, columns=None)
-
-
-def analyse_table(table: pd.DataFrame, *, analysis: str, lang: str | None,
-                  seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Correspondence analysis of one table as CA_POINTS and CA_AXES rows.
-
-    Args:
-        table: counts, firms × terms or domains.
-        analysis: the name of the table (firm_term, firm_domain).
-        lang: the language of its terms, or None for a table pooling languages.
-        seed: random state of the SVD.
-
-    Returns:
-        The two tables; both empty (and the reason logged) when the table has fewer than 3
-        rows or 3 columns with counts, so that no map can be drawn.
-    """
-    name = analysis + (f" ({lang})" if lang else "")
-    nonempty = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
-    empty_rows = [str(f) for f in table.index[table.sum(axis=1) == 0]]
-    if empty_rows:
-        log.info("correspondence analysis %s: %s left out (no counts in the table)", name,
-                 ", ".join(empty_rows))
-    if nonempty.shape[0] < CA_MIN or nonempty.shape[1] < CA_MIN:
-        log.warning("correspondence analysis %s not run: it needs at least %d firms and %d "
-                    "columns with counts, the table has %d × %d", name, CA_MIN, CA_MIN,
-                    *nonempty.shape)
-        return empty_frame(schemas.CA_POINTS), empty_frame(schemas.CA_AXES)
-    try:
-        result = correspondence_analysis(nonempty, n_components=2, seed=seed)
-    except CAError as exc:
-        log.warning("correspondence analysis %s not run: %s", name, exc)
-        return empty_frame(schemas.CA_POINTS), empty_frame(schemas.CA_AXES)
-    log.info("correspondence analysis %s: %d firms × %d columns, axes 1-2 hold %.1f %% and "
-             "%.1f %% of the inertia", name, *nonempty.shape,
-             *(100 * result.inertia["share"].to_numpy()[:2]))
-    return ca_tables(result, analysis, lang)
-
-
-def correspondence_tables(keyness: pd.DataFrame, domains: pd.DataFrame, tokens: pd.DataFrame,
-                          *, ca_n_terms: int, min_tokens: int,
-                          seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Correspondence analyses of the firm × domain table and, per language, firm × term.
-
-    Args:
-        keyness: the KEYNESS table.
-        domains: the DOMAINS table.
-        tokens: word tokens per firm and language (`firm`, `lang`, `n_tokens`).
-        ca_n_terms: distinctive terms taken per firm into the firm × term table.
-        min_tokens: firms with fewer word tokens in a language are left out of its table.
-        seed: random state of the SVD.
-
-    Returns:
-        CA_POINTS and CA_AXES tables (empty for an analysis that cannot be run).
-    """
-    parts = [analyse_table(firm_domain_counts(domains), analysis="firm_domain", lang=None,
-                           seed=seed)]
-    for lang in sorted(keyness["lang"].unique()):
-        t = tokens[tokens["lang"] == lang]
-        firms = sorted(t.loc[t["n_tokens"] >= min_tokens, "firm"])
-        thin = sorted(t.loc[t["n_tokens"] < min_tokens, "firm"])
-        if thin:
-            log.info("firm × term table (%s): %s left out (fewer than %d word tokens)", lang,
-                     ", ".join(thin), min_tokens)
-        table = firm_term_counts(keyness, lang=lang, ca_n_terms=ca_n_terms, firms=firms)
-        parts.append(analyse_table(table, analysis="firm_term", lang=lang, seed=seed))
-    points = [p for p, _ in parts if len(p)]
-    axes = [a for _, a in parts if len(a)]
-    return (pd.concat(points, ignore_index=True)[schemas.CA_POINTS.names] if points
-            else empty_frame(schemas.CA_POINTS),
-            pd.concat(axes, ignore_index=True)[schemas.CA_AXES.names] if axes
-            else empty_frame(schemas.CA_AXES))
-
-
 # --- the stage -------------------------------------------------------------------------------
 
 
@@ -582,7 +432,8 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
                            "firm": top["group_a"].str.replace(r":(late|early)$", "",
                                                               regex=True)}).drop_duplicates()
     term_hits = match_bag_terms(stream, wanted)
-    kwic = _kwic_table(stream, hits, term_hits, documents, passages, kwic_window=params.kwic_window)
+    kwic = _kwic_table(stream, hits, term_hits, documents, passages,
+                       kwic_window=params.kwic_window)
     shares = measures[(measures["measure"] == "share") & (measures["level"] == "firm_year")
                       & measures["lang"].isna() & measures["enough"] & measures["value"].notna()]
     frame_shares = (shares.rename(columns={"value": "share"})
@@ -594,6 +445,10 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
                                                ca_n_terms=params.ca_n_terms,
                                                min_tokens=params.min_tokens, seed=params.seed)
     return Contrasts(keyness=keyness, frame_measures=measures, shifts=shifts, domains=domains,
+                     firm_domains=firm_domain_table(domains),
+                     thresholds=thresholds_table(fdr=params.fdr,
+                                                 presence_rate=params.presence_rate,
+                                                 presence_docs=params.presence_docs),
                      kwic=kwic, frame_shares=frame_shares, ca_points=ca_points, ca_axes=ca_axes)
 
 
@@ -651,8 +506,8 @@ def _run(args) -> int:
                           columns=["passage_id", "page_start", "is_duplicate"])
     result = score_contrasts(sentences, bags, documents, passages, lexicon, params)
     out = args.out
-    for name in ("keyness", "frame_measures", "shifts", "domains", "kwic", "ca_points",
-                 "ca_axes"):
+    for name in ("keyness", "frame_measures", "shifts", "domains", "firm_domains", "thresholds",
+                 "kwic", "ca_points", "ca_axes"):
         schema = getattr(schemas, name.upper())
         write_table(getattr(result, name), out / schemas.file_name(schema), schema)
     write_csv(result.kwic, out / "kwic.csv")

@@ -1,8 +1,10 @@
 """Extract clean text, year and language from the captured HTML pages and PDF reports.
 
 reads <raw>/fetches.parquet + the WARC records it points to → writes
-<out>/documents.parquet (one row per capture) and <out>/passages.parquet (passages of the
-documents kept)
+<out>/documents.parquet (one row per capture), <out>/passages.parquet (passages of the
+documents kept), and what was collected: <out>/collection.parquet (per firm and year) and
+<out>/captures.parquet (every capture with its last attempt and its document; see
+`pipeline.extract.collection`)
 
 For each capture (the latest `ok` attempt of each doc_id), in batches shared out to a pool of
 `workers` processes: HTML through `pipeline.html_text` (trafilatura), PDF through
@@ -39,6 +41,7 @@ import pandas as pd
 from pipeline import cli, io, schemas, warc
 from pipeline.errors import EXIT_OK
 from pipeline.extract import language
+from pipeline.extract.collection import captures_table, collection_table
 from pipeline.extract.dating import date_document
 from pipeline.extract.dedup import (
     DupCandidate,
@@ -545,7 +548,11 @@ def _run(args) -> int:
     if not captures:
         log.warning("%s: no successful capture to extract", args.raw)
     documents, passages = extract_documents(captures, params)
-    for df, schema in ((documents, schemas.DOCUMENTS), (passages, schemas.PASSAGES)):
+    # The collection tables count documents as later stages read them back (typed columns).
+    typed = io.conform(documents, schemas.DOCUMENTS)
+    for df, schema in ((documents, schemas.DOCUMENTS), (passages, schemas.PASSAGES),
+                       (collection_table(fetches, typed), schemas.COLLECTION),
+                       (captures_table(fetches, typed), schemas.CAPTURES)):
         path = io.write_table(df, args.out / schemas.file_name(schema), schema)
         log.info("wrote %s (%d rows)", path, len(df))
     return EXIT_OK

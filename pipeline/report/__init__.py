@@ -1,6 +1,12 @@
 """The report stage: every table → self-contained HTML pages and data exports.
 
-    stage.py     the stage: `build_report()` and `main`
-    figures.py   matplotlib figures as inline SVG
-    templates/   Jinja2 pages, stylesheet and the table sorter
+    stage.py           the stage: `build_report()`, reading and writing, `main`
+    study.py           the tables read and the lookups every page shares (`Study`)
+    index.py firm.py topics.py shifts.py   one view model per page
+    correspondence.py  the index's correspondence-analysis maps
+    grids.py           frame × year grids of the set groups (index and firm pages)
+    format.py          Jinja2 filters, safe links, anchors
+    figures.py         matplotlib figures as inline SVG
+    exports.py         the exported tables and their README
+    templates/         Jinja2 pages, stylesheet and the table sorter
 """

@@ -1,0 +1,59 @@
+"""Offer domains: which domains each firm's texts present, over all years and year by year.
+
+reads the FRAME_MEASURES rows of the lexicon's `set` groups → the DOMAINS table (every set
+group, levels firm and firm_year, with the presence mark) and FIRM_DOMAINS (the offer-domain
+group over all years: the firm × domain table the report shows)
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline import schemas
+from pipeline.lexicon import OFFER_GROUP, Lexicon
+
+
+def domain_table(measures: pd.DataFrame, lexicon: Lexicon, *, presence_rate: float,
+                 presence_docs: int) -> pd.DataFrame:
+    """Firm × frame table of every `set` group (offer domains, performance dimensions).
+
+    A frame is marked present in a firm's offer (over all years, or in one year) when its rate
+    reaches `presence_rate` per 10,000 tokens in at least `presence_docs` documents; the mark
+    is null when the firm (or firm-year) has too little text to tell.
+    """
+    sets = [g.name for g in lexicon.groups.values() if g.kind == "set"]
+    m = measures[(measures["measure"] == "rate") & measures["group"].isin(sets)
+                 & measures["lang"].isna() & measures["level"].isin(["firm", "firm_year"])]
+    out = m.rename(columns={"value": "rate"}).copy()
+    present = ((out["rate"].fillna(0) >= presence_rate)
+               & (out["n_docs_matching"] >= presence_docs))
+    out["present"] = pd.array(present.to_numpy(), dtype="boolean")
+    out.loc[~out["enough"].astype(bool), "present"] = pd.NA
+    return out[schemas.DOMAINS.names].sort_values(["group", "frame", "firm", "year"],
+                                                  na_position="first").reset_index(drop=True)
+
+
+def firm_domain_table(domains: pd.DataFrame, *, group: str = OFFER_GROUP) -> pd.DataFrame:
+    """The firm × offer-domain table: rate, documents mentioning it, presence mark.
+
+    Args:
+        domains: the DOMAINS table (from `domain_table`).
+        group: the lexicon group of offer domains.
+
+    Returns:
+        A FIRM_DOMAINS table: the group's rows at level firm (all years), in the DOMAINS
+        table's order; `present` stays null where the firm has too little text to tell.
+    """
+    df = domains[(domains["group"] == group) & (domains["level"] == "firm")]
+    out = df.rename(columns={"frame": "domain"}).copy()
+    out["firm"] = out["firm"].astype(str)
+    out["enough"] = out["enough"].astype(bool)
+    out["present"] = out["present"].astype("boolean")
+    return out[schemas.FIRM_DOMAINS.names].reset_index(drop=True)
+
+
+def thresholds_table(*, fdr: float, presence_rate: float, presence_docs: int) -> pd.DataFrame:
+    """The thresholds behind the `rank` and `present` columns, for whoever shows them."""
+    return pd.DataFrame({"fdr": [float(fdr)], "presence_rate": [float(presence_rate)],
+                         "presence_docs": [int(presence_docs)]},
+                        columns=schemas.THRESHOLDS.names)

@@ -1,0 +1,64 @@
+"""The tables behind the report's figures, exported under reports/data/ with a README.
+
+Every exported table is one the report read, as it was read (ca_points and ca_axes empty when
+no correspondence analysis was run).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from pipeline import schemas
+from pipeline.io import empty_frame
+from pipeline.report.study import ReportInputs
+
+# Export name → (schema, what it feeds), for reports/data/README.md and figure captions.
+EXPORTS = {
+    "collection": (schemas.COLLECTION, "index: sources and what was collected per firm and year"),
+    "captures": (schemas.CAPTURES, "firm pages: every capture with its date, status and links"),
+    "prevalence": (schemas.PREVALENCE, "topic heat map, topic shares by firm, by year and "
+                   "firm × year"),
+    "k_sweep": (schemas.K_SWEEP, "topics page: model selection (coherence, exclusivity, "
+                "stability per K)"),
+    "topic_terms": (schemas.TOPIC_TERMS, "topic terms by probability and FREX"),
+    "topic_passages": (schemas.TOPIC_PASSAGES, "representative passages of each topic"),
+    "frame_measures": (schemas.FRAME_MEASURES, "frame shares and rates per firm, year and "
+                       "firm × year, with intervals"),
+    "firm_domains": (schemas.FIRM_DOMAINS, "index: firm × offer-domain table"),
+    "shifts": (schemas.SHIFTS, "trend tests of frame shares across years"),
+    "keyness": (schemas.KEYNESS, "distinctive vocabulary (firm vs rest) and terms that rose "
+                "and fell (late vs early)"),
+    "kwic": (schemas.KWIC, "concordance lines of frame terms and distinctive terms"),
+    "ca_points": (schemas.CA_POINTS, "index: correspondence-analysis maps (firm × domain, and "
+                  "firm × term per language): coordinates, contributions and quality of every "
+                  "firm, term and domain"),
+    "ca_axes": (schemas.CA_AXES, "index: correspondence analyses, eigenvalue and share of "
+                "inertia of each axis"),
+}
+
+
+def export_tables(inputs: ReportInputs) -> dict[str, tuple[pd.DataFrame, pa.Schema]]:
+    """Export name → (table, schema), in the order of `EXPORTS`."""
+    tables = {name: getattr(inputs, name) for name in EXPORTS}
+    for name in ("ca_points", "ca_axes"):
+        if tables[name] is None:
+            tables[name] = empty_frame(EXPORTS[name][0])
+    return {name: (tables[name], EXPORTS[name][0]) for name in EXPORTS}
+
+
+def data_readme(exports: dict[str, tuple[pd.DataFrame, pa.Schema]]) -> str:
+    """reports/data/README.md: each table's file names, rows and columns with their meaning."""
+    lines = ["# Tables behind the report's figures", "",
+             "Each table is here twice: `<name>.csv` (UTF-8, comma-separated, one header row; "
+             "timestamps in UTC, ISO 8601) and `<name>.parquet` (typed, same columns).",
+             "Text columns hold the text as scraped: import them as text in a spreadsheet, which "
+             "would otherwise read a cell beginning with =, +, - or @ as a formula.", ""]
+    for name, (df, schema) in exports.items():
+        lines += [f"## {name} ({len(df)} rows)", "", EXPORTS[name][1], "",
+                  "| column | type | meaning |", "| --- | --- | --- |"]
+        for f in schema:
+            comment = (f.metadata or {}).get(b"comment", b"").decode().replace("|", "/")
+            lines.append(f"| {f.name} | {f.type} | {comment} |")
+        lines.append("")
+    return "\n".join(lines)
