@@ -17,8 +17,9 @@ these models, so the README's list cannot drift from the code.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, overload
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -33,11 +34,17 @@ class Block(BaseModel):
     """A params.yaml block: unknown keys are errors, values are frozen once read."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    name: ClassVar[str]  # the block's name in params.yaml
+
+
+B = TypeVar("B", bound=Block)
 
 
 # --- one model per block --------------------------------------------------------------------
 
 class ScrapeParams(Block):
+    name = "scrape"
+
     user_agent: str = Field(
         "city-discourse/0.1 (research text-mining; +mailto:contact@example.org)",
         pattern=r"@|https?://",
@@ -69,6 +76,8 @@ class ScrapeParams(Block):
 
 
 class ExtractParams(Block):
+    name = "extract"
+
     min_words: int = Field(30, ge=0, description="a document with fewer words of text is "
                                                  "recorded as empty")
     boilerplate_share: Share = Field(0.5, description="a paragraph on at least this share of a "
@@ -84,6 +93,8 @@ class ExtractParams(Block):
 
 
 class PreprocessParams(Block):
+    name = "preprocess"
+
     lemmatizer: Literal["spacy", "simplemma"] = Field(
         "spacy", description="spacy (parts of speech, best lemmas) or simplemma (faster, no "
                              "parts of speech: keep_pos is ignored)")
@@ -101,6 +112,8 @@ class PreprocessParams(Block):
 
 
 class TopicsParams(Block):
+    name = "topics"
+
     model: Literal["lda", "nmf"] = Field("nmf", description="lda (gensim LdaModel) or nmf "
                                                             "(scikit-learn NMF on TF-IDF)")
     k: Literal["auto"] | Annotated[int, Field(ge=2)] = Field(
@@ -133,6 +146,8 @@ class TopicsParams(Block):
 
 
 class ContrastsParams(Block):
+    name = "contrasts"
+
     alpha0: float = Field(1000.0, gt=0, description="total weight of the informative "
                                                     "Dirichlet prior")
     min_count: PosInt = Field(5, description="terms seen fewer times in both groups are not "
@@ -158,6 +173,8 @@ class ContrastsParams(Block):
 
 
 class ReportParams(Block):
+    name = "report"
+
     max_kwic: int = Field(50, ge=0, description="concordance lines shown per term on a firm "
                                                 "page")
     n_terms: PosInt = Field(25, description="distinctive terms shown per firm and language")
@@ -167,10 +184,8 @@ class ReportParams(Block):
                                                  "correspondence-analysis map")
 
 
-BLOCKS: dict[str, type[Block]] = {
-    "scrape": ScrapeParams, "extract": ExtractParams, "preprocess": PreprocessParams,
-    "topics": TopicsParams, "contrasts": ContrastsParams, "report": ReportParams,
-}
+BLOCKS: dict[str, type[Block]] = {model.name: model for model in (
+    ScrapeParams, ExtractParams, PreprocessParams, TopicsParams, ContrastsParams, ReportParams)}
 LEXICON_KEY = "lexicon"  # top-level: the frame lexicon's path, read by several stages
 DEFAULT_LEXICON = "frames.yaml"
 
@@ -207,7 +222,7 @@ def check_block(block: str, values: Any, *, where: str = "params") -> Block:
         raise ParamsError(_describe(where, block, exc.errors())) from None
 
 
-def _describe(where: str, block: str, errors: list[dict]) -> str:
+def _describe(where: str, block: str, errors: Sequence[Mapping[str, Any]]) -> str:
     """One line per key; the alternatives of a union (`k: auto or a number`) share a line."""
     lines: dict[str, list[str]] = {}
     for err in errors:
@@ -229,12 +244,22 @@ def _describe(where: str, block: str, errors: list[dict]) -> str:
                      else f"{where}: {key}: {msgs[0]}" for key, msgs in lines.items())
 
 
-def load_block(path: str | Path, block: str) -> Block:
-    """One stage's block of params.yaml, checked: the model the stage's core function takes."""
+@overload
+def load_block(path: str | Path, block: type[B]) -> B: ...
+@overload
+def load_block(path: str | Path, block: str) -> Block: ...
+def load_block(path: str | Path, block: type[Block] | str) -> Block:
+    """One stage's block of params.yaml, checked: the model the stage's core function takes.
+
+    Args:
+        path: the params file.
+        block: the block's model (`ExtractParams`), or its name (`"extract"`).
+    """
+    name = block if isinstance(block, str) else block.name
     data = read_params(path)
-    if block not in data:
-        raise ParamsError(f"{path}: no '{block}:' block")
-    return check_block(block, copy.deepcopy(data[block]), where=str(path))
+    if name not in data:
+        raise ParamsError(f"{path}: no '{name}:' block")
+    return check_block(name, copy.deepcopy(data[name]), where=str(path))
 
 
 def lexicon_path(path: str | Path) -> Path:

@@ -495,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
-    params = load_block(args.params, "contrasts")
+    params = load_block(args.params, ContrastsParams)
     lexicon = load_lexicon(lexicon_path(args.params))
     sentences = read_table(args.processed / schemas.file_name(schemas.SENTENCES),
                            schemas.SENTENCES)

@@ -542,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
-    params = load_block(args.params, "extract")
+    params = load_block(args.params, ExtractParams)
     fetches = io.read_table(args.raw / schemas.file_name(schemas.FETCHES), schemas.FETCHES)
     captures = load_captures(fetches, args.raw)
     if not captures:

@@ -443,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
-    params = load_block(args.params, "preprocess")
+    params = load_block(args.params, PreprocessParams)
     lexicon_file = lexicon_path(args.params)
     lexicon = None
     if lexicon_file.exists():  # without a lexicon, no term is forced into the bags

@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
-    params = load_block(args.params, "report")
+    params = load_block(args.params, ReportParams)
     inputs = read_inputs(raw=args.raw, interim=args.interim, topics=args.topics,
                          contrasts=args.contrasts, lexicon=lexicon_path(args.params))
     report = build_report(inputs, params)

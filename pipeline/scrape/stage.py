@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     sources = read_sources(args.sources)
-    params = load_block(args.params, "scrape")
+    params = load_block(args.params, ScrapeParams)
     try:
         summary = scrape(sources, params, out=args.out, replay=args.replay,
                          refresh=args.refresh)

@@ -667,7 +667,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
-    params = load_block(args.params, "topics")
+    params = load_block(args.params, TopicsParams)
     bags = read_table(args.processed / schemas.file_name(schemas.BAGS), schemas.BAGS)
     passages = read_table(args.interim / schemas.file_name(schemas.PASSAGES), schemas.PASSAGES,
                           columns=["passage_id", "page_start", "page_end", "text"])
