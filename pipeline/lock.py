@@ -3,8 +3,10 @@
 Every stage, `python -m pipeline run` and so `dvc repro` take `<project>/.pipeline.lock` (the
 project being the params file's folder) before they read or write anything. A second run finds
 it taken and stops at once, naming the holder; the stages that one `pipeline run` calls share
-its lock. The lock is an OS file lock (flock), so a run that was killed leaves no lock behind:
-the next run takes it over and rewrites the holder line.
+its lock. The lock is a POSIX record lock (`lockf`): the operating system drops it when its
+process ends, however it ends, so a run that was killed leaves no lock behind and the next run
+takes it over, rewriting the holder line. Unlike `flock`, it is not inherited by the worker
+processes a stage forks, so a killed run's orphaned workers cannot keep the project locked.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ def project_lock(folder: Path, holder: str) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+", encoding="utf-8") as fh:
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # EACCES or EAGAIN: held by another process
             fh.seek(0)
             who = fh.read().strip() or "a process that has not said who it is"
             raise BusyError(f"{path}: another run is using this project ({who}); wait for it "
@@ -59,4 +61,4 @@ def project_lock(folder: Path, holder: str) -> Iterator[Path]:
             _held.discard(path)
             fh.seek(0)
             fh.truncate()
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            fcntl.lockf(fh, fcntl.LOCK_UN)  # from offset 0: the whole file

@@ -527,6 +527,14 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams
         documents = documents.sort_values(["firm", "url", "captured_at", "doc_id"],
                                           kind="stable", ignore_index=True)
     passages = pd.DataFrame(passage_rows, columns=schemas.PASSAGES.names)
+    if not passages.empty:
+        # In the documents' order, not the order captures were fetched in: the same captures
+        # give the same tables (and the same ties downstream) however a scrape was interrupted.
+        rank = pd.Series(range(len(documents)), index=documents["doc_id"].to_numpy())
+        rank = rank.groupby(level=0).first()
+        passages = (passages.assign(_doc=rank.reindex(passages["doc_id"]).to_numpy())
+                    .sort_values(["_doc", "seq"], kind="stable", ignore_index=True)
+                    .drop(columns="_doc"))
     statuses = Counter(documents["status"]) if not documents.empty else Counter()
     log.info("extracted %d captures in %.1f s: %s; %d duplicates; %d passages",
              len(documents), time.perf_counter() - started,
