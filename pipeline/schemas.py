@@ -47,7 +47,8 @@ FETCHES = _schema(
      "or, for a live capture, fetch time); every later table carries it"),
     ("firm", pa.string(), False, "firm id from sources.txt"),
     ("kind", pa.string(), False, "page or report, from sources.txt"),
-    ("source_url", pa.string(), False, "the URL as written in sources.txt"),
+    ("source_url", pa.string(), False, "the URL of sources.txt (its #fragment dropped, scheme "
+     "and host lower-cased)"),
     ("source_line", pa.int32(), False, "line number of the source in sources.txt"),
     ("source_year", pa.int16(), True, "year given in sources.txt (year=), if any"),
     ("source_lang", pa.string(), True, "language given in sources.txt (lang=), if any"),
@@ -58,11 +59,13 @@ FETCHES = _schema(
     ("depth", pa.int16(), False, "crawl depth: 0 for the source itself"),
     ("status", pa.int16(), True, "HTTP status of the final response; null when none came"),
     ("outcome", pa.string(), False, "ok, not_modified (a 304 to a --refresh), http_error, "
-     "timeout, dns_error, network_error (refused, reset, TLS), too_large (cut at max_bytes; the "
-     "cut record is archived), robots_disallowed, unsupported_type (not downloaded), "
-     "redirect_loop, too_many_redirects, not_archived (no web-archive capture that year), "
-     "archive_error (unreadable CDX answer), replay_missing (not in the --replay WARCs), "
-     "internal_error"),
+     "timeout (silent past read_timeout, or unfinished at request_deadline), dns_error, "
+     "network_error (refused, reset, TLS), too_large (cut at max_bytes, or where a compressed "
+     "body inflates past max_decoded_bytes; the cut record is archived), truncated (the "
+     "server hung up before the end of the body; what came is archived), robots_disallowed, "
+     "unsupported_type (not downloaded), redirect_loop, too_many_redirects, not_archived "
+     "(no web-archive capture that year), archive_error (unreadable CDX answer), "
+     "replay_missing (not in the --replay WARCs), internal_error"),
     ("error", pa.string(), True, "human-readable reason when outcome is not ok"),
     ("content_type", pa.string(), True, "media type of the response (no parameters); sniffed "
      "from the first bytes (HTML or PDF) when missing or application/octet-stream"),

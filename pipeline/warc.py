@@ -66,12 +66,51 @@ def parse_warc_date(text: str) -> datetime:
     return iso_date_to_datetime(text).replace(tzinfo=UTC)
 
 
-def response_headers(status: int, reason: str, headers: list[tuple[str, str]],
+class RawStatusAndHeaders(StatusAndHeaders):
+    """HTTP headers whose block is written byte for byte as received.
+
+    warcio rebuilds the block from text and percent-encodes any non-ASCII byte; these keep the
+    bytes the server sent (a latin-1 filename in Content-Disposition stays as it came), while
+    `get_header` still answers from their latin-1 reading.
+    """
+
+    def __init__(self, statusline: str, headers: list[tuple[str, str]], protocol: str,
+                 raw: bytes) -> None:
+        super().__init__(statusline, headers, protocol=protocol)
+        self.raw = raw
+
+    def compute_headers_buffer(self, header_filter=None) -> None:
+        self.headers_buff = self.raw
+
+
+def response_headers(status: int, reason: str | bytes,
+                     headers: list[tuple[str, str]] | list[tuple[bytes, bytes]],
                      protocol: str = "HTTP/1.1") -> StatusAndHeaders:
-    """The HTTP status line and headers of a response, as stored in its WARC record."""
-    kept = [(k, v) for k, v in headers if k.lower() not in DROPPED_HEADERS]
-    kept += [(f"X-Archive-Orig-{k}", v) for k, v in headers if k.lower() in DROPPED_HEADERS]
-    return StatusAndHeaders(f"{status} {reason}".strip(), kept, protocol=protocol or "HTTP/1.1")
+    """The HTTP status line and headers of a response, as stored in its WARC record.
+
+    Given as bytes (as received), they are stored as those bytes; given as text, through
+    warcio (which percent-encodes what is not ASCII).
+    """
+    protocol = protocol or "HTTP/1.1"
+    if not all(isinstance(k, bytes) for k, _ in headers) or not isinstance(reason, bytes):
+        text = [(_text(k), _text(v)) for k, v in headers]
+        kept = [(k, v) for k, v in text if k.lower() not in DROPPED_HEADERS]
+        kept += [(f"X-Archive-Orig-{k}", v) for k, v in text if k.lower() in DROPPED_HEADERS]
+        return StatusAndHeaders(f"{status} {_text(reason)}".strip(), kept, protocol=protocol)
+    raw_kept = [(k, v) for k, v in headers if k.decode("latin-1").lower() not in DROPPED_HEADERS]
+    raw_kept += [(b"X-Archive-Orig-" + k, v) for k, v in headers
+                 if k.decode("latin-1").lower() in DROPPED_HEADERS]
+    statusline = f"{status} ".encode() + reason if reason else str(status).encode()
+    block = b"".join([protocol.encode("ascii") + b" " + statusline + b"\r\n",
+                      *(k + b": " + v + b"\r\n" for k, v in raw_kept), b"\r\n"])
+    return RawStatusAndHeaders(
+        statusline.decode("latin-1"),
+        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw_kept],
+        protocol, block)
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
 def _b32(digest: bytes) -> str:
@@ -205,7 +244,7 @@ class WarcWriter:
 
     def write_response(self, *, url: str, date: datetime, http_headers: StatusAndHeaders,
                        payload: BinaryIO, digests: BodyDigests, request_line: str,
-                       request_headers: list[tuple[str, str]], truncated: bool = False,
+                       request_headers: list[tuple[str, str]], truncated: bool | str = False,
                        ip_address: str | None = None) -> tuple[str, int]:
         """Append a response record and its request record.
 
@@ -217,7 +256,8 @@ class WarcWriter:
             digests: the body's digests, computed while it streamed in.
             request_line: e.g. `GET /fr/ville HTTP/1.1`.
             request_headers: the headers sent.
-            truncated: the body was cut at the size limit (WARC-Truncated: length).
+            truncated: the body is cut: the WARC-Truncated reason (`length`: at the size limit,
+                `disconnect`: the server hung up early), or True for `length`.
             ip_address: the server's address, when known.
 
         Returns:
@@ -228,7 +268,7 @@ class WarcWriter:
         headers = {"WARC-Date": warc_date(date), "WARC-Payload-Digest": digests.payload,
                    "WARC-Block-Digest": digests.block}
         if truncated:
-            headers["WARC-Truncated"] = "length"
+            headers["WARC-Truncated"] = truncated if isinstance(truncated, str) else "length"
         if ip_address:
             headers["WARC-IP-Address"] = ip_address
         response = self._writer.create_warc_record(

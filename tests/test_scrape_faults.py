@@ -7,10 +7,14 @@ run went on past it, and that the first run's capture is still there and readabl
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import hashlib
 import logging
+import resource
 import socket
 import time
+import zlib
 
 import pandas as pd
 import pytest
@@ -18,7 +22,18 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.errors import EXIT_INPUT, EXIT_OK, EXIT_SOURCES
 from pipeline.warc import open_record
-from tests.servers import fault_server, run_scrape
+from tests.servers import (
+    FaultServer,
+    drip,
+    encoded,
+    fault_server,
+    gzip_bomb,
+    page,
+    run_scrape,
+    serve,
+    short_body,
+    static,
+)
 
 MAX_BYTES = 100_000
 FAULTS = ["/gone-404.html", "/gone-410.html", "/flaky.html", "/busy.html", "/stall.html",
@@ -246,3 +261,128 @@ def test_malformed_sources_fetch_nothing(tmp_path, caplog):
     for line, reason in ((2, "unknown kind"), (3, "malformed URL"), (4, "bad year")):
         assert f"sources.txt:{line}: {reason}" in message
     assert not (tmp_path / "raw" / "warc").exists()
+
+
+# --- bounded fetching (issue 15) ----------------------------------------------------------------
+
+BOMB_BYTES = 200 << 20  # inflates to 200 MiB; about 200 KB on the wire
+PDF = b"%PDF-1.4\n% a tiny PDF\n%%EOF\n"
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+@pytest.fixture(scope="module")
+def bounded(tmp_path_factory):
+    """One run over pages that would hold a crawler without bounds, asked all at once."""
+    folder = tmp_path_factory.mktemp("bounded")
+    server = FaultServer({})
+    stop = lambda: server.stop  # noqa: E731
+    latin1_name = 'inline; filename="r\xe9sum\xe9 \xe9t\xe9.html"'
+    server.routes.update({
+        "/robots.txt": static(b"User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"}),
+        "/bomb.html": encoded(gzip_bomb(BOMB_BYTES)),
+        "/small.html.gz": encoded(gzip.compress(page("compressed, and small"))),
+        "/drip.html": drip(stop, every=0.1),
+        "/short.html": short_body(b"<html><body>" + b"x" * 388, declared=1000),
+        "/html-as-pdf": static(page("une page"), headers={"Content-Type": "application/pdf"}),
+        "/pdf-as-html": static(PDF, headers={"Content-Type": "text/html"}),
+        "/latin1-header.html": static(page("en-tetes"), headers={
+            "Content-Type": "text/html", "Content-Disposition": latin1_name}),
+    })
+    server.start()
+    paths = list(server.routes)[1:]
+    try:
+        before = _maxrss_mb()
+        started = time.monotonic()
+        status, table = run_scrape(folder, "".join(f"acme page {server.url(p)}\n" for p in paths),
+                                   max_bytes=1_000_000, max_decoded_bytes=2_000_000,
+                                   request_deadline=1.5)
+        yield {"server": server, "table": table, "status": status, "folder": folder,
+               "elapsed": time.monotonic() - started, "rss_growth": _maxrss_mb() - before}
+    finally:
+        server.close()
+
+
+def _row(bounded, path):
+    table = bounded["table"]
+    rows = table[table["url"] == bounded["server"].url(path)]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_every_bounded_case_ends_in_a_row_within_seconds(bounded):
+    assert bounded["status"] == 0 and len(bounded["table"]) == 7
+    assert bounded["elapsed"] < 10
+
+
+def test_a_decompression_bomb_is_too_large_and_never_inflated(bounded):
+    r = _row(bounded, "/bomb.html")
+    assert r["outcome"] == "too_large" and "max_decoded_bytes" in r["error"]
+    assert r["n_bytes"] < 100_000  # cut a few KB past 2 MB of inflated text
+    with open_record(bounded["folder"] / "raw" / r["warc_file"], int(r["warc_offset"])) as rec:
+        assert rec.rec_headers.get_header("WARC-Truncated") == "length"
+    assert bounded["rss_growth"] < 100  # MB, for a body that inflates to 200 MiB
+
+
+def test_a_small_compressed_page_is_ok(bounded):
+    r = _row(bounded, "/small.html.gz")
+    assert (r["outcome"], r["content_type"]) == ("ok", "text/html")
+
+
+def test_a_dripping_server_is_cut_at_the_request_deadline(bounded):
+    r = _row(bounded, "/drip.html")
+    assert r["outcome"] == "timeout" and "request_deadline (1.5 s)" in r["error"]
+    assert bounded["server"].hits["/drip.html"] == 1  # a drip is not retried
+
+
+def test_html_vs_pdf_the_bytes_win_over_the_declared_type(bounded):
+    assert _row(bounded, "/html-as-pdf")["content_type"] == "text/html"
+    assert _row(bounded, "/pdf-as-html")["content_type"] == "application/pdf"
+
+
+def test_a_body_shorter_than_its_content_length_is_truncated(bounded):
+    r = _row(bounded, "/short.html")
+    assert r["outcome"] == "truncated" and "400 of 1000 bytes" in r["error"]
+    assert r["n_attempts"] == 3  # retried as a dropped connection, then recorded
+    with open_record(bounded["folder"] / "raw" / r["warc_file"], int(r["warc_offset"])) as rec:
+        assert rec.rec_headers.get_header("WARC-Truncated") == "disconnect"
+        assert len(rec.content_stream().read()) == 400  # what came is kept
+
+
+def test_header_bytes_are_stored_as_received(bounded):
+    r = _row(bounded, "/latin1-header.html")
+    path = bounded["folder"] / "raw" / r["warc_file"]
+    with open(path, "rb") as fh:
+        fh.seek(int(r["warc_offset"]))
+        member = zlib.decompressobj(31).decompress(fh.read())
+    assert b'filename="r\xe9sum\xe9 \xe9t\xe9.html"\r\n' in member  # latin-1, not %-encoded
+    with open(path, "rb") as fh:  # and the block digest covers those very bytes
+        assert all(rec.rec_type for rec in ArchiveIterator(fh, check_digests="raise"))
+
+
+def test_a_dripping_robots_txt_does_not_hold_its_host(tmp_path):
+    server = FaultServer({})
+    server.routes.update({"/robots.txt": drip(lambda: server.stop, every=0.1,
+                                              content_type="text/plain"),
+                          "/ok.html": static(page("ok"))})
+    with contextlib.closing(server.start()):
+        started = time.monotonic()
+        status, table = run_scrape(tmp_path, f"acme page {server.url('/ok.html')}\n",
+                                   request_deadline=1.0)
+        elapsed = time.monotonic() - started
+    assert status == 0 and list(table["outcome"]) == ["ok"]
+    assert elapsed < 4 and server.hits["/robots.txt"] == 1
+
+
+def test_the_first_request_after_robots_txt_waits_the_crawl_delay(tmp_path):
+    routes = {"/robots.txt": static(b"User-agent: *\nCrawl-delay: 1\n",
+                                    headers={"Content-Type": "text/plain"}),
+              "/a.html": static(page("a")), "/b.html": static(page("b"))}
+    with serve(routes) as server:
+        run_scrape(tmp_path, f"acme page {server.url('/a.html')}\n"
+                             f"acme page {server.url('/b.html')}\n", delay=0.0)
+    times = [t for _, _, t in server.timed]
+    assert server.timed[0][0] == "/robots.txt" and len(times) == 3
+    assert times[1] - times[0] >= 0.95 and times[2] - times[1] >= 0.95
