@@ -96,6 +96,9 @@ class ExtractParams(Block):
     passage_words: int = Field(250, ge=20, description="passages of about this many words, cut "
                                                        "on paragraph or sentence ends")
     workers: PosInt = Field(2, description="processes for extraction (1 = in process)")
+    max_bytes: PosInt = Field(50 * 1024 * 1024, description="a capture whose payload (inflated, "
+                              "if the server compressed it) is larger is not read: status "
+                              "too_large; bounds each capture's memory")
 
 
 class PreprocessParams(Block):

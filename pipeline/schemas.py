@@ -54,8 +54,10 @@ FETCHES = _schema(
     ("source_lang", pa.string(), True, "language given in sources.txt (lang=), if any"),
     ("url", pa.string(), False, "the URL this attempt asked for (a crawled link or the source); "
      "for an archive capture, the original URL"),
-    ("final_url", pa.string(), True, "the URL that answered, after redirects (for an archive "
-     "capture, the web archive's replay URL; for not_archived, the CDX query)"),
+    ("final_url", pa.string(), True, "the URL that answered, after redirects; for an archive "
+     "capture, the replay URL asked for (the capture the CDX API listed for the year: "
+     "archive_timestamp and doc_id are those of the capture the archive served, which differ "
+     "when its replay redirected); for not_archived, the CDX query"),
     ("depth", pa.int16(), False, "crawl depth: 0 for the source itself"),
     ("status", pa.int16(), True, "HTTP status of the final response; null when none came"),
     ("outcome", pa.string(), False, "ok, not_modified (a 304 to a --refresh), http_error, "
@@ -83,7 +85,8 @@ FETCHES = _schema(
      "hops and the CDX lookup included; 0 for a replay"),
     ("fetched_at", TS, False, "when the response arrived (UTC); for a replay, the WARC-Date "
      "of the record"),
-    ("archive_timestamp", TS, True, "web-archive capture time when fetched from an archive"),
+    ("archive_timestamp", TS, True, "web-archive capture time when fetched from an archive "
+     "(of the capture the archive served)"),
     ("from_archive", pa.bool_(), False, "true when fetched from a web archive (Wayback)"),
 )
 
@@ -114,7 +117,8 @@ DOCUMENTS = _schema(
     ("n_pages", pa.int32(), True, "pages of a PDF; null for HTML"),
     ("n_words", pa.int32(), False, "words in text"),
     ("status", pa.string(), False, "ok, or why the document is skipped: empty, corrupt, "
-     "encrypted, no_text_layer (a scan), link_list, unsupported_type, boilerplate_only, "
+     "encrypted, no_text_layer (a scan), link_list, unsupported_type, too_large (payload past "
+     "extract's max_bytes: not read), boilerplate_only, "
      "unreadable (WARC record), failed (unexpected extraction error)"),
     ("error", pa.string(), True, "details of a skip; on a kept document, what was odd (a "
      "wrong charset, scanned pages, a 304 confirming an earlier capture)"),

@@ -369,6 +369,37 @@ def recover_open_files(folder: Path) -> list[tuple[Path, int]]:
 
 # --- reading -------------------------------------------------------------------------------
 
+def record_problem(path: Path, offset: int, sha256: str | None = None) -> str | None:
+    """Why the response record at `offset` of `path` cannot be read back whole (None if it can).
+
+    Reads the record once, without decoding its payload: a response or resource record must
+    start at the offset and its block must read to its end (a cut file or a damaged gzip member
+    stops early); when `sha256` is given and the payload is stored as sent (no
+    Content-Encoding), its digest must match.
+    """
+    try:
+        with open_record(path, offset) as record:
+            if record.rec_type not in ("response", "resource"):
+                return f"a '{record.rec_type}' record at offset {offset}, not a response"
+            stream = record.raw_stream
+            digest = hashlib.sha256()
+            while chunk := stream.read(COPY_CHUNK):
+                digest.update(chunk)
+            if stream.limit > 0:
+                return f"record at offset {offset} cut short ({stream.limit} bytes missing)"
+            http = record.http_headers
+            # The fetches row digests the payload as a reader returns it: decoded, de-chunked.
+            encoded = http and (http.get_header("Content-Encoding")
+                                or http.get_header("Transfer-Encoding"))
+            if sha256 and not encoded and digest.hexdigest() != sha256:
+                return f"record at offset {offset}: payload digest differs from the fetches row"
+    except FileNotFoundError:
+        return "WARC file not found"
+    except Exception as exc:  # warcio raises many types on a damaged file
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 @contextmanager
 def open_record(path: Path, offset: int) -> Iterator[ArcWarcRecord]:
     """The WARC record at `offset` of `path` (read its body with `content_stream()`).

@@ -10,17 +10,20 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import json
 import logging
 import resource
 import socket
 import time
 import zlib
+from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.errors import EXIT_INPUT, EXIT_OK, EXIT_SOURCES
+from pipeline.scrape.manifest import make_doc_id
 from pipeline.warc import open_record
 from tests.servers import (
     FaultServer,
@@ -30,6 +33,7 @@ from tests.servers import (
     gzip_bomb,
     page,
     run_scrape,
+    send,
     serve,
     short_body,
     static,
@@ -386,3 +390,105 @@ def test_the_first_request_after_robots_txt_waits_the_crawl_delay(tmp_path):
     times = [t for _, _, t in server.timed]
     assert server.timed[0][0] == "/robots.txt" and len(times) == 3
     assert times[1] - times[0] >= 0.95 and times[2] - times[1] >= 0.95
+
+
+# --- web-archive captures by what was served (issue 15, part 2) --------------------------------
+
+T2016, T2017 = "20160701000000", "20170612000000"
+
+
+def _cdx(h):
+    """A CDX API that lists one capture a year: 2016's replay redirects to 2017's."""
+    year = parse_qs(urlsplit(h.path).query)["from"][0]
+    url = parse_qs(urlsplit(h.path).query)["url"][0]
+    stamp = {"2016": T2016, "2017": T2017}.get(year)
+    rows = [["timestamp", "original", "statuscode", "mimetype"]]
+    rows += [[stamp, url, "200", "text/html"]] if stamp else []
+    send(h, 200, json.dumps(rows).encode(), {"Content-Type": "application/json"})
+
+
+def _replay_redirect(h):
+    send(h, 302, b"", {"Location": h.path.replace(T2016, T2017)})
+
+
+def test_a_replay_redirect_is_recorded_as_the_capture_served_and_never_duplicated(tmp_path):
+    routes = {"/cdx/search/cdx": _cdx, f"/web/{T2016}id_/*": _replay_redirect,
+              f"/web/{T2017}id_/*": static(page("juin 2017"))}
+    with serve(routes) as archive:
+        url = archive.url("/fr/ville/")
+        line = f"acme page {url} archive=2016-2017 live=no\n"
+        runs = [run_scrape(tmp_path, line, wayback_url=archive.base) for _ in range(3)]
+        hits = dict(archive.hits)
+    for status, _ in runs:
+        assert status == 0
+    table = runs[-1][1]
+    assert table.equals(runs[0][1])  # re-runs add nothing: both years were tried
+    assert hits["/cdx/search/cdx"] == 2  # once a year, first run only
+    ok = table[table["outcome"] == "ok"]
+    assert len(ok) == 1  # one row for the one capture served, whichever job met it first
+    got = ok.iloc[0]
+    assert got["archive_timestamp"] == pd.Timestamp("2017-06-12", tz="UTC")
+    assert got["doc_id"] == make_doc_id(url, T2017)
+    with open_record(tmp_path / "raw" / got["warc_file"], int(got["warc_offset"])) as rec:
+        assert b"juin 2017" in rec.content_stream().read()
+    if len(table) == 2:  # 2017's job came first: 2016's says what it met
+        other = table[table["outcome"] != "ok"].iloc[0]
+        assert other["outcome"] == "not_archived" and "already held" in other["error"]
+    else:  # 2016's job came first: 2017's found its capture held
+        assert len(table) == 1 and T2016 in got["final_url"] and "listed for 2016" in got["error"]
+
+
+# --- nothing lost on damage (issue 15, part 3) --------------------------------------------------
+
+def _extract(folder, caplog):
+    import yaml
+
+    from pipeline.extract import stage as extract
+
+    params = folder / "extract.yaml"
+    params.write_text(yaml.safe_dump({"extract": {
+        "min_words": 1, "boilerplate_share": 0.5, "boilerplate_min_docs": 4,
+        "near_duplicate": 0.9, "passage_words": 250, "workers": 1, "max_bytes": 1 << 20}}))
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="pipeline.extract"):
+        status = extract.main(["--raw", str(folder / "raw"), "--params", str(params),
+                               "--out", str(folder / "interim")])
+    return status, [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_damaged_warc_is_named_by_extract_and_refetched_by_scrape(tmp_path, caplog):
+    with fault_server() as server:
+        urls = [server.url("/ok.html"), server.url("/etag.html")]
+        sources = "".join(f"acme page {u}\n" for u in urls)
+        _, first = run_scrape(tmp_path, sources)
+        assert list(first["outcome"]) == ["ok", "ok"]
+        victim = first.sort_values("warc_offset").iloc[-1]  # the last record of the file
+        kept = first.sort_values("warc_offset").iloc[0]
+        warc = tmp_path / "raw" / victim["warc_file"]
+        with open(warc, "r+b") as fh:  # the disk filled up, a copy was cut...
+            fh.truncate(int(victim["warc_offset"]) + 200)
+
+        status, errors = _extract(tmp_path, caplog)
+        assert status == 1  # captures were lost: said in the exit status...
+        named = [e for e in errors if e.startswith("lost:")]
+        assert len(named) == 1 and victim["url"] in named[0] and victim["warc_file"] in named[0]
+        docs = pd.read_parquet(tmp_path / "interim" / "documents.parquet").set_index("url")
+        assert docs.loc[victim["url"], "status"] == "unreadable"
+        assert docs.loc[kept["url"], "status"] == "ok"  # ...and what could be read is there
+
+        before = dict(server.hits)
+        status, table = run_scrape(tmp_path, sources)
+        victim_path, kept_path = (urlsplit(u).path for u in (victim["url"], kept["url"]))
+        assert server.hits[victim_path] == before[victim_path] + 1  # fetched again
+        assert server.hits[kept_path] == before[kept_path]  # still readable: skipped
+    again = table[~table["fetch_id"].isin(first["fetch_id"])]
+    assert list(again["url"]) == [victim["url"]] and list(again["outcome"]) == ["ok"]
+    status, errors = _extract(tmp_path, caplog)
+    assert status == 0 and not errors  # the page has a readable capture again
+    docs = pd.read_parquet(tmp_path / "interim" / "documents.parquet")
+    assert sorted(docs.loc[docs["url"] == victim["url"], "status"]) == ["ok", "unreadable"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="pipeline.scrape"):
+        # nothing more is asked (the server is gone: a request would add a failed row)
+        assert run_scrape(tmp_path, sources)[1].equals(table)
+    assert "cannot be read back" not in caplog.text  # the lost capture is replaced, not news
