@@ -369,6 +369,104 @@ def recover_open_files(folder: Path) -> list[tuple[Path, int]]:
 
 # --- reading -------------------------------------------------------------------------------
 
+class Inflater:
+    """Inflates a gzip or deflate body (a Content-Encoding) a bounded step at a time.
+
+    A decompression bomb costs no more than a step of memory per call; gzip members that follow
+    one another are all inflated; deflate without its zlib header is understood too. A body that
+    does not inflate from its first byte is passed through as it is (it was not compressed, the
+    header lied); one that stops inflating part-way ends there, and `broken` says why.
+
+        >>> import gzip
+        >>> body = gzip.compress(bytes(10_000))
+        >>> sum(len(piece) for piece in Inflater("gzip").inflate(body, step=4096))
+        10000
+    """
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding.lower().removeprefix("x-")
+        self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header
+        self._started = False
+        self._passthrough = False
+        self.broken: str | None = None
+
+    def inflate(self, data: bytes, step: int = 1 << 20) -> Iterator[bytes]:
+        """The inflated bytes of `data` (the next part of the body), `step` bytes at most each."""
+        if self._passthrough:
+            yield from (data[i:i + step] for i in range(0, len(data), step))
+            return
+        if self._inflater.eof and data.strip(b"\0"):
+            self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # another gzip member
+        while data and self.broken is None and not self._inflater.eof:
+            try:
+                out = self._inflater.decompress(data, step)
+            except zlib.error as exc:
+                if not self._started and self.encoding == "deflate":
+                    self.encoding = "raw deflate"  # some servers send deflate without header
+                    self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                if not self._started:
+                    self._passthrough = True
+                    self.broken = f"declared {self.encoding} but not compressed: read as is"
+                    yield from self.inflate(data, step)
+                    return
+                self.broken = f"the body does not inflate ({self.encoding}): {exc}"
+                return
+            self._started = True
+            if out:
+                yield out
+            data = self._inflater.unconsumed_tail
+            if self._inflater.eof and self._inflater.unused_data.strip(b"\0"):
+                data = self._inflater.unused_data
+                self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)
+
+
+INFLATED_ENCODINGS = ("gzip", "x-gzip", "deflate")
+
+
+class PayloadTooLarge(ValueError):
+    """A payload holds more than the bytes allowed (it is left unread)."""
+
+
+def read_payload(record: ArcWarcRecord, max_bytes: int | None = None,
+                 step: int = 1 << 20) -> bytes:
+    """A response record's payload as a reader wants it: de-chunked and inflated.
+
+    Read `step` bytes at a time and inflated (gzip, deflate) a step at a time, so memory stays
+    within `max_bytes` plus a step or two whatever the record holds.
+
+    Raises:
+        PayloadTooLarge: when the payload (inflated) holds more than `max_bytes`.
+        ValueError: when the record is cut short.
+    """
+    http = record.http_headers
+    encoding = ((http.get_header("Content-Encoding") if http else None) or "").strip().lower()
+    chunked = http is not None and (http.get_header("Transfer-Encoding") or "").lower() == \
+        "chunked"
+    limit = max_bytes if max_bytes is not None else float("inf")
+    if chunked:  # a foreign WARC's framing: warcio de-chunks (and inflates, 16 KB a read)
+        source, inflater = record.content_stream(), None
+    else:
+        source = record.raw_stream
+        inflater = Inflater(encoding) if encoding in INFLATED_ENCODINGS else None
+    parts: list[bytes] = []
+    n = 0
+    while chunk := source.read(step):
+        for piece in inflater.inflate(chunk, step) if inflater else (chunk,):
+            parts.append(piece)
+            n += len(piece)
+            if n > limit:
+                raise PayloadTooLarge(f"payload larger than max_bytes ({max_bytes} bytes): "
+                                      f"not read")
+    while record.raw_stream.read(step):  # what a decoder left unread (a trailer)
+        pass
+    if record.raw_stream.limit > 0:
+        raise ValueError(f"record cut short ({record.raw_stream.limit} bytes missing)")
+    if inflater is not None and inflater.broken:
+        log.info("%s: %s", record.rec_headers.get_header("WARC-Target-URI"), inflater.broken)
+    return b"".join(parts)
+
+
 def record_problem(path: Path, offset: int, sha256: str | None = None) -> str | None:
     """Why the response record at `offset` of `path` cannot be read back whole (None if it can).
 

@@ -73,10 +73,7 @@ BATCH = 8
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml", "text/xml"}
 _PDF_TYPES = {"application/pdf", "application/x-pdf", "application/acrobat"}
 READ_STEP = 1 << 20  # a payload is read (and inflated) a megabyte at a time
-
-
-class PayloadTooLarge(ValueError):
-    """A payload holds more than the bytes allowed (it is left unread)."""
+PayloadTooLarge = warc.PayloadTooLarge
 
 
 @dataclass(frozen=True)
@@ -206,22 +203,12 @@ def read_warc_payload(path: str, offset: int, max_bytes: int | None = None) -> b
         if record.rec_type not in ("response", "resource"):
             raise ValueError(f"{path}: the record at offset {offset} is a '{record.rec_type}' "
                              f"record, not a response")
-        stream = record.content_stream()
-        limit = max_bytes if max_bytes is not None else float("inf")
-        parts: list[bytes] = []
-        n = 0
-        while chunk := stream.read(int(min(READ_STEP, limit + 1 - n))):
-            parts.append(chunk)
-            n += len(chunk)
-            if n > limit:
-                raise PayloadTooLarge(f"payload larger than max_bytes ({max_bytes} bytes): "
-                                      f"not read")
-        while record.raw_stream.read(READ_STEP):  # what a decoder left (a trailer)
-            pass
-        if record.raw_stream.limit > 0:
-            raise ValueError(f"{path}: the record at offset {offset} is cut short "
-                             f"({record.raw_stream.limit} bytes missing)")
-        return b"".join(parts)
+        try:
+            return warc.read_payload(record, max_bytes, step=READ_STEP)
+        except warc.PayloadTooLarge:
+            raise
+        except ValueError as exc:
+            raise ValueError(f"{path}: the record at offset {offset}: {exc}") from None
 
 
 def sniff_format(content_type: str | None, payload: bytes) -> str | None:

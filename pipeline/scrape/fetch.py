@@ -45,7 +45,6 @@ import socket
 import ssl
 import tempfile
 import time
-import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -55,7 +54,13 @@ import httpx
 
 from pipeline.scrape import robots as robots_mod
 from pipeline.scrape.crawl import normalise_url, origin
-from pipeline.warc import BodyDigests, WarcWriter, response_headers
+from pipeline.warc import (
+    INFLATED_ENCODINGS,
+    BodyDigests,
+    Inflater,
+    WarcWriter,
+    response_headers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -198,49 +203,29 @@ def content_type_from_bytes(declared: str | None, sniffed: str | None) -> str | 
     return declared
 
 
-class Inflater:
-    """Counts the decoded size of a gzip- or deflate-encoded body as it streams, in bounded
-    steps, keeping only its first bytes (for sniffing): a bomb is never inflated past `limit`.
+class DecodedCounter:
+    """Counts the decoded size of a gzip- or deflate-encoded body as it streams, inflating it a
+    step at a time and keeping only its first bytes (for sniffing): a bomb is never inflated
+    past `limit`.
     """
 
     def __init__(self, encoding: str, limit: int) -> None:
         self.limit = limit
-        self.raw_deflate = False
-        self.encoding = encoding
-        self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header
+        self.inflater = Inflater(encoding)
         self.n_bytes = 0
         self.head = b""
-        self.broken: str | None = None  # why counting stopped (bytes that do not inflate)
-        self._started = False
 
     @property
     def over(self) -> bool:
         return self.n_bytes > self.limit
 
     def feed(self, data: bytes) -> None:
-        """Inflate `data`, one step at a time, stopping once past the limit."""
-        if self._inflater.eof and data.strip(b"\0"):
-            self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)
-        while data and not self.over and self.broken is None and not self._inflater.eof:
-            try:
-                out = self._inflater.decompress(
-                    data, min(INFLATE_STEP, self.limit - self.n_bytes + 1))
-            except zlib.error as exc:
-                if not self._started and self.encoding == "deflate" and not self.raw_deflate:
-                    self.raw_deflate = True  # some servers send deflate without its header
-                    self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-                    continue
-                self.broken = f"the {self.encoding} body does not inflate: {exc}"
-                return
-            self._started = True
-            self.n_bytes += len(out)
+        for piece in self.inflater.inflate(data, INFLATE_STEP):
+            self.n_bytes += len(piece)
             if len(self.head) < 1024:
-                self.head += out[: 1024 - len(self.head)]
-            data = self._inflater.unconsumed_tail
-            if self._inflater.eof and self._inflater.unused_data.strip(b"\0"):
-                # gzip members may follow one another: each inflates, and all are counted
-                data = self._inflater.unused_data
-                self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)
+                self.head += piece[: 1024 - len(self.head)]
+            if self.over:
+                return
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -573,8 +558,8 @@ class Fetcher:
             response.headers.raw, protocol=response.http_version)
         digests = BodyDigests(http_headers)
         encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
-        inflater = (Inflater(encoding.removeprefix("x-"), s.max_decoded_bytes)
-                    if encoding in ("gzip", "x-gzip", "deflate") else None)
+        inflater = (DecodedCounter(encoding, s.max_decoded_bytes)
+                    if encoding in INFLATED_ENCODINGS else None)
         declared = response.headers.get("Content-Length", "")
         expected = int(declared) if declared.isdigit() and not redirect else None
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
