@@ -6,8 +6,8 @@ reads sources.txt + the `scrape:` params block (or WARC files with `--replay`)
 For each source of `sources.txt`, the live page (unless `live=no`), a crawl of its links when it
 asks for one (`depth=`, `max_pages=`), and one web-archive capture per year of `archive=`
 (the capture closest to July 1st, found through the Wayback CDX API at `wayback_url`). The
-fetching itself (politeness, robots.txt, retries, redirects, size cap) is `pipeline.fetch`; the
-WARC files are `pipeline.warc`; the crawl rules are `pipeline.crawl`.
+fetching itself (politeness, robots.txt, retries, redirects, size caps, deadlines) is
+`pipeline.fetch`; the WARC files are `pipeline.warc`; the crawl rules are `pipeline.crawl`.
 
 Raw data is never edited: WARC files are only ever appended to, under a new name each run, and
 `fetches.parquet` accumulates the rows of every run (one row per attempt). A re-run skips what is
