@@ -69,6 +69,8 @@ ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309: parse at least the first 500 KiB
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 HTML_LIKE = ("text/html", "application/xhtml+xml")
 PDF_LIKE = ("application/pdf", "application/x-pdf", "application/acrobat")
+# Outcomes whose (possibly partial) body `keep_body` hands back: robots.txt reads what came.
+KEPT_BODIES = ("ok", "too_large", "truncated")
 # Failures whose message says how many attempts were made.
 RETRIED_FAILURES = ("http_error", "timeout", "network_error", "dns_error", "truncated")
 GENERIC_TYPES = (None, "application/octet-stream", "binary/octet-stream")
@@ -368,7 +370,7 @@ class Fetcher:
                                       accept=None, max_bytes=ROBOTS_MAX_BYTES,
                                       max_redirects=5)
             try:
-                if result.outcome in ("ok", "too_large") and result.body is not None:
+                if result.outcome in KEPT_BODIES and result.body is not None:
                     text = result.body.read().decode("utf-8", errors="replace")
                     rules = robots_mod.parse_robots(text, self.settings.user_agent)
                 elif result.status is not None and (result.status >= 500
@@ -637,7 +639,7 @@ class Fetcher:
             elif not 200 <= status < 300:
                 result.outcome = "http_error"
                 result.error = f"HTTP {status} {response.reason_phrase}".strip()
-            if keep_body and result.outcome in ("ok", "too_large"):
+            if keep_body and result.outcome in KEPT_BODIES:
                 spool.seek(0)
                 result.body, spool = spool, None
             return result
