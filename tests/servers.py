@@ -219,12 +219,12 @@ def drip(server_stop: Callable[[], threading.Event], every: float, n_bytes: int 
     return route
 
 
-def short_body(body: bytes, declared: int) -> Route:
+def short_body(body: bytes, declared: int, status: int = 200) -> Route:
     """Announce `declared` bytes, send `body` (fewer), and hang up."""
     def route(h: BaseHTTPRequestHandler) -> None:
         import socket
 
-        h.send_response(200)
+        h.send_response(status)
         h.send_header("Content-Type", "text/html")
         h.send_header("Content-Length", str(declared))
         h.end_headers()

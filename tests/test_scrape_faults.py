@@ -290,6 +290,7 @@ def bounded(tmp_path_factory):
         "/small.html.gz": encoded(gzip.compress(page("compressed, and small"))),
         "/drip.html": drip(stop, every=0.1),
         "/short.html": short_body(b"<html><body>" + b"x" * 388, declared=1000),
+        "/short-404.html": short_body(b"<html>not here", declared=1000, status=404),
         "/html-as-pdf": static(page("une page"), headers={"Content-Type": "application/pdf"}),
         "/pdf-as-html": static(PDF, headers={"Content-Type": "text/html"}),
         "/latin1-header.html": static(page("en-tetes"), headers={
@@ -317,7 +318,7 @@ def _row(bounded, path):
 
 
 def test_every_bounded_case_ends_in_a_row_within_seconds(bounded):
-    assert bounded["status"] == 0 and len(bounded["table"]) == 7
+    assert bounded["status"] == 0 and len(bounded["table"]) == 8
     assert bounded["elapsed"] < 10
 
 
@@ -353,6 +354,9 @@ def test_a_body_shorter_than_its_content_length_is_truncated(bounded):
     with open_record(bounded["folder"] / "raw" / r["warc_file"], int(r["warc_offset"])) as rec:
         assert rec.rec_headers.get_header("WARC-Truncated") == "disconnect"
         assert len(rec.content_stream().read()) == 400  # what came is kept
+    # an error page cut short is still the error it is
+    r = _row(bounded, "/short-404.html")
+    assert (r["outcome"], r["status"]) == ("http_error", 404)
 
 
 def test_header_bytes_are_stored_as_received(bounded):

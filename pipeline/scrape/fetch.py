@@ -563,7 +563,9 @@ class Fetcher:
         inflater = (DecodedCounter(encoding, s.max_decoded_bytes)
                     if encoding in INFLATED_ENCODINGS else None)
         declared = response.headers.get("Content-Length", "")
-        expected = int(declared) if declared.isdigit() and not redirect else None
+        # A 304 or 204 has no body whatever its Content-Length says; a redirect's is unread.
+        has_body = 200 <= status < 300 and status != 204
+        expected = int(declared) if declared.isdigit() and has_body else None
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
         try:
             truncated: str | None = None  # the WARC-Truncated reason, when cut
@@ -626,12 +628,12 @@ class Fetcher:
                 of = f" of {expected}" if expected is not None else ""
                 result.error = (f"body cut short: {digests.n_bytes}{of} bytes came before the "
                                 f"server closed the connection")
-            elif truncated and inflater is not None and inflater.over:
+            elif truncated == "length" and inflater is not None and inflater.over:
                 result.outcome = "too_large"
                 result.error = (f"{encoding} body inflates past max_decoded_bytes "
                                 f"({s.max_decoded_bytes} bytes; {digests.n_bytes} bytes "
                                 f"received): cut off, never decoded whole")
-            elif truncated:
+            elif truncated == "length":
                 result.outcome = "too_large"
                 result.error = f"body larger than max_bytes ({max_bytes} bytes): cut off"
             elif status == 304:

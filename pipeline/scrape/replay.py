@@ -187,6 +187,7 @@ def _replay(run: Run, jobs: list[Job], paths: list[Path], settings: FetchSetting
                 continue
             result = _replay_chain(run, chain, problem, settings, keep_body=False)
             result.url = job.url
+            result.final_url = entry.url  # the replay asked for, as a live run records it
             run.record(job, result, archive_ts=stamp)
             continue
         entries = [e for e in index.live(job.url) if not e.archive_timestamp]
