@@ -417,3 +417,27 @@ def test_a_decompression_bomb_is_too_large_in_bounded_memory(tmp_path):
     assert bombed["status"] == "too_large" and "max_bytes (8388608 bytes)" in bombed["error"]
     assert (docs["status"] == "ok").sum() == 1  # the other capture is extracted as ever
     assert peak_mb - base_mb < 48 and seconds < 10  # 8 MiB read at most, in 1 MiB steps
+
+
+def test_a_lost_capture_counts_until_a_later_readable_capture_replaces_it(tmp_path, caplog):
+    raw = Raw(tmp_path / "raw")
+    day = datetime(2024, 3, 1, tzinfo=UTC)
+    raw.add("https://acme.example/eau", None, write=False, fetched_at=day)  # its WARC is gone
+    raw.add("https://acme.example/eau", None, outcome="not_modified",
+            fetched_at=datetime(2024, 4, 1, tzinfo=UTC))  # a 304 brings no text back
+    raw.add("https://acme.example/archive", None, write=False, fetched_at=day,
+            archive_at=datetime(2016, 7, 1, tzinfo=UTC))
+    raw.add("https://acme.example/archive", html_page(paragraphs(FR, 3)),
+            fetched_at=datetime(2024, 5, 1, tzinfo=UTC),
+            archive_at=datetime(2018, 7, 1, tzinfo=UTC))  # another date speaks for another year
+    captures = load_captures(pd.DataFrame(raw.rows), raw.root)
+    docs, _ = extract_documents(captures, **PARAMS)
+    lost = extract.lost_captures(captures, docs)
+    assert sorted((c.url, c.from_archive) for c in lost) == [
+        ("https://acme.example/archive", True), ("https://acme.example/eau", False)]
+    raw.add("https://acme.example/eau", html_page(paragraphs(FR, 3, start=5)),
+            fetched_at=datetime(2024, 6, 1, tzinfo=UTC))  # the scraper fetched it again
+    captures = load_captures(pd.DataFrame(raw.rows), raw.root)
+    docs, _ = extract_documents(captures, **PARAMS)
+    assert [c.url for c in extract.lost_captures(captures, docs)] == [
+        "https://acme.example/archive"]

@@ -582,8 +582,9 @@ def lost_captures(captures: Sequence[Capture], documents: pd.DataFrame) -> list[
     """The captures whose WARC record could not be read and that nothing replaces.
 
     A live page's unreadable capture is replaced by a later readable capture of its URL (the
-    scraper re-fetches what it cannot read back); an archive capture only by itself, read
-    again (same doc_id, a later attempt), since another capture speaks for another date.
+    scraper re-fetches what it cannot read back; a `304 not modified` replaces nothing); an
+    archive capture only by itself, read again (same doc_id, a later attempt), since another
+    capture speaks for another date.
 
     Args:
         captures: the captures extracted (see `load_captures`).
@@ -596,8 +597,9 @@ def lost_captures(captures: Sequence[Capture], documents: pd.DataFrame) -> list[
         return []
     status = dict(zip(documents["doc_id"], documents["status"], strict=True))
     readable_live: dict[str, datetime] = {}
-    for c in captures:
-        if not c.from_archive and status.get(c.doc_id) != "unreadable":
+    for c in captures:  # a 304 confirms a capture, it does not replace one
+        if not c.from_archive and c.outcome == "ok" and status.get(c.doc_id) not in (
+                None, "unreadable"):
             readable_live[c.url] = max(c.fetched_at, readable_live.get(c.url, c.fetched_at))
     return [c for c in captures if status.get(c.doc_id) == "unreadable"
             and (c.from_archive or c.url not in readable_live
