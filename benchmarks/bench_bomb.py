@@ -37,14 +37,13 @@ PAGE = ("<!DOCTYPE html><html lang=fr><head><title>Ville</title></head><body><h1
 SCRAPE = """
 import json, resource, sys, time
 from pathlib import Path
-from pipeline import config
+from pipeline.params import load_block
 from pipeline.scrape import stage
 from pipeline.scrape.sources import read_sources
-params = config.load_params(sys.argv[3], "scrape", keys=stage.PARAM_KEYS)
-params.pop("lexicon", None)
-params.update(delay=0.0, obey_robots=False, user_agent="bench (+mailto:bench@example.org)")
+params = load_block(sys.argv[3], "scrape").model_copy(update=dict(
+    delay=0.0, obey_robots=False, user_agent="bench (+mailto:bench@example.org)"))
 started = time.monotonic()
-stage.scrape(read_sources(sys.argv[1]), out=Path(sys.argv[2]), **params)
+stage.scrape(read_sources(sys.argv[1]), params, out=Path(sys.argv[2]))
 print(json.dumps([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   time.monotonic() - started]))
 """

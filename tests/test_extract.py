@@ -22,7 +22,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from pipeline import io, schemas
-from pipeline.errors import EXIT_INPUT
+from pipeline.errors import EXIT_INPUT, EXIT_SOURCES
 from pipeline.extract import stage as extract
 from pipeline.extract.stage import Capture, extract_documents, load_captures, sniff_format
 from pipeline.params import ExtractParams
@@ -198,7 +198,7 @@ def test_each_bad_capture_becomes_a_row_saying_why_and_the_run_goes_on(tmp_path)
             content_type="image/png")
     raw.add("https://acme.example/lost", b"<html></html>", write=False)
     # every table is written; the status says a capture was lost
-    docs, passages = run_stage(tmp_path, raw, expect_status=1)
+    docs, passages = run_stage(tmp_path, raw, expect_status=EXIT_SOURCES)
 
     status = docs["status"].to_dict()
     assert status == {
@@ -431,13 +431,13 @@ def test_a_lost_capture_counts_until_a_later_readable_capture_replaces_it(tmp_pa
             fetched_at=datetime(2024, 5, 1, tzinfo=UTC),
             archive_at=datetime(2018, 7, 1, tzinfo=UTC))  # another date speaks for another year
     captures = load_captures(pd.DataFrame(raw.rows), raw.root)
-    docs, _ = extract_documents(captures, **PARAMS)
+    docs, _ = extract_documents(captures, ExtractParams(**PARAMS))
     lost = extract.lost_captures(captures, docs)
     assert sorted((c.url, c.from_archive) for c in lost) == [
         ("https://acme.example/archive", True), ("https://acme.example/eau", False)]
     raw.add("https://acme.example/eau", html_page(paragraphs(FR, 3, start=5)),
             fetched_at=datetime(2024, 6, 1, tzinfo=UTC))  # the scraper fetched it again
     captures = load_captures(pd.DataFrame(raw.rows), raw.root)
-    docs, _ = extract_documents(captures, **PARAMS)
+    docs, _ = extract_documents(captures, ExtractParams(**PARAMS))
     assert [c.url for c in extract.lost_captures(captures, docs)] == [
         "https://acme.example/archive"]

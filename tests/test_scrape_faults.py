@@ -318,7 +318,8 @@ def _row(bounded, path):
 
 
 def test_every_bounded_case_ends_in_a_row_within_seconds(bounded):
-    assert bounded["status"] == 0 and len(bounded["table"]) == 8
+    # the run completed; the faulty pages are failures the exit status points to
+    assert bounded["status"] == EXIT_SOURCES and len(bounded["table"]) == 8
     assert bounded["elapsed"] < 10
 
 
@@ -473,7 +474,7 @@ def test_a_damaged_warc_is_named_by_extract_and_refetched_by_scrape(tmp_path, ca
             fh.truncate(int(victim["warc_offset"]) + 200)
 
         status, errors = _extract(tmp_path, caplog)
-        assert status == 1  # captures were lost: said in the exit status...
+        assert status == EXIT_SOURCES  # captures were lost: said in the exit status...
         named = [e for e in errors if e.startswith("lost:")]
         assert len(named) == 1 and victim["url"] in named[0] and victim["warc_file"] in named[0]
         docs = pd.read_parquet(tmp_path / "interim" / "documents.parquet").set_index("url")
@@ -488,7 +489,7 @@ def test_a_damaged_warc_is_named_by_extract_and_refetched_by_scrape(tmp_path, ca
     again = table[~table["fetch_id"].isin(first["fetch_id"])]
     assert list(again["url"]) == [victim["url"]] and list(again["outcome"]) == ["ok"]
     status, errors = _extract(tmp_path, caplog)
-    assert status == 0 and not errors  # the page has a readable capture again
+    assert status == EXIT_OK and not errors  # the page has a readable capture again
     docs = pd.read_parquet(tmp_path / "interim" / "documents.parquet")
     assert sorted(docs.loc[docs["url"] == victim["url"], "status"]) == ["ok", "unreadable"]
     caplog.clear()
