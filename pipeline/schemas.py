@@ -423,8 +423,8 @@ CAPTURES = _schema(
     ("doc_id", pa.string(), False, "capture id"),
     ("kind", pa.string(), True, "page or report"),
     ("url", pa.string(), False, "the original URL"),
-    ("final_url", pa.string(), True, "the URL that answered (the archive replay URL for an "
-     "archive capture)"),
+    ("final_url", pa.string(), True, "the URL that answered (for an archive capture, the "
+     "replay URL asked for: see fetches.final_url)"),
     ("from_archive", pa.bool_(), True, "fetched from a web archive"),
     ("captured_at", TS, True, "archive timestamp, or fetch time if live"),
     ("http_status", pa.int16(), True, "HTTP status of the last attempt"),
