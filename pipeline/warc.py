@@ -92,21 +92,28 @@ def response_headers(status: int, reason: str | bytes,
     warcio (which percent-encodes what is not ASCII).
     """
     protocol = protocol or "HTTP/1.1"
-    if not all(isinstance(k, bytes) for k, _ in headers) or not isinstance(reason, bytes):
-        text = [(_text(k), _text(v)) for k, v in headers]
-        kept = [(k, v) for k, v in text if k.lower() not in DROPPED_HEADERS]
-        kept += [(f"X-Archive-Orig-{k}", v) for k, v in text if k.lower() in DROPPED_HEADERS]
-        return StatusAndHeaders(f"{status} {_text(reason)}".strip(), kept, protocol=protocol)
-    raw_kept = [(k, v) for k, v in headers if k.decode("latin-1").lower() not in DROPPED_HEADERS]
-    raw_kept += [(b"X-Archive-Orig-" + k, v) for k, v in headers
-                 if k.decode("latin-1").lower() in DROPPED_HEADERS]
+    raw = [(k, v) for k, v in headers if isinstance(k, bytes) and isinstance(v, bytes)]
+    if isinstance(reason, bytes) and len(raw) == len(headers):
+        return _raw_headers(status, reason, raw, protocol)
+    text = [(_text(k), _text(v)) for k, v in headers]
+    kept = [(k, v) for k, v in text if k.lower() not in DROPPED_HEADERS]
+    kept += [(f"X-Archive-Orig-{k}", v) for k, v in text if k.lower() in DROPPED_HEADERS]
+    return StatusAndHeaders(f"{status} {_text(reason)}".strip(), kept, protocol=protocol)
+
+
+def _raw_headers(status: int, reason: bytes, headers: list[tuple[bytes, bytes]],
+                 protocol: str) -> RawStatusAndHeaders:
+    def dropped(key: bytes) -> bool:
+        return key.decode("latin-1").lower() in DROPPED_HEADERS
+
+    kept = [(k, v) for k, v in headers if not dropped(k)]
+    kept += [(b"X-Archive-Orig-" + k, v) for k, v in headers if dropped(k)]
     statusline = f"{status} ".encode() + reason if reason else str(status).encode()
     block = b"".join([protocol.encode("ascii") + b" " + statusline + b"\r\n",
-                      *(k + b": " + v + b"\r\n" for k, v in raw_kept), b"\r\n"])
+                      *(k + b": " + v + b"\r\n" for k, v in kept), b"\r\n"])
     return RawStatusAndHeaders(
         statusline.decode("latin-1"),
-        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw_kept],
-        protocol, block)
+        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in kept], protocol, block)
 
 
 def _text(value: str | bytes) -> str:
@@ -244,7 +251,8 @@ class WarcWriter:
 
     def write_response(self, *, url: str, date: datetime, http_headers: StatusAndHeaders,
                        payload: BinaryIO, digests: BodyDigests, request_line: str,
-                       request_headers: list[tuple[str, str]], truncated: bool | str = False,
+                       request_headers: list[tuple[str, str]],
+                       truncated: bool | str | None = False,
                        ip_address: str | None = None) -> tuple[str, int]:
         """Append a response record and its request record.
 
