@@ -66,6 +66,12 @@ class ScrapeParams(Block):
                                                            "the retries instead of waiting")
     max_bytes: PosInt = Field(50 * 1024 * 1024, description="a larger body is cut off and "
                                                             "recorded as too_large")
+    max_decoded_bytes: PosInt = Field(
+        50 * 1024 * 1024, description="a body the server compressed anyway (gzip, deflate) "
+                                      "that inflates past this is cut off as too_large")
+    request_deadline: float = Field(
+        120.0, gt=0, description="seconds one request may take in all, robots.txt included, "
+                                 "however slowly its bytes come")
     accept_types: list[str] = Field(
         ["text/html", "application/xhtml+xml", "application/pdf"], min_length=1,
         description="other content types are recorded as unsupported_type, not downloaded")
@@ -90,6 +96,9 @@ class ExtractParams(Block):
     passage_words: int = Field(250, ge=20, description="passages of about this many words, cut "
                                                        "on paragraph or sentence ends")
     workers: PosInt = Field(2, description="processes for extraction (1 = in process)")
+    max_bytes: PosInt = Field(50 * 1024 * 1024, description="a capture whose payload (inflated, "
+                              "if the server compressed it) is larger is not read: status "
+                              "too_large; bounds each capture's memory")
 
 
 class PreprocessParams(Block):

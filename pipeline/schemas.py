@@ -47,22 +47,27 @@ FETCHES = _schema(
      "or, for a live capture, fetch time); every later table carries it"),
     ("firm", pa.string(), False, "firm id from sources.txt"),
     ("kind", pa.string(), False, "page or report, from sources.txt"),
-    ("source_url", pa.string(), False, "the URL as written in sources.txt"),
+    ("source_url", pa.string(), False, "the URL of sources.txt (its #fragment dropped, scheme "
+     "and host lower-cased)"),
     ("source_line", pa.int32(), False, "line number of the source in sources.txt"),
     ("source_year", pa.int16(), True, "year given in sources.txt (year=), if any"),
     ("source_lang", pa.string(), True, "language given in sources.txt (lang=), if any"),
     ("url", pa.string(), False, "the URL this attempt asked for (a crawled link or the source); "
      "for an archive capture, the original URL"),
-    ("final_url", pa.string(), True, "the URL that answered, after redirects (for an archive "
-     "capture, the web archive's replay URL; for not_archived, the CDX query)"),
+    ("final_url", pa.string(), True, "the URL that answered, after redirects; for an archive "
+     "capture, the replay URL asked for (the capture the CDX API listed for the year: "
+     "archive_timestamp and doc_id are those of the capture the archive served, which differ "
+     "when its replay redirected); for not_archived, the CDX query"),
     ("depth", pa.int16(), False, "crawl depth: 0 for the source itself"),
     ("status", pa.int16(), True, "HTTP status of the final response; null when none came"),
     ("outcome", pa.string(), False, "ok, not_modified (a 304 to a --refresh), http_error, "
-     "timeout, dns_error, network_error (refused, reset, TLS), too_large (cut at max_bytes; the "
-     "cut record is archived), robots_disallowed, unsupported_type (not downloaded), "
-     "redirect_loop, too_many_redirects, not_archived (no web-archive capture that year), "
-     "archive_error (unreadable CDX answer), replay_missing (not in the --replay WARCs), "
-     "internal_error"),
+     "timeout (silent past read_timeout, or unfinished at request_deadline), dns_error, "
+     "network_error (refused, reset, TLS), too_large (cut at max_bytes, or where a compressed "
+     "body inflates past max_decoded_bytes; the cut record is archived), truncated (the "
+     "server hung up before the end of the body; what came is archived), robots_disallowed, "
+     "unsupported_type (not downloaded), redirect_loop, too_many_redirects, not_archived "
+     "(no web-archive capture that year), archive_error (unreadable CDX answer), "
+     "replay_missing (not in the --replay WARCs), internal_error"),
     ("error", pa.string(), True, "human-readable reason when outcome is not ok"),
     ("content_type", pa.string(), True, "media type of the response (no parameters); sniffed "
      "from the first bytes (HTML or PDF) when missing or application/octet-stream"),
@@ -80,7 +85,8 @@ FETCHES = _schema(
      "hops and the CDX lookup included; 0 for a replay"),
     ("fetched_at", TS, False, "when the response arrived (UTC); for a replay, the WARC-Date "
      "of the record"),
-    ("archive_timestamp", TS, True, "web-archive capture time when fetched from an archive"),
+    ("archive_timestamp", TS, True, "web-archive capture time when fetched from an archive "
+     "(of the capture the archive served)"),
     ("from_archive", pa.bool_(), False, "true when fetched from a web archive (Wayback)"),
 )
 
@@ -111,7 +117,8 @@ DOCUMENTS = _schema(
     ("n_pages", pa.int32(), True, "pages of a PDF; null for HTML"),
     ("n_words", pa.int32(), False, "words in text"),
     ("status", pa.string(), False, "ok, or why the document is skipped: empty, corrupt, "
-     "encrypted, no_text_layer (a scan), link_list, unsupported_type, boilerplate_only, "
+     "encrypted, no_text_layer (a scan), link_list, unsupported_type, too_large (payload past "
+     "extract's max_bytes: not read), boilerplate_only, "
      "unreadable (WARC record), failed (unexpected extraction error)"),
     ("error", pa.string(), True, "details of a skip; on a kept document, what was odd (a "
      "wrong charset, scanned pages, a 304 confirming an earlier capture)"),
@@ -416,8 +423,8 @@ CAPTURES = _schema(
     ("doc_id", pa.string(), False, "capture id"),
     ("kind", pa.string(), True, "page or report"),
     ("url", pa.string(), False, "the original URL"),
-    ("final_url", pa.string(), True, "the URL that answered (the archive replay URL for an "
-     "archive capture)"),
+    ("final_url", pa.string(), True, "the URL that answered (for an archive capture, the "
+     "replay URL asked for: see fetches.final_url)"),
     ("from_archive", pa.bool_(), True, "fetched from a web archive"),
     ("captured_at", TS, True, "archive timestamp, or fetch time if live"),
     ("http_status", pa.int16(), True, "HTTP status of the last attempt"),

@@ -66,12 +66,58 @@ def parse_warc_date(text: str) -> datetime:
     return iso_date_to_datetime(text).replace(tzinfo=UTC)
 
 
-def response_headers(status: int, reason: str, headers: list[tuple[str, str]],
+class RawStatusAndHeaders(StatusAndHeaders):
+    """HTTP headers whose block is written byte for byte as received.
+
+    warcio rebuilds the block from text and percent-encodes any non-ASCII byte; these keep the
+    bytes the server sent (a latin-1 filename in Content-Disposition stays as it came), while
+    `get_header` still answers from their latin-1 reading.
+    """
+
+    def __init__(self, statusline: str, headers: list[tuple[str, str]], protocol: str,
+                 raw: bytes) -> None:
+        super().__init__(statusline, headers, protocol=protocol)
+        self.raw = raw
+
+    def compute_headers_buffer(self, header_filter=None) -> None:
+        self.headers_buff = self.raw
+
+
+def response_headers(status: int, reason: str | bytes,
+                     headers: list[tuple[str, str]] | list[tuple[bytes, bytes]],
                      protocol: str = "HTTP/1.1") -> StatusAndHeaders:
-    """The HTTP status line and headers of a response, as stored in its WARC record."""
-    kept = [(k, v) for k, v in headers if k.lower() not in DROPPED_HEADERS]
-    kept += [(f"X-Archive-Orig-{k}", v) for k, v in headers if k.lower() in DROPPED_HEADERS]
-    return StatusAndHeaders(f"{status} {reason}".strip(), kept, protocol=protocol or "HTTP/1.1")
+    """The HTTP status line and headers of a response, as stored in its WARC record.
+
+    Given as bytes (as received), they are stored as those bytes; given as text, through
+    warcio (which percent-encodes what is not ASCII).
+    """
+    protocol = protocol or "HTTP/1.1"
+    raw = [(k, v) for k, v in headers if isinstance(k, bytes) and isinstance(v, bytes)]
+    if isinstance(reason, bytes) and len(raw) == len(headers):
+        return _raw_headers(status, reason, raw, protocol)
+    text = [(_text(k), _text(v)) for k, v in headers]
+    kept = [(k, v) for k, v in text if k.lower() not in DROPPED_HEADERS]
+    kept += [(f"X-Archive-Orig-{k}", v) for k, v in text if k.lower() in DROPPED_HEADERS]
+    return StatusAndHeaders(f"{status} {_text(reason)}".strip(), kept, protocol=protocol)
+
+
+def _raw_headers(status: int, reason: bytes, headers: list[tuple[bytes, bytes]],
+                 protocol: str) -> RawStatusAndHeaders:
+    def dropped(key: bytes) -> bool:
+        return key.decode("latin-1").lower() in DROPPED_HEADERS
+
+    kept = [(k, v) for k, v in headers if not dropped(k)]
+    kept += [(b"X-Archive-Orig-" + k, v) for k, v in headers if dropped(k)]
+    statusline = f"{status} ".encode() + reason if reason else str(status).encode()
+    block = b"".join([protocol.encode("ascii") + b" " + statusline + b"\r\n",
+                      *(k + b": " + v + b"\r\n" for k, v in kept), b"\r\n"])
+    return RawStatusAndHeaders(
+        statusline.decode("latin-1"),
+        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in kept], protocol, block)
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
 def _b32(digest: bytes) -> str:
@@ -205,7 +251,8 @@ class WarcWriter:
 
     def write_response(self, *, url: str, date: datetime, http_headers: StatusAndHeaders,
                        payload: BinaryIO, digests: BodyDigests, request_line: str,
-                       request_headers: list[tuple[str, str]], truncated: bool = False,
+                       request_headers: list[tuple[str, str]],
+                       truncated: bool | str | None = False,
                        ip_address: str | None = None) -> tuple[str, int]:
         """Append a response record and its request record.
 
@@ -217,7 +264,8 @@ class WarcWriter:
             digests: the body's digests, computed while it streamed in.
             request_line: e.g. `GET /fr/ville HTTP/1.1`.
             request_headers: the headers sent.
-            truncated: the body was cut at the size limit (WARC-Truncated: length).
+            truncated: the body is cut: the WARC-Truncated reason (`length`: at the size limit,
+                `disconnect`: the server hung up early), or True for `length`.
             ip_address: the server's address, when known.
 
         Returns:
@@ -228,7 +276,7 @@ class WarcWriter:
         headers = {"WARC-Date": warc_date(date), "WARC-Payload-Digest": digests.payload,
                    "WARC-Block-Digest": digests.block}
         if truncated:
-            headers["WARC-Truncated"] = "length"
+            headers["WARC-Truncated"] = truncated if isinstance(truncated, str) else "length"
         if ip_address:
             headers["WARC-IP-Address"] = ip_address
         response = self._writer.create_warc_record(
@@ -328,6 +376,135 @@ def recover_open_files(folder: Path) -> list[tuple[Path, int]]:
 
 
 # --- reading -------------------------------------------------------------------------------
+
+class Inflater:
+    """Inflates a gzip or deflate body (a Content-Encoding) a bounded step at a time.
+
+    A decompression bomb costs no more than a step of memory per call; gzip members that follow
+    one another are all inflated; deflate without its zlib header is understood too. A body that
+    does not inflate from its first byte is passed through as it is (it was not compressed, the
+    header lied); one that stops inflating part-way ends there, and `broken` says why.
+
+        >>> import gzip
+        >>> body = gzip.compress(bytes(10_000))
+        >>> sum(len(piece) for piece in Inflater("gzip").inflate(body, step=4096))
+        10000
+    """
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding.lower().removeprefix("x-")
+        self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header
+        self._started = False
+        self._passthrough = False
+        self.broken: str | None = None
+
+    def inflate(self, data: bytes, step: int = 1 << 20) -> Iterator[bytes]:
+        """The inflated bytes of `data` (the next part of the body), `step` bytes at most each."""
+        if self._passthrough:
+            yield from (data[i:i + step] for i in range(0, len(data), step))
+            return
+        if self._inflater.eof and data.strip(b"\0"):
+            self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # another gzip member
+        while data and self.broken is None and not self._inflater.eof:
+            try:
+                out = self._inflater.decompress(data, step)
+            except zlib.error as exc:
+                if not self._started and self.encoding == "deflate":
+                    self.encoding = "raw deflate"  # some servers send deflate without header
+                    self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                if not self._started:
+                    self._passthrough = True
+                    self.broken = f"declared {self.encoding} but not compressed: read as is"
+                    yield from self.inflate(data, step)
+                    return
+                self.broken = f"the body does not inflate ({self.encoding}): {exc}"
+                return
+            self._started = True
+            if out:
+                yield out
+            data = self._inflater.unconsumed_tail
+            if self._inflater.eof and self._inflater.unused_data.strip(b"\0"):
+                data = self._inflater.unused_data
+                self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)
+
+
+INFLATED_ENCODINGS = ("gzip", "x-gzip", "deflate")
+
+
+class PayloadTooLarge(ValueError):
+    """A payload holds more than the bytes allowed (it is left unread)."""
+
+
+def read_payload(record: ArcWarcRecord, max_bytes: int | None = None,
+                 step: int = 1 << 20) -> bytes:
+    """A response record's payload as a reader wants it: de-chunked and inflated.
+
+    Read `step` bytes at a time and inflated (gzip, deflate) a step at a time, so memory stays
+    within `max_bytes` plus a step or two whatever the record holds.
+
+    Raises:
+        PayloadTooLarge: when the payload (inflated) holds more than `max_bytes`.
+        ValueError: when the record is cut short.
+    """
+    http = record.http_headers
+    encoding = ((http.get_header("Content-Encoding") if http else None) or "").strip().lower()
+    chunked = http is not None and (http.get_header("Transfer-Encoding") or "").lower() == \
+        "chunked"
+    limit = max_bytes if max_bytes is not None else float("inf")
+    if chunked:  # a foreign WARC's framing: warcio de-chunks (and inflates, 16 KB a read)
+        source, inflater = record.content_stream(), None
+    else:
+        source = record.raw_stream
+        inflater = Inflater(encoding) if encoding in INFLATED_ENCODINGS else None
+    parts: list[bytes] = []
+    n = 0
+    while chunk := source.read(step):
+        for piece in inflater.inflate(chunk, step) if inflater else (chunk,):
+            parts.append(piece)
+            n += len(piece)
+            if n > limit:
+                raise PayloadTooLarge(f"payload larger than max_bytes ({max_bytes} bytes): "
+                                      f"not read")
+    while record.raw_stream.read(step):  # what a decoder left unread (a trailer)
+        pass
+    if record.raw_stream.limit > 0:
+        raise ValueError(f"record cut short ({record.raw_stream.limit} bytes missing)")
+    if inflater is not None and inflater.broken:
+        log.info("%s: %s", record.rec_headers.get_header("WARC-Target-URI"), inflater.broken)
+    return b"".join(parts)
+
+
+def record_problem(path: Path, offset: int, sha256: str | None = None) -> str | None:
+    """Why the response record at `offset` of `path` cannot be read back whole (None if it can).
+
+    Reads the record once, without decoding its payload: a response or resource record must
+    start at the offset and its block must read to its end (a cut file or a damaged gzip member
+    stops early); when `sha256` is given and the payload is stored as sent (no
+    Content-Encoding), its digest must match.
+    """
+    try:
+        with open_record(path, offset) as record:
+            if record.rec_type not in ("response", "resource"):
+                return f"a '{record.rec_type}' record at offset {offset}, not a response"
+            stream = record.raw_stream
+            digest = hashlib.sha256()
+            while chunk := stream.read(COPY_CHUNK):
+                digest.update(chunk)
+            if stream.limit > 0:
+                return f"record at offset {offset} cut short ({stream.limit} bytes missing)"
+            http = record.http_headers
+            # The fetches row digests the payload as a reader returns it: decoded, de-chunked.
+            encoded = http and (http.get_header("Content-Encoding")
+                                or http.get_header("Transfer-Encoding"))
+            if sha256 and not encoded and digest.hexdigest() != sha256:
+                return f"record at offset {offset}: payload digest differs from the fetches row"
+    except FileNotFoundError:
+        return "WARC file not found"
+    except Exception as exc:  # warcio raises many types on a damaged file
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
 
 @contextmanager
 def open_record(path: Path, offset: int) -> Iterator[ArcWarcRecord]:

@@ -187,6 +187,54 @@ def slow(seconds: float, body: Callable[[str], bytes]) -> Route:
     return route
 
 
+def gzip_bomb(n_bytes: int) -> bytes:
+    """A gzip body of zeros that inflates to `n_bytes` (about a thousandth of that on the wire)."""
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = bytes(1 << 20)
+    parts = [packer.compress(b"<!DOCTYPE html><html><body><p>")]
+    parts += [packer.compress(block) for _ in range(n_bytes >> 20)]
+    return b"".join([*parts, packer.flush()])
+
+
+def encoded(body: bytes, encoding: str = "gzip", content_type: str = "text/html") -> Route:
+    """A body sent with a Content-Encoding, whatever the client asked for."""
+    return static(body, headers={"Content-Type": content_type, "Content-Encoding": encoding})
+
+
+def drip(server_stop: Callable[[], threading.Event], every: float, n_bytes: int = 10_000,
+         content_type: str = "text/html") -> Route:
+    """A byte every `every` seconds (just inside the read timeout), `n_bytes` announced."""
+    def route(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Content-Length", str(n_bytes))
+        h.end_headers()
+        for _ in range(n_bytes):
+            if server_stop().wait(every):
+                return
+            h.wfile.write(b"x")
+            h.wfile.flush()
+    return route
+
+
+def short_body(body: bytes, declared: int, status: int = 200) -> Route:
+    """Announce `declared` bytes, send `body` (fewer), and hang up."""
+    def route(h: BaseHTTPRequestHandler) -> None:
+        import socket
+
+        h.send_response(status)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", str(declared))
+        h.end_headers()
+        h.wfile.write(body)
+        h.wfile.flush()
+        h.close_connection = True
+        h.connection.shutdown(socket.SHUT_RDWR)
+    return route
+
+
 def fault_routes(server_stop: Callable[[], threading.Event], *, stall_seconds: float = 3.0,
                  huge_bytes: int = 2_000_000) -> dict[str, Route]:
     """The routes of the fault catalogue, one fault a path."""

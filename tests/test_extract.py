@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import io as bytes_io
+import json
 import logging
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,14 +22,14 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from pipeline import io, schemas
-from pipeline.errors import EXIT_INPUT
+from pipeline.errors import EXIT_INPUT, EXIT_SOURCES
 from pipeline.extract import stage as extract
 from pipeline.extract.stage import Capture, extract_documents, load_captures, sniff_format
 from pipeline.params import ExtractParams
 
 DATA = Path(__file__).resolve().parent / "data" / "extract"
 PARAMS = {"min_words": 30, "boilerplate_share": 0.5, "boilerplate_min_docs": 4,
-          "near_duplicate": 0.9, "passage_words": 250, "workers": 1}
+          "near_duplicate": 0.9, "passage_words": 250, "workers": 1, "max_bytes": 50 << 20}
 
 FR = [
     "La ville intelligente met les données au service des habitants.",
@@ -80,7 +83,7 @@ class Raw:
             archive_at: datetime | None = None, outcome: str = "ok", charset: str | None = None,
             source_year: int | None = None, source_lang: str | None = None,
             http_type: str | None = None, write: bool = True,
-            source_line: int | None = None) -> dict:
+            source_line: int | None = None, encoding: str | None = None) -> dict:
         fetched_at = fetched_at or datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
         if isinstance(body, str):
             body = body.encode("utf-8")
@@ -90,8 +93,10 @@ class Raw:
                 offset = fh.tell()
                 writer = WARCWriter(fh, gzip=True)
                 header = http_type or (content_type + (f"; charset={charset}" if charset else ""))
-                http = StatusAndHeaders("200 OK", [("Content-Type", header)],
-                                        protocol="HTTP/1.1")
+                headers = [("Content-Type", header)]
+                if encoding:  # sent compressed although identity was asked for
+                    headers.append(("Content-Encoding", encoding))
+                http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
                 record = writer.create_warc_record(url, "response",
                                                    payload=bytes_io.BytesIO(body),
                                                    http_headers=http)
@@ -122,14 +127,15 @@ class Raw:
         return self.root
 
 
-def run_stage(tmp_path: Path, raw: Raw, **params) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_stage(tmp_path: Path, raw: Raw, expect_status: int = 0,
+              **params) -> tuple[pd.DataFrame, pd.DataFrame]:
     raw.write()
     params_file = tmp_path / "params.yaml"
     params_file.write_text(yaml.safe_dump({"extract": PARAMS | params}), encoding="utf-8")
     out = tmp_path / "interim"
     status = extract.main(["--raw", str(raw.root), "--params", str(params_file),
                            "--out", str(out)])
-    assert status == 0
+    assert status == expect_status
     docs = io.read_table(out / "documents.parquet", schemas.DOCUMENTS)
     passages = io.read_table(out / "passages.parquet", schemas.PASSAGES)
     return docs.set_index("url", drop=False), passages
@@ -191,7 +197,8 @@ def test_each_bad_capture_becomes_a_row_saying_why_and_the_run_goes_on(tmp_path)
     raw.add("https://acme.example/logo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
             content_type="image/png")
     raw.add("https://acme.example/lost", b"<html></html>", write=False)
-    docs, passages = run_stage(tmp_path, raw)
+    # every table is written; the status says a capture was lost
+    docs, passages = run_stage(tmp_path, raw, expect_status=EXIT_SOURCES)
 
     status = docs["status"].to_dict()
     assert status == {
@@ -358,6 +365,7 @@ def test_no_capture_writes_empty_tables(tmp_path):
     (None, b"  <html><body>", "html"),
     ("text/plain", b"Bonjour", "text"),
     ("image/png", b"\x89PNG", None),
+    ("application/pdf", b"<!DOCTYPE html><html><body>", "html"),  # a page served as a PDF
 ])
 def test_format_is_sniffed_from_the_bytes_first(ctype, head, expected):
     assert sniff_format(ctype, head) == expected
@@ -369,3 +377,67 @@ def test_capture_time_is_the_archive_time_for_archive_captures():
                   fetched_at=datetime(2024, 1, 1, tzinfo=UTC),
                   archive_timestamp=datetime(2017, 6, 1, tzinfo=UTC), from_archive=True)
     assert cap.captured_at.year == 2017
+
+
+# --- bounded: a decompression bomb stored by an older scraper (issue 15) -------------------------
+
+BOMB_SCRIPT = """
+import json, resource, sys, time
+from pipeline.extract import stage
+peaks = []
+for raw, out in ((sys.argv[1], sys.argv[3]), (sys.argv[2], sys.argv[4])):
+    started = time.monotonic()
+    status = stage.main(["--raw", raw, "--params", sys.argv[5], "--out", out])
+    peaks.append((status, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  time.monotonic() - started))
+print(json.dumps(peaks))
+"""
+
+
+def test_a_decompression_bomb_is_too_large_in_bounded_memory(tmp_path):
+    from tests.servers import gzip_bomb
+
+    ordinary, bomb = Raw(tmp_path / "ordinary"), Raw(tmp_path / "bomb")
+    for raw in (ordinary, bomb):
+        raw.add("https://acme.example/ville", html_page(paragraphs(FR, 3)))
+    # 200 MiB of zeros in 200 KB, stored `ok` (the scraper of old did not count decoded bytes)
+    bomb.add("https://acme.example/bomb", gzip_bomb(200 << 20), encoding="gzip")
+    ordinary.write(), bomb.write()
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump({"extract": PARAMS | {"max_bytes": 8 << 20}}))
+    # a process of its own, so its peak memory is the stage's alone
+    done = subprocess.run(
+        [sys.executable, "-c", BOMB_SCRIPT, str(ordinary.root), str(bomb.root),
+         str(tmp_path / "out1"), str(tmp_path / "out2"), str(params)],
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
+    (status1, base_mb, _), (status2, peak_mb, seconds) = json.loads(done.stdout)
+    assert status1 == status2 == 0
+    docs = io.read_table(tmp_path / "out2" / "documents.parquet", schemas.DOCUMENTS)
+    bombed = docs.set_index("url").loc["https://acme.example/bomb"]
+    assert bombed["status"] == "too_large" and "max_bytes (8388608 bytes)" in bombed["error"]
+    assert (docs["status"] == "ok").sum() == 1  # the other capture is extracted as ever
+    assert peak_mb - base_mb < 48 and seconds < 10  # 8 MiB read at most, in 1 MiB steps
+
+
+def test_a_lost_capture_counts_until_a_later_readable_capture_replaces_it(tmp_path, caplog):
+    raw = Raw(tmp_path / "raw")
+    day = datetime(2024, 3, 1, tzinfo=UTC)
+    raw.add("https://acme.example/eau", None, write=False, fetched_at=day)  # its WARC is gone
+    raw.add("https://acme.example/eau", None, outcome="not_modified",
+            fetched_at=datetime(2024, 4, 1, tzinfo=UTC))  # a 304 brings no text back
+    raw.add("https://acme.example/archive", None, write=False, fetched_at=day,
+            archive_at=datetime(2016, 7, 1, tzinfo=UTC))
+    raw.add("https://acme.example/archive", html_page(paragraphs(FR, 3)),
+            fetched_at=datetime(2024, 5, 1, tzinfo=UTC),
+            archive_at=datetime(2018, 7, 1, tzinfo=UTC))  # another date speaks for another year
+    captures = load_captures(pd.DataFrame(raw.rows), raw.root)
+    docs, _ = extract_documents(captures, ExtractParams(**PARAMS))
+    lost = extract.lost_captures(captures, docs)
+    assert sorted((c.url, c.from_archive) for c in lost) == [
+        ("https://acme.example/archive", True), ("https://acme.example/eau", False)]
+    raw.add("https://acme.example/eau", html_page(paragraphs(FR, 3, start=5)),
+            fetched_at=datetime(2024, 6, 1, tzinfo=UTC))  # the scraper fetched it again
+    captures = load_captures(pd.DataFrame(raw.rows), raw.root)
+    docs, _ = extract_documents(captures, ExtractParams(**PARAMS))
+    assert [c.url for c in extract.lost_captures(captures, docs)] == [
+        "https://acme.example/archive"]

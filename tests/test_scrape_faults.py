@@ -7,18 +7,37 @@ run went on past it, and that the first run's capture is still there and readabl
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import hashlib
+import json
 import logging
+import resource
 import socket
 import time
+import zlib
+from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.errors import EXIT_INPUT, EXIT_OK, EXIT_SOURCES
+from pipeline.scrape.manifest import make_doc_id
 from pipeline.warc import open_record
-from tests.servers import fault_server, run_scrape
+from tests.servers import (
+    FaultServer,
+    drip,
+    encoded,
+    fault_server,
+    gzip_bomb,
+    page,
+    run_scrape,
+    send,
+    serve,
+    short_body,
+    static,
+)
 
 MAX_BYTES = 100_000
 FAULTS = ["/gone-404.html", "/gone-410.html", "/flaky.html", "/busy.html", "/stall.html",
@@ -246,3 +265,235 @@ def test_malformed_sources_fetch_nothing(tmp_path, caplog):
     for line, reason in ((2, "unknown kind"), (3, "malformed URL"), (4, "bad year")):
         assert f"sources.txt:{line}: {reason}" in message
     assert not (tmp_path / "raw" / "warc").exists()
+
+
+# --- bounded fetching (issue 15) ----------------------------------------------------------------
+
+BOMB_BYTES = 200 << 20  # inflates to 200 MiB; about 200 KB on the wire
+PDF = b"%PDF-1.4\n% a tiny PDF\n%%EOF\n"
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+@pytest.fixture(scope="module")
+def bounded(tmp_path_factory):
+    """One run over pages that would hold a crawler without bounds, asked all at once."""
+    folder = tmp_path_factory.mktemp("bounded")
+    server = FaultServer({})
+    stop = lambda: server.stop  # noqa: E731
+    latin1_name = 'inline; filename="r\xe9sum\xe9 \xe9t\xe9.html"'
+    server.routes.update({
+        "/robots.txt": static(b"User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"}),
+        "/bomb.html": encoded(gzip_bomb(BOMB_BYTES)),
+        "/small.html.gz": encoded(gzip.compress(page("compressed, and small"))),
+        "/drip.html": drip(stop, every=0.1),
+        "/short.html": short_body(b"<html><body>" + b"x" * 388, declared=1000),
+        "/short-404.html": short_body(b"<html>not here", declared=1000, status=404),
+        "/html-as-pdf": static(page("une page"), headers={"Content-Type": "application/pdf"}),
+        "/pdf-as-html": static(PDF, headers={"Content-Type": "text/html"}),
+        "/latin1-header.html": static(page("en-tetes"), headers={
+            "Content-Type": "text/html", "Content-Disposition": latin1_name}),
+    })
+    server.start()
+    paths = list(server.routes)[1:]
+    try:
+        before = _maxrss_mb()
+        started = time.monotonic()
+        status, table = run_scrape(folder, "".join(f"acme page {server.url(p)}\n" for p in paths),
+                                   max_bytes=1_000_000, max_decoded_bytes=2_000_000,
+                                   request_deadline=1.5)
+        yield {"server": server, "table": table, "status": status, "folder": folder,
+               "elapsed": time.monotonic() - started, "rss_growth": _maxrss_mb() - before}
+    finally:
+        server.close()
+
+
+def _row(bounded, path):
+    table = bounded["table"]
+    rows = table[table["url"] == bounded["server"].url(path)]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_every_bounded_case_ends_in_a_row_within_seconds(bounded):
+    # the run completed; the faulty pages are failures the exit status points to
+    assert bounded["status"] == EXIT_SOURCES and len(bounded["table"]) == 8
+    assert bounded["elapsed"] < 10
+
+
+def test_a_decompression_bomb_is_too_large_and_never_inflated(bounded):
+    r = _row(bounded, "/bomb.html")
+    assert r["outcome"] == "too_large" and "max_decoded_bytes" in r["error"]
+    assert r["n_bytes"] < 100_000  # cut a few KB past 2 MB of inflated text
+    with open_record(bounded["folder"] / "raw" / r["warc_file"], int(r["warc_offset"])) as rec:
+        assert rec.rec_headers.get_header("WARC-Truncated") == "length"
+    assert bounded["rss_growth"] < 100  # MB, for a body that inflates to 200 MiB
+
+
+def test_a_small_compressed_page_is_ok(bounded):
+    r = _row(bounded, "/small.html.gz")
+    assert (r["outcome"], r["content_type"]) == ("ok", "text/html")
+
+
+def test_a_dripping_server_is_cut_at_the_request_deadline(bounded):
+    r = _row(bounded, "/drip.html")
+    assert r["outcome"] == "timeout" and "request_deadline (1.5 s)" in r["error"]
+    assert bounded["server"].hits["/drip.html"] == 1  # a drip is not retried
+
+
+def test_html_vs_pdf_the_bytes_win_over_the_declared_type(bounded):
+    assert _row(bounded, "/html-as-pdf")["content_type"] == "text/html"
+    assert _row(bounded, "/pdf-as-html")["content_type"] == "application/pdf"
+
+
+def test_a_body_shorter_than_its_content_length_is_truncated(bounded):
+    r = _row(bounded, "/short.html")
+    assert r["outcome"] == "truncated" and "400 of 1000 bytes" in r["error"]
+    assert r["n_attempts"] == 3  # retried as a dropped connection, then recorded
+    with open_record(bounded["folder"] / "raw" / r["warc_file"], int(r["warc_offset"])) as rec:
+        assert rec.rec_headers.get_header("WARC-Truncated") == "disconnect"
+        assert len(rec.content_stream().read()) == 400  # what came is kept
+    # an error page cut short is still the error it is
+    r = _row(bounded, "/short-404.html")
+    assert (r["outcome"], r["status"]) == ("http_error", 404)
+
+
+def test_header_bytes_are_stored_as_received(bounded):
+    r = _row(bounded, "/latin1-header.html")
+    path = bounded["folder"] / "raw" / r["warc_file"]
+    with open(path, "rb") as fh:
+        fh.seek(int(r["warc_offset"]))
+        member = zlib.decompressobj(31).decompress(fh.read())
+    assert b'filename="r\xe9sum\xe9 \xe9t\xe9.html"\r\n' in member  # latin-1, not %-encoded
+    with open(path, "rb") as fh:  # and the block digest covers those very bytes
+        assert all(rec.rec_type for rec in ArchiveIterator(fh, check_digests="raise"))
+
+
+def test_a_dripping_robots_txt_does_not_hold_its_host(tmp_path):
+    server = FaultServer({})
+    server.routes.update({"/robots.txt": drip(lambda: server.stop, every=0.1,
+                                              content_type="text/plain"),
+                          "/ok.html": static(page("ok"))})
+    with contextlib.closing(server.start()):
+        started = time.monotonic()
+        status, table = run_scrape(tmp_path, f"acme page {server.url('/ok.html')}\n",
+                                   request_deadline=1.0)
+        elapsed = time.monotonic() - started
+    assert status == 0 and list(table["outcome"]) == ["ok"]
+    assert elapsed < 4 and server.hits["/robots.txt"] == 1
+
+
+def test_the_first_request_after_robots_txt_waits_the_crawl_delay(tmp_path):
+    routes = {"/robots.txt": static(b"User-agent: *\nCrawl-delay: 1\n",
+                                    headers={"Content-Type": "text/plain"}),
+              "/a.html": static(page("a")), "/b.html": static(page("b"))}
+    with serve(routes) as server:
+        run_scrape(tmp_path, f"acme page {server.url('/a.html')}\n"
+                             f"acme page {server.url('/b.html')}\n", delay=0.0)
+    times = [t for _, _, t in server.timed]
+    assert server.timed[0][0] == "/robots.txt" and len(times) == 3
+    assert times[1] - times[0] >= 0.95 and times[2] - times[1] >= 0.95
+
+
+# --- web-archive captures by what was served (issue 15, part 2) --------------------------------
+
+T2016, T2017 = "20160701000000", "20170612000000"
+
+
+def _cdx(h):
+    """A CDX API that lists one capture a year: 2016's replay redirects to 2017's."""
+    year = parse_qs(urlsplit(h.path).query)["from"][0]
+    url = parse_qs(urlsplit(h.path).query)["url"][0]
+    stamp = {"2016": T2016, "2017": T2017}.get(year)
+    rows = [["timestamp", "original", "statuscode", "mimetype"]]
+    rows += [[stamp, url, "200", "text/html"]] if stamp else []
+    send(h, 200, json.dumps(rows).encode(), {"Content-Type": "application/json"})
+
+
+def _replay_redirect(h):
+    send(h, 302, b"", {"Location": h.path.replace(T2016, T2017)})
+
+
+def test_a_replay_redirect_is_recorded_as_the_capture_served_and_never_duplicated(tmp_path):
+    routes = {"/cdx/search/cdx": _cdx, f"/web/{T2016}id_/*": _replay_redirect,
+              f"/web/{T2017}id_/*": static(page("juin 2017"))}
+    with serve(routes) as archive:
+        url = archive.url("/fr/ville/")
+        line = f"acme page {url} archive=2016-2017 live=no\n"
+        runs = [run_scrape(tmp_path, line, wayback_url=archive.base) for _ in range(3)]
+        hits = dict(archive.hits)
+    for status, _ in runs:
+        assert status == 0
+    table = runs[-1][1]
+    assert table.equals(runs[0][1])  # re-runs add nothing: both years were tried
+    assert hits["/cdx/search/cdx"] == 2  # once a year, first run only
+    ok = table[table["outcome"] == "ok"]
+    assert len(ok) == 1  # one row for the one capture served, whichever job met it first
+    got = ok.iloc[0]
+    assert got["archive_timestamp"] == pd.Timestamp("2017-06-12", tz="UTC")
+    assert got["doc_id"] == make_doc_id(url, T2017)
+    with open_record(tmp_path / "raw" / got["warc_file"], int(got["warc_offset"])) as rec:
+        assert b"juin 2017" in rec.content_stream().read()
+    if len(table) == 2:  # 2017's job came first: 2016's says what it met
+        other = table[table["outcome"] != "ok"].iloc[0]
+        assert other["outcome"] == "not_archived" and "already held" in other["error"]
+    else:  # 2016's job came first: 2017's found its capture held
+        assert len(table) == 1 and T2016 in got["final_url"] and "listed for 2016" in got["error"]
+
+
+# --- nothing lost on damage (issue 15, part 3) --------------------------------------------------
+
+def _extract(folder, caplog):
+    import yaml
+
+    from pipeline.extract import stage as extract
+
+    params = folder / "extract.yaml"
+    params.write_text(yaml.safe_dump({"extract": {
+        "min_words": 1, "boilerplate_share": 0.5, "boilerplate_min_docs": 4,
+        "near_duplicate": 0.9, "passage_words": 250, "workers": 1, "max_bytes": 1 << 20}}))
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="pipeline.extract"):
+        status = extract.main(["--raw", str(folder / "raw"), "--params", str(params),
+                               "--out", str(folder / "interim")])
+    return status, [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_damaged_warc_is_named_by_extract_and_refetched_by_scrape(tmp_path, caplog):
+    with fault_server() as server:
+        urls = [server.url("/ok.html"), server.url("/etag.html")]
+        sources = "".join(f"acme page {u}\n" for u in urls)
+        _, first = run_scrape(tmp_path, sources)
+        assert list(first["outcome"]) == ["ok", "ok"]
+        victim = first.sort_values("warc_offset").iloc[-1]  # the last record of the file
+        kept = first.sort_values("warc_offset").iloc[0]
+        warc = tmp_path / "raw" / victim["warc_file"]
+        with open(warc, "r+b") as fh:  # the disk filled up, a copy was cut...
+            fh.truncate(int(victim["warc_offset"]) + 200)
+
+        status, errors = _extract(tmp_path, caplog)
+        assert status == EXIT_SOURCES  # captures were lost: said in the exit status...
+        named = [e for e in errors if e.startswith("lost:")]
+        assert len(named) == 1 and victim["url"] in named[0] and victim["warc_file"] in named[0]
+        docs = pd.read_parquet(tmp_path / "interim" / "documents.parquet").set_index("url")
+        assert docs.loc[victim["url"], "status"] == "unreadable"
+        assert docs.loc[kept["url"], "status"] == "ok"  # ...and what could be read is there
+
+        before = dict(server.hits)
+        status, table = run_scrape(tmp_path, sources)
+        victim_path, kept_path = (urlsplit(u).path for u in (victim["url"], kept["url"]))
+        assert server.hits[victim_path] == before[victim_path] + 1  # fetched again
+        assert server.hits[kept_path] == before[kept_path]  # still readable: skipped
+    again = table[~table["fetch_id"].isin(first["fetch_id"])]
+    assert list(again["url"]) == [victim["url"]] and list(again["outcome"]) == ["ok"]
+    status, errors = _extract(tmp_path, caplog)
+    assert status == EXIT_OK and not errors  # the page has a readable capture again
+    docs = pd.read_parquet(tmp_path / "interim" / "documents.parquet")
+    assert sorted(docs.loc[docs["url"] == victim["url"], "status"]) == ["ok", "unreadable"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="pipeline.scrape"):
+        # nothing more is asked (the server is gone: a request would add a failed row)
+        assert run_scrape(tmp_path, sources)[1].equals(table)
+    assert "cannot be read back" not in caplog.text  # the lost capture is replaced, not news

@@ -3,7 +3,9 @@ answer, Retry-After, content sniffing, and the repair of a WARC file cut by a ki
 
 from __future__ import annotations
 
+import gzip
 import io
+import zlib
 from datetime import UTC, datetime
 
 import pytest
@@ -11,13 +13,15 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.scrape.crawl import extract_links, in_scope, is_asset, normalise_url
 from pipeline.scrape.fetch import FetchSettings, parse_content_type, retry_after_seconds, sniff_type
-from pipeline.scrape.manifest import make_doc_id
+from pipeline.scrape.manifest import Held, make_doc_id, rows_to_table
 from pipeline.scrape.robots import parse_robots
 from pipeline.scrape.wayback import CdxError, closest_to_midyear, parse_cdx, parse_replay_url
 from pipeline.warc import (
     BodyDigests,
+    Inflater,
     WarcWriter,
     parse_warc_date,
+    record_problem,
     recover_open_files,
     response_headers,
 )
@@ -178,3 +182,54 @@ def test_an_open_file_without_a_whole_record_is_removed(tmp_path):
     path = tmp_path / "scrape-x-00001.warc.gz.open"
     path.write_bytes(b"\x1f\x8b\x08")
     assert recover_open_files(tmp_path) == [] and not path.exists()
+
+
+# --- bounded decoding and reading back (issue 15) ------------------------------------------------
+
+def test_inflater_is_bounded_and_copes_with_what_servers_send():
+    text = b"<html>" + b"ville " * 5000 + b"</html>"
+    pieces = list(Inflater("gzip").inflate(gzip.compress(bytes(3 << 20)), step=1 << 20))
+    assert [len(p) for p in pieces] == [1 << 20] * 3  # never more than a step at a time
+    two_members = gzip.compress(text[:100]) + gzip.compress(text[100:])
+    assert b"".join(Inflater("x-gzip").inflate(two_members)) == text
+    raw_deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    body = raw_deflate.compress(text) + raw_deflate.flush()
+    assert b"".join(Inflater("deflate").inflate(body)) == text  # deflate without its header
+    liar = Inflater("gzip")  # declared gzip, sent plain: read as it is
+    assert b"".join(liar.inflate(text)) == text and "not compressed" in liar.broken
+
+
+def test_a_capture_whose_record_is_damaged_is_not_held(tmp_path):
+    writer = _write(tmp_path / "warc", 2)
+    writer.close()
+    path = next((tmp_path / "warc").glob("*.warc.gz"))
+    with open(path, "rb") as fh:
+        offsets = list(_offsets(fh))
+    good, bad = ({"warc_file": f"warc/{path.name}", "warc_offset": o} for o in offsets)
+    with open(path, "r+b") as fh:
+        fh.truncate(bad["warc_offset"] + 300)
+    assert record_problem(path, good["warc_offset"]) is None
+    assert "cut short" in record_problem(path, bad["warc_offset"])
+    assert "digest" in record_problem(path, good["warc_offset"], sha256="0" * 64)
+    assert record_problem(tmp_path / "gone.warc.gz", 0) == "WARC file not found"
+
+    stamp = datetime(2016, 7, 1, tzinfo=UTC)
+    rows = [{**row, "url": url, "outcome": "ok", "from_archive": True,
+             "archive_timestamp": stamp, "fetched_at": stamp, "sha256": None,
+             "final_url": f"https://web.archive.org/web/20160601000000id_/{url}"}
+            for row, url in ((good, "http://a.example/0"), (bad, "http://a.example/1"))]
+    held = Held.from_table(rows_to_table(rows), problem=lambda row: record_problem(
+        tmp_path / row["warc_file"], row["warc_offset"]))
+    # the readable capture settles its year (the one served, and the one asked for)...
+    assert held.archive_years == {("http://a.example/0", 2016)}
+    assert ("http://a.example/0", "20160601000000") in held.archive_stamps
+    # ...the damaged one is fetched again
+    assert [row["url"] for row, _ in held.damaged] == ["http://a.example/1"]
+
+
+def _offsets(fh):
+    records = ArchiveIterator(fh)
+    for record in records:
+        if record.rec_type == "response":
+            records.read_to_end(record)
+            yield records.get_record_offset()

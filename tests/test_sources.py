@@ -20,7 +20,8 @@ def test_parses_fields_and_options():
     assert sources[0].archive_years == (2016, 2017, 2018)
     assert sources[0].lang == "fr" and sources[0].live is True
     assert sources[1].kind == "report" and sources[1].year == 2019
-    assert sources[2].url == "https://bolt.example/smart#offre"  # a fragment is not a comment
+    # a fragment is not a comment (the options after it are read); it is then dropped
+    assert sources[2].url == "https://bolt.example/smart"
     assert (sources[2].depth, sources[2].max_pages) == (1, 5)
     assert firms(sources) == ["acme", "bolt"]
 
@@ -62,6 +63,19 @@ def test_duplicate_url_names_both_lines():
     assert err.value.problems == [
         "sources.txt:2: duplicate URL https://x.example/p (first on line 1)"
     ]
+
+
+def test_urls_differing_by_fragment_or_case_are_one_source():
+    text = ("a page https://x.example/Ville/p\n"
+            "b page HTTPS://X.Example/Ville/p#haut\n"
+            "c page https://x.example/ville/p\n")  # the path is case-sensitive: another page
+    with pytest.raises(SourcesError) as err:
+        parse_sources(text)
+    assert err.value.problems == [
+        "sources.txt:2: duplicate URL https://x.example/Ville/p (first on line 1)"
+    ]
+    sources = parse_sources("a page HTTP://Acme.example:8080/Fr/#top lang=fr\n")
+    assert sources[0].url == "http://acme.example:8080/Fr/"  # fetched and recorded as such
 
 
 def test_all_bad_lines_reported_at_once():

@@ -16,8 +16,17 @@ documents flagged (`pipeline.dedup`), and each kept document is cut into passage
 of the capture it confirms, so the page is dated to that year too.
 
 Every capture gets a documents row; one that yields no usable text says why in `status`
-(empty, corrupt, encrypted, no_text_layer, link_list, unsupported_type, boilerplate_only,
-unreadable, failed) and `error`. No single capture stops the run.
+(empty, corrupt, encrypted, no_text_layer, link_list, unsupported_type, too_large,
+boilerplate_only, unreadable, failed) and `error`. No single capture stops the run, and none
+costs more memory than `max_bytes` of payload: a payload is read (and a compressed one
+inflated) a megabyte at a time, and one that grows past `max_bytes` is left unread
+(`too_large`), so a decompression bomb stored by an older scraper is never inflated.
+
+A capture whose WARC record cannot be read (a damaged or missing file) is `unreadable`; the
+run still writes every table, names each such record, and exits with status 3
+(`EXIT_SOURCES`: the run completed, some sources are missing) when any is lost, that is not
+replaced by a later readable capture of its URL (`python -m pipeline.scrape` re-fetches what
+it cannot read back).
 
     python -m pipeline.extract --raw data/raw --params params.yaml --out data/interim
 """
@@ -39,7 +48,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import cli, io, schemas, warc
-from pipeline.errors import EXIT_OK
+from pipeline.errors import EXIT_OK, EXIT_SOURCES
 from pipeline.extract import language
 from pipeline.extract.collection import captures_table, collection_table
 from pipeline.extract.dating import date_document
@@ -63,6 +72,8 @@ POOL_MIN_DOCS = 16
 BATCH = 8
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml", "text/xml"}
 _PDF_TYPES = {"application/pdf", "application/x-pdf", "application/acrobat"}
+READ_STEP = 1 << 20  # a payload is read (and inflated) a megabyte at a time
+PayloadTooLarge = warc.PayloadTooLarge
 
 
 @dataclass(frozen=True)
@@ -172,12 +183,19 @@ def load_captures(fetches: pd.DataFrame, raw: str | Path) -> list[Capture]:
     return captures
 
 
-def read_warc_payload(path: str, offset: int) -> bytes:
+def read_warc_payload(path: str, offset: int, max_bytes: int | None = None) -> bytes:
     """The payload of the response (or resource) record at `offset` in `path`.
 
-    Its Content-Type is not read: the scraper copied it into the capture's fetches row.
+    Its Content-Type is not read: the scraper copied it into the capture's fetches row. A
+    payload the server compressed (Content-Encoding) comes back inflated, a step at a time.
+
+    Args:
+        path: the WARC file.
+        offset: where the record starts.
+        max_bytes: read no more than this (None: no limit).
 
     Raises:
+        PayloadTooLarge: when the payload (inflated) holds more than `max_bytes`.
         ValueError: when no response or resource record starts at that offset.
         OSError: when the file cannot be read.
     """
@@ -185,24 +203,31 @@ def read_warc_payload(path: str, offset: int) -> bytes:
         if record.rec_type not in ("response", "resource"):
             raise ValueError(f"{path}: the record at offset {offset} is a '{record.rec_type}' "
                              f"record, not a response")
-        return record.content_stream().read()
+        try:
+            return warc.read_payload(record, max_bytes, step=READ_STEP)
+        except warc.PayloadTooLarge:
+            raise
+        except ValueError as exc:
+            raise ValueError(f"{path}: the record at offset {offset}: {exc}") from None
 
 
 def sniff_format(content_type: str | None, payload: bytes) -> str | None:
     """html, pdf, text, or None for a type this stage does not read.
 
     The bytes win over the declared type: a PDF served as `application/octet-stream` or an
-    HTML page served as `text/plain` is still read for what it is.
+    HTML page served as `text/plain` or as `application/pdf` is still read for what it is.
     """
     head = payload[:1024]
     if b"%PDF-" in head:
         return "pdf"
     ctype = (content_type or "").split(";")[0].strip().lower()
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
+    if start.startswith((b"<!doctype html", b"<html")) or b"<html" in start \
+            or b"<body" in start:
+        return "html"
     if ctype in _PDF_TYPES:
         return "pdf"
-    start = head.lstrip()[:200].lower()
-    if ctype in _HTML_TYPES or start.startswith((b"<!doctype html", b"<html", b"<?xml")) \
-            or b"<html" in start or b"<body" in start:
+    if ctype in _HTML_TYPES or start.startswith(b"<?xml"):
         return "html"
     if ctype == "text/plain":
         return "text"
@@ -219,7 +244,8 @@ def _plain_text(payload: bytes, charset: str | None) -> tuple[list[str], str | N
     return [b for b in blocks if b], note
 
 
-def extract_batch(captures: Sequence[Capture], *, min_words: int) -> list[Extracted]:
+def extract_batch(captures: Sequence[Capture], *, min_words: int,
+                  max_bytes: int | None = None) -> list[Extracted]:
     """Extract a batch of captures: text, title, date, declared language, year, languages.
 
     Never raises: a capture that cannot be read or extracted comes back with a status and an
@@ -230,6 +256,7 @@ def extract_batch(captures: Sequence[Capture], *, min_words: int) -> list[Extrac
     Args:
         captures: the captures (a worker process gets a batch at a time).
         min_words: fewer words of text make a document `empty`.
+        max_bytes: a payload larger than this is not read (`too_large`); None: no limit.
 
     Returns:
         One `Extracted` per capture, in order.
@@ -239,7 +266,7 @@ def extract_batch(captures: Sequence[Capture], *, min_words: int) -> list[Extrac
         out = Extracted(capture, format="other", status="ok",
                         declared_lang=capture.source_lang)
         try:
-            _extract_into(out, capture, min_words)
+            _extract_into(out, capture, min_words, max_bytes)
         except Exception as exc:  # one broken capture must not stop the run
             log.warning("%s: extraction failed: %s: %s", capture.url, type(exc).__name__, exc)
             out.status, out.error = "failed", f"{type(exc).__name__}: {exc}"
@@ -259,9 +286,10 @@ def extract_batch(captures: Sequence[Capture], *, min_words: int) -> list[Extrac
     return results
 
 
-def extract_capture(capture: Capture, *, min_words: int) -> Extracted:
+def extract_capture(capture: Capture, *, min_words: int,
+                    max_bytes: int | None = None) -> Extracted:
     """Extract one capture (see `extract_batch`)."""
-    return extract_batch([capture], min_words=min_words)[0]
+    return extract_batch([capture], min_words=min_words, max_bytes=max_bytes)[0]
 
 
 def _date(out: Extracted) -> None:
@@ -275,7 +303,8 @@ def _date(out: Extracted) -> None:
         captured_at=c.captured_at)
 
 
-def _extract_into(out: Extracted, capture: Capture, min_words: int) -> None:
+def _extract_into(out: Extracted, capture: Capture, min_words: int,
+                  max_bytes: int | None) -> None:
     payload = capture.payload
     content_type = capture.content_type
     charset = capture.charset
@@ -284,13 +313,21 @@ def _extract_into(out: Extracted, capture: Capture, min_words: int) -> None:
             out.status, out.error = "unreadable", "no WARC record recorded for this capture"
             return
         try:
-            payload = read_warc_payload(capture.warc_path, capture.warc_offset)
+            payload = read_warc_payload(capture.warc_path, capture.warc_offset, max_bytes)
+        except PayloadTooLarge as exc:
+            out.status, out.error = "too_large", str(exc)
+            log.warning("%s: %s", capture.url, exc)
+            return
         except Exception as exc:
             out.status = "unreadable"
             out.error = (f"{capture.warc_path} @ {capture.warc_offset}: {type(exc).__name__}: "
                          f"{exc}")
             log.warning("%s: %s", capture.url, out.error)
             return
+    if max_bytes is not None and len(payload) > max_bytes:
+        out.status = "too_large"
+        out.error = f"payload larger than max_bytes ({max_bytes} bytes): not read"
+        return
     if not payload:
         out.status, out.error = "empty", "empty response body"
         return
@@ -335,9 +372,10 @@ def _extract_into(out: Extracted, capture: Capture, min_words: int) -> None:
 
 # --- all captures ---------------------------------------------------------------------------
 
-def _run_all(captures: Sequence[Capture], *, min_words: int, workers: int) -> list[Extracted]:
+def _run_all(captures: Sequence[Capture], *, min_words: int, workers: int,
+             max_bytes: int | None = None) -> list[Extracted]:
     n = len(captures)
-    work = partial(extract_batch, min_words=min_words)
+    work = partial(extract_batch, min_words=min_words, max_bytes=max_bytes)
     batches = [list(captures[i:i + BATCH]) for i in range(0, n, BATCH)]
     done: list[list[Extracted] | None] = [None] * len(batches)
     every = max(1, len(batches) // 20)
@@ -358,7 +396,7 @@ def _run_all(captures: Sequence[Capture], *, min_words: int, workers: int) -> li
             # capture at a time, each in its own process, so only the culprit is lost.
             for i, batch in enumerate(done):
                 if batch is None:
-                    done[i] = [_isolated(c, min_words) for c in batches[i]]
+                    done[i] = [_isolated(c, min_words, max_bytes) for c in batches[i]]
     else:
         for i, batch in enumerate(batches, 1):
             done[i - 1] = work(batch)
@@ -372,11 +410,12 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
-def _isolated(capture: Capture, min_words: int) -> Extracted:
+def _isolated(capture: Capture, min_words: int, max_bytes: int | None) -> Extracted:
     """Extract one capture in a process of its own; a crash becomes a `failed` row."""
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
-            return pool.submit(extract_capture, capture, min_words=min_words).result()
+            return pool.submit(extract_capture, capture, min_words=min_words,
+                               max_bytes=max_bytes).result()
     except BrokenProcessPool:
         log.error("%s: the extraction process crashed (a PDF that breaks PDFium?)",
                   capture.url)
@@ -473,7 +512,9 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams
             `boilerplate_share` and `boilerplate_min_docs` (which paragraphs are a firm's
             boilerplate), `near_duplicate` (the Jaccard similarity of word 5-gram shingles from
             which a document duplicates an earlier one of its firm), `passage_words`, `workers`
-            (a pool is used from `POOL_MIN_DOCS` captures on).
+            (a pool is used from `POOL_MIN_DOCS` captures on), `max_bytes` (a capture whose
+            payload, inflated, is larger is not read: `too_large`; the bound on one capture's
+            memory, whatever it holds).
 
     Returns:
         (documents, passages) as DataFrames with the columns of schemas DOCUMENTS and PASSAGES.
@@ -481,7 +522,8 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams
     captures = list(captures)
     started = time.perf_counter()
     fresh = [c for c in captures if c.outcome != "not_modified"]
-    results = _run_all(fresh, min_words=params.min_words, workers=params.workers)
+    results = _run_all(fresh, min_words=params.min_words, workers=params.workers,
+                       max_bytes=params.max_bytes)
     _remove_boilerplate(results, min_words=params.min_words,
                         boilerplate_share=params.boilerplate_share,
                         boilerplate_min_docs=params.boilerplate_min_docs)
@@ -544,6 +586,34 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams
     return documents, passages
 
 
+def lost_captures(captures: Sequence[Capture], documents: pd.DataFrame) -> list[Capture]:
+    """The captures whose WARC record could not be read and that nothing replaces.
+
+    A live page's unreadable capture is replaced by a later readable capture of its URL (the
+    scraper re-fetches what it cannot read back; a `304 not modified` replaces nothing); an
+    archive capture only by itself, read again (same doc_id, a later attempt), since another
+    capture speaks for another date.
+
+    Args:
+        captures: the captures extracted (see `load_captures`).
+        documents: their documents rows.
+
+    Returns:
+        The lost captures, in the order given.
+    """
+    if documents.empty:
+        return []
+    status = dict(zip(documents["doc_id"], documents["status"], strict=True))
+    readable_live: dict[str, datetime] = {}
+    for c in captures:  # a 304 confirms a capture, it does not replace one
+        if not c.from_archive and c.outcome == "ok" and status.get(c.doc_id) not in (
+                None, "unreadable"):
+            readable_live[c.url] = max(c.fetched_at, readable_live.get(c.url, c.fetched_at))
+    return [c for c in captures if status.get(c.doc_id) == "unreadable"
+            and (c.from_archive or c.url not in readable_live
+                 or readable_live[c.url] <= c.fetched_at)]
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m pipeline.extract --raw data/raw --params params.yaml --out data/interim`."""
     return cli.stage_main("extract", argv, _run)
@@ -563,4 +633,18 @@ def _run(args) -> int:
                        (captures_table(fetches, typed), schemas.CAPTURES)):
         path = io.write_table(df, args.out / schemas.file_name(schema), schema)
         log.info("wrote %s (%d rows)", path, len(df))
-    return EXIT_OK
+    # Captures lost to a damaged WARC: the run completed, but some sources are missing.
+    return EXIT_SOURCES if _report_lost(captures, documents) else EXIT_OK
+
+
+def _report_lost(captures: Sequence[Capture], documents: pd.DataFrame) -> bool:
+    """Name every lost capture's record (see `lost_captures`); True when there is any."""
+    lost = lost_captures(captures, documents)
+    if not lost:
+        return False
+    errors = dict(zip(documents["doc_id"], documents["error"], strict=True))
+    for c in lost:
+        log.error("lost: %s (%s): %s", c.url, c.doc_id, errors.get(c.doc_id))
+    log.error("%d capture(s) lost: their WARC records cannot be read (run the scrape stage "
+              "again to re-fetch them)", len(lost))
+    return True

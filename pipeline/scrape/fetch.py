@@ -13,12 +13,23 @@ One `Fetcher` serves a whole run. For every URL it:
   every hop;
 - streams the body through a spooled temporary file into the WARC file, cutting it at
   `max_bytes` (recorded as `too_large`, the WARC record marked `WARC-Truncated: length`):
-  a body is never held whole in memory;
-- refuses content types other than HTML and PDF without downloading them.
+  a body is never held whole in memory. A body the server compressed anyway
+  (Content-Encoding gzip or deflate) is inflated as it streams, a megabyte at a time, only to
+  count it: past `max_decoded_bytes` it is cut off too (a decompression bomb is `too_large`,
+  never inflated further);
+- gives each request `request_deadline` seconds in all (robots.txt included), however
+  slowly its bytes drip in: the read timeout only bounds the silence between two bytes;
+- refuses content types other than HTML and PDF without downloading them, and trusts the
+  bytes over the declared type for HTML vs PDF (an HTML page served as `application/pdf`
+  is recorded as `text/html`);
+- records a body shorter than its Content-Length (the server hung up) as `truncated`, the
+  part received archived with `WARC-Truncated: disconnect`;
+- archives the response headers byte for byte as received.
 
 Failures never raise: every fetch returns a `FetchResult` whose `outcome` says what happened
 (`ok`, `not_modified`, `http_error`, `timeout`, `dns_error`, `network_error`, `too_large`,
-`robots_disallowed`, `unsupported_type`, `redirect_loop`, `too_many_redirects`).
+`truncated`, `robots_disallowed`, `unsupported_type`, `redirect_loop`,
+`too_many_redirects`).
 
 Concurrency limits (all hosts together, and per host) are the caller's: the scraper's frontier
 hands a URL to a worker only when its host has a free slot.
@@ -43,7 +54,13 @@ import httpx
 
 from pipeline.scrape import robots as robots_mod
 from pipeline.scrape.crawl import normalise_url, origin
-from pipeline.warc import BodyDigests, WarcWriter, response_headers
+from pipeline.warc import (
+    INFLATED_ENCODINGS,
+    BodyDigests,
+    Inflater,
+    WarcWriter,
+    response_headers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +68,13 @@ SPOOL_BYTES = 1 << 20  # a body stays in memory up to 1 MiB, then spills to a te
 ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309: parse at least the first 500 KiB
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 HTML_LIKE = ("text/html", "application/xhtml+xml")
+PDF_LIKE = ("application/pdf", "application/x-pdf", "application/acrobat")
+# Outcomes whose (possibly partial) body `keep_body` hands back: robots.txt reads what came.
+KEPT_BODIES = ("ok", "too_large", "truncated")
+# Failures whose message says how many attempts were made.
+RETRIED_FAILURES = ("http_error", "timeout", "network_error", "dns_error", "truncated")
+GENERIC_TYPES = (None, "application/octet-stream", "binary/octet-stream")
+INFLATE_STEP = 1 << 20  # a compressed body is inflated (to count it) at most 1 MiB at a time
 
 
 @dataclass(frozen=True)
@@ -69,6 +93,8 @@ class FetchSettings:
     max_retry_wait: float = 300.0
     max_redirects: int = 10
     max_bytes: int = 50 * 1024 * 1024
+    max_decoded_bytes: int = 50 * 1024 * 1024
+    request_deadline: float = 120.0
     accept_types: tuple[str, ...] = ("text/html", "application/xhtml+xml", "application/pdf")
 
     @classmethod
@@ -81,9 +107,11 @@ class FetchSettings:
         if not re.search(r"@|https?://", settings.user_agent or ""):
             raise ValueError("scrape.user_agent must name the crawler and give a contact "
                              "(e.g. 'mystudy/1.0 (+mailto:me@univ.example)' or a web page)")
-        for name in ("concurrency", "per_host", "max_bytes"):
+        for name in ("concurrency", "per_host", "max_bytes", "max_decoded_bytes"):
             if getattr(settings, name) < 1:
                 raise ValueError(f"scrape.{name} must be at least 1")
+        if not settings.request_deadline > 0:
+            raise ValueError("scrape.request_deadline must be a positive number of seconds")
         return settings
 
 
@@ -120,16 +148,23 @@ class _HostGate:
     def __init__(self, delay: float) -> None:
         self.delay = delay
         self.next_at = 0.0
+        self.last_at: float | None = None  # when the last request started
         self.lock = asyncio.Lock()
 
     async def turn(self) -> None:
-        if self.delay <= 0:
-            return
         async with self.lock:
             wait = self.next_at - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-            self.next_at = time.monotonic() + self.delay
+            self.last_at = time.monotonic()
+            self.next_at = self.last_at + self.delay
+
+    def slow_down(self, delay: float) -> None:
+        """Space requests by `delay` from now on, counting from the request that started last
+        (so the request after robots.txt already waits a new Crawl-delay)."""
+        self.delay = delay
+        if self.last_at is not None:
+            self.next_at = max(self.next_at, self.last_at + delay)
 
 
 def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
@@ -146,13 +181,53 @@ def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
 
 
 def sniff_type(first_bytes: bytes) -> str | None:
-    """HTML or PDF from a body's first bytes, for a response without a useful Content-Type."""
+    """HTML or PDF from a body's first bytes (None when they look like neither)."""
     head = first_bytes.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"%pdf-"):
         return "application/pdf"
     if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<!--", b"<?xml")):
         return "text/html"
     return None
+
+
+def content_type_from_bytes(declared: str | None, sniffed: str | None) -> str | None:
+    """The media type to record: the declared one, unless the bytes say otherwise.
+
+    A generic or missing type takes the sniffed one; for HTML vs PDF the bytes win over the
+    header (servers mislabel both ways); anything else keeps its declared type.
+    """
+    if declared in GENERIC_TYPES:
+        return sniffed
+    if sniffed == "text/html" and declared in PDF_LIKE:
+        return sniffed
+    if sniffed == "application/pdf" and declared in HTML_LIKE:
+        return sniffed
+    return declared
+
+
+class DecodedCounter:
+    """Counts the decoded size of a gzip- or deflate-encoded body as it streams, inflating it a
+    step at a time and keeping only its first bytes (for sniffing): a bomb is never inflated
+    past `limit`.
+    """
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        self.limit = limit
+        self.inflater = Inflater(encoding)
+        self.n_bytes = 0
+        self.head = b""
+
+    @property
+    def over(self) -> bool:
+        return self.n_bytes > self.limit
+
+    def feed(self, data: bytes) -> None:
+        for piece in self.inflater.inflate(data, INFLATE_STEP):
+            self.n_bytes += len(piece)
+            if len(self.head) < 1024:
+                self.head += piece[: 1024 - len(self.head)]
+            if self.over:
+                return
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -278,8 +353,9 @@ class Fetcher:
         """The robots.txt rules of a URL's host, fetched once per run (and archived).
 
         A missing robots.txt (4xx) allows everything; a server error (5xx, 429) disallows
-        everything, as RFC 9309 asks; a host that cannot be reached is allowed here, so the
-        page's own fetch reports why it failed.
+        everything, as RFC 9309 asks; a host that cannot be reached (or whose robots.txt takes
+        longer than `request_deadline`) is allowed here, so the page's own fetch reports why it
+        failed. A Crawl-delay applies from the request after robots.txt on.
         """
         key = origin(url)
         if key in self._robots:
@@ -294,7 +370,7 @@ class Fetcher:
                                       accept=None, max_bytes=ROBOTS_MAX_BYTES,
                                       max_redirects=5)
             try:
-                if result.outcome in ("ok", "too_large") and result.body is not None:
+                if result.outcome in KEPT_BODIES and result.body is not None:
                     text = result.body.read().decode("utf-8", errors="replace")
                     rules = robots_mod.parse_robots(text, self.settings.user_agent)
                 elif result.status is not None and (result.status >= 500
@@ -309,7 +385,7 @@ class Fetcher:
                 result.close()
             if rules.crawl_delay and rules.crawl_delay > self.gate(url).delay:
                 log.info("%s asks for a Crawl-delay of %g s", key, rules.crawl_delay)
-                self.gate(url).delay = rules.crawl_delay
+                self.gate(url).slow_down(rules.crawl_delay)
             self._robots[key] = rules
             return rules
 
@@ -390,47 +466,65 @@ class Fetcher:
             last = attempt > s.retries
             await gate.turn()
             try:
-                request = self._client.build_request("GET", current, headers=headers)
-                response = await self._client.send(request, stream=True)
+                async with asyncio.timeout(s.request_deadline):
+                    outcome = await self._attempt(url, current, headers, accept_types,
+                                                  max_bytes, keep_body, last)
+            except TimeoutError:
+                # Not retried: a server that drips its bytes would only drip them again.
+                return FetchResult(
+                    url=url, final_url=current, outcome="timeout", n_attempts=attempt,
+                    error=_with_attempts(f"no complete answer within request_deadline "
+                                         f"({s.request_deadline:g} s) from "
+                                         f"{urlsplit(current).netloc}", attempt))
+            if isinstance(outcome, FetchResult):
+                outcome.n_attempts = attempt
+                if outcome.outcome in RETRIED_FAILURES:
+                    outcome.error = _with_attempts(outcome.error or "", attempt)
+                return outcome
+            retry_after, why = outcome
+            await self._backoff(attempt, retry_after, current, why)
+
+    async def _attempt(self, url: str, current: str, headers: dict[str, str],
+                       accept_types: tuple[str, ...] | None, max_bytes: int, keep_body: bool,
+                       last: bool) -> FetchResult | tuple[float | None, str]:
+        """One request: its result, or (Retry-After, why) when it is worth another try."""
+        assert self._client is not None
+        s = self.settings
+        try:
+            request = self._client.build_request("GET", current, headers=headers)
+            response = await self._client.send(request, stream=True)
+        except (httpx.HTTPError, OSError) as exc:
+            outcome, message, retry = classify_error(exc, current, s)
+            if retry and not last:
+                return None, message
+            return FetchResult(url=url, final_url=current, outcome=outcome, error=message)
+        fetched_at = datetime.now(UTC)
+        try:
+            status = response.status_code
+            if (status == 429 or status >= 500) and not last:
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+                if wait is None or wait <= s.max_retry_wait:
+                    return wait, f"HTTP {status}"
+            try:
+                result = await self._read(response, url, current, fetched_at, accept_types,
+                                          max_bytes, keep_body)
             except (httpx.HTTPError, OSError) as exc:
                 outcome, message, retry = classify_error(exc, current, s)
                 if retry and not last:
-                    await self._backoff(attempt, None, current, message)
-                    continue
-                return FetchResult(url=url, final_url=current, outcome=outcome,
-                                   error=_with_attempts(message, attempt), n_attempts=attempt)
-            fetched_at = datetime.now(UTC)
-            try:
-                status = response.status_code
-                if (status == 429 or status >= 500) and not last:
-                    wait = retry_after_seconds(response.headers.get("Retry-After"))
-                    if wait is None or wait <= s.max_retry_wait:
-                        await response.aclose()
-                        await self._backoff(attempt, wait, current, f"HTTP {status}")
-                        continue
-                try:
-                    result = await self._read(response, url, current, fetched_at, accept_types,
-                                              max_bytes, keep_body)
-                except (httpx.HTTPError, OSError) as exc:
-                    outcome, message, retry = classify_error(exc, current, s)
-                    if retry and not last:
-                        await self._backoff(attempt, None, current, message + " mid-body")
-                        continue
-                    return FetchResult(url=url, final_url=current, status=status,
-                                       outcome=outcome, n_attempts=attempt,
-                                       error=_with_attempts(message + " while reading the body",
-                                                            attempt))
-            finally:
-                await response.aclose()
-            result.n_attempts = attempt
-            if result.outcome == "http_error" and attempt > 1:
-                result.error = _with_attempts(result.error or "", attempt)
-            if status == 429 or status >= 500:
-                wait = retry_after_seconds(response.headers.get("Retry-After"))
-                if wait is not None and wait > s.max_retry_wait:
-                    result.error = (f"{result.error}; Retry-After of {wait:g} s is longer than "
-                                    f"max_retry_wait ({s.max_retry_wait:g} s)")
-            return result
+                    return None, message + " mid-body"
+                return FetchResult(url=url, final_url=current, status=status,
+                                   outcome=outcome, error=message + " while reading the body")
+        finally:
+            await response.aclose()
+        if result.outcome == "truncated" and not last:
+            result.close()
+            return None, result.error or "body cut short"
+        if status == 429 or status >= 500:
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if wait is not None and wait > s.max_retry_wait:
+                result.error = (f"{result.error}; Retry-After of {wait:g} s is longer than "
+                                f"max_retry_wait ({s.max_retry_wait:g} s)")
+        return result
 
     async def _backoff(self, attempt: int, retry_after: float | None, url: str,
                        why: str) -> None:
@@ -444,6 +538,7 @@ class Fetcher:
     async def _read(self, response: httpx.Response, url: str, current: str,
                     fetched_at: datetime, accept_types: tuple[str, ...] | None,
                     max_bytes: int, keep_body: bool) -> FetchResult:
+        s = self.settings
         status = response.status_code
         media, charset = parse_content_type(response.headers.get("Content-Type"))
         result = FetchResult(
@@ -452,42 +547,66 @@ class Fetcher:
             last_modified=response.headers.get("Last-Modified"))
         location = response.headers.get("Location")
         redirect = status in REDIRECT_STATUSES and bool(location)
-        sniff = media in (None, "application/octet-stream", "binary/octet-stream")
+        sniff = media in GENERIC_TYPES
         if (200 <= status < 300 and accept_types is not None and not sniff
                 and media not in accept_types):
             result.outcome = "unsupported_type"
             result.error = f"content type {media} is neither HTML nor PDF (not downloaded)"
             return result
 
+        reason = response.extensions.get("reason_phrase")
         http_headers = response_headers(
-            status, response.reason_phrase,
-            [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw],
-            protocol=response.http_version)
+            status, reason if isinstance(reason, bytes) else response.reason_phrase,
+            response.headers.raw, protocol=response.http_version)
         digests = BodyDigests(http_headers)
+        encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
+        inflater = (DecodedCounter(encoding, s.max_decoded_bytes)
+                    if encoding in INFLATED_ENCODINGS else None)
+        declared = response.headers.get("Content-Length", "")
+        # A 304 or 204 has no body whatever its Content-Length says; a redirect's is unread.
+        has_body = 200 <= status < 300 and status != 204
+        expected = int(declared) if declared.isdigit() and has_body else None
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
         try:
-            truncated = False
+            truncated: str | None = None  # the WARC-Truncated reason, when cut
+            cut_short = None
             if status != 304:
-                async for chunk in response.aiter_raw():
-                    room = max_bytes - digests.n_bytes
-                    if len(chunk) > room:
-                        chunk = chunk[:room]
-                        truncated = True
-                    if chunk:
-                        spool.write(chunk)
-                        digests.update(chunk)
-                    if truncated:
-                        break
-            if sniff and 200 <= status < 300:
+                try:
+                    async for chunk in response.aiter_raw():
+                        room = max_bytes - digests.n_bytes
+                        if len(chunk) > room:
+                            chunk = chunk[:room]
+                            truncated = "length"
+                        if chunk:
+                            spool.write(chunk)
+                            digests.update(chunk)
+                            if inflater is not None:
+                                inflater.feed(chunk)
+                                if inflater.over:
+                                    truncated = "length"
+                        if truncated:
+                            break
+                except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                    if not digests.n_bytes:
+                        raise  # nothing came: a dropped connection, retried as such
+                    cut_short = exc
+            if (truncated is None and expected is not None and encoding in ("", "identity")
+                    and digests.n_bytes < expected) or cut_short is not None:
+                truncated = "disconnect"
+            if 200 <= status < 300 and truncated != "disconnect":
                 spool.seek(0)
-                sniffed = sniff_type(spool.read(1024))
-                if accept_types is not None and (sniffed is None
-                                                 or sniffed not in accept_types):
+                head = inflater.head if inflater is not None else spool.read(1024)
+                sniffed = sniff_type(head)
+                if sniff and accept_types is not None and (sniffed is None
+                                                           or sniffed not in accept_types):
                     result.outcome = "unsupported_type"
                     result.error = (f"content type {media or '(none)'} and the first bytes "
                                     f"look like neither HTML nor PDF")
                     return result
-                result.content_type = sniffed or media
+                result.content_type = content_type_from_bytes(media, sniffed)
+                if result.content_type != media and not sniff:
+                    log.info("%s: served as %s, but its bytes are %s", current, media,
+                             result.content_type)
             result.n_bytes = digests.n_bytes
             result.sha256 = digests.sha256
             if self.warc is not None:
@@ -504,7 +623,17 @@ class Fetcher:
             if redirect:
                 result.outcome = "redirect"
                 result.error = location
-            elif truncated:
+            elif truncated == "disconnect" and 200 <= status < 300:
+                result.outcome = "truncated"
+                of = f" of {expected}" if expected is not None else ""
+                result.error = (f"body cut short: {digests.n_bytes}{of} bytes came before the "
+                                f"server closed the connection")
+            elif truncated == "length" and inflater is not None and inflater.over:
+                result.outcome = "too_large"
+                result.error = (f"{encoding} body inflates past max_decoded_bytes "
+                                f"({s.max_decoded_bytes} bytes; {digests.n_bytes} bytes "
+                                f"received): cut off, never decoded whole")
+            elif truncated == "length":
                 result.outcome = "too_large"
                 result.error = f"body larger than max_bytes ({max_bytes} bytes): cut off"
             elif status == 304:
@@ -512,7 +641,7 @@ class Fetcher:
             elif not 200 <= status < 300:
                 result.outcome = "http_error"
                 result.error = f"HTTP {status} {response.reason_phrase}".strip()
-            if keep_body and result.outcome in ("ok", "too_large"):
+            if keep_body and result.outcome in KEPT_BODIES:
                 spool.seek(0)
                 result.body, spool = spool, None
             return result

@@ -169,8 +169,24 @@ async def _archive_year(run: Run, fetcher: Fetcher, job: Job) -> None:
         return
     target = wayback.replay_url(run.wayback_url, capture.timestamp, capture.original)
     result = await fetcher.fetch(target, check_robots=False)
-    # The archive may redirect to a neighbouring capture: the timestamp is the one served.
+    result.n_attempts += cdx.n_attempts
+    # The archive may redirect to a neighbouring capture: the row records the capture served
+    # (its timestamp, hence its doc_id), and final_url the one asked for (the year's job).
     served = wayback.parse_replay_url(result.final_url or target)
     stamp = served[0] if served else capture.timestamp
-    result.n_attempts += cdx.n_attempts
+    if stamp != capture.timestamp and result.outcome == "ok":
+        note = (f"the archive replayed its capture of {stamp} for the one listed for "
+                f"{job.year} ({capture.timestamp})")
+        if (job.url, stamp) in run.held.archive_stamps:
+            # Held already (by another year's job, or an earlier run): no second copy.
+            run.record(job, FetchResult(
+                url=job.url, final_url=lookup, status=result.status, outcome="not_archived",
+                n_attempts=result.n_attempts, fetched_at=result.fetched_at,
+                error=f"{note}, which is already held: no capture of {job.year} of its own"))
+            return
+        result.error = note
+    if result.outcome == "ok" and served and (job.url, stamp) in run.held.archive_stamps:
+        run.skip(job)  # another job of this run recorded the same capture meanwhile
+        return
+    result.final_url = target
     run.record(job, result, archive_ts=stamp)

@@ -11,7 +11,7 @@ import fcntl
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import pyarrow as pa
 
 from pipeline import io, schemas
+from pipeline.scrape import wayback
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ TS_COLUMNS = ("fetched_at", "archive_timestamp")
 # Columns of the fetches table a run needs to know what is held (and to refresh it).
 HELD_COLUMNS = ["url", "outcome", "from_archive", "archive_timestamp", "warc_file",
                 "warc_offset", "fetched_at", "etag", "last_modified", "content_type",
-                "charset", "final_url"]
+                "charset", "final_url", "sha256"]
 
 
 def ts14(dt: datetime) -> str:
@@ -62,21 +63,28 @@ class Held:
     archive_years: set[tuple[str, int]] = field(default_factory=set)  # (url, year) settled
     archive_stamps: set[tuple[str, str]] = field(default_factory=set)  # (url, ts14) held
     resumed: set[tuple[str, int | None]] = field(default_factory=set)  # finished by a killed run
+    damaged: list[tuple[dict, str]] = field(default_factory=list)  # (ok row, why unreadable)
 
     @classmethod
-    def from_table(cls, table: pa.Table | None) -> Held:
-        """Index the fetches table, reading it in batches (it grows with every run)."""
+    def from_table(cls, table: pa.Table | None,
+                   problem: Callable[[dict], str | None] | None = None) -> Held:
+        """Index the fetches table, reading it in batches (it grows with every run).
+
+        Args:
+            table: the fetches table (None: nothing held yet).
+            problem: why a capture's WARC record cannot be read back (None when it can):
+                a capture that cannot is not held, so the run fetches it again.
+        """
         held = cls()
         if table is None:
             return held
+        archive_ok: dict[tuple[str, str], dict] = {}  # (url, served ts14) → latest ok row
         for batch in table.select(HELD_COLUMNS).to_batches(max_chunksize=10_000):
             for row in batch.to_pylist():
                 url = row["url"]
                 if row["from_archive"]:
                     if row["outcome"] == "ok" and row["archive_timestamp"] is not None:
-                        stamp = ts14(row["archive_timestamp"])
-                        held.archive_years.add((url, int(stamp[:4])))
-                        held.archive_stamps.add((url, stamp))
+                        archive_ok[(url, ts14(row["archive_timestamp"]))] = row
                     elif row["outcome"] == "not_archived":
                         # Settled too: the archive's past rarely changes (--refresh asks
                         # again). The year is in the CDX query kept as final_url.
@@ -89,6 +97,27 @@ class Held:
                     if row["outcome"] == "ok" and (prev is None
                                                    or row["fetched_at"] >= prev["fetched_at"]):
                         held.live_ok[url] = row
+        if problem is not None:
+            # Only the captures that would be skipped are read back: a page's latest, and
+            # each archive capture.
+            for url, row in list(held.live_ok.items()):
+                if (why := problem(row)) is not None:
+                    held.damaged.append((row, why))
+                    del held.live_ok[url]
+                    held.live_times.discard((url, ts14(row["fetched_at"])))
+            for key, row in list(archive_ok.items()):
+                if (why := problem(row)) is not None:
+                    held.damaged.append((row, why))
+                    del archive_ok[key]
+        for (url, stamp), row in archive_ok.items():
+            # Held: the capture served, and the one asked for (the replay URL asked, kept as
+            # final_url), whose year the job was for.
+            held.archive_years.add((url, int(stamp[:4])))
+            held.archive_stamps.add((url, stamp))
+            asked = wayback.parse_replay_url(row["final_url"] or "")
+            if asked:
+                held.archive_years.add((url, int(asked[0][:4])))
+                held.archive_stamps.add((url, asked[0]))
         return held
 
 

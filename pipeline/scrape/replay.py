@@ -24,6 +24,7 @@ from pipeline.scrape.fetch import (
     REDIRECT_STATUSES,
     FetchResult,
     FetchSettings,
+    content_type_from_bytes,
     parse_content_type,
     sniff_type,
 )
@@ -132,9 +133,9 @@ def _replay_record(run: Run, entry: IndexEntry, settings: FetchSettings,
             result.error = f"body larger than max_bytes ({settings.max_bytes} bytes): not copied"
             result.n_bytes = settings.max_bytes
             return result
-        if ok_status and media in (None, "application/octet-stream", "binary/octet-stream"):
+        if ok_status:  # the bytes win for HTML vs PDF, and name a generic type
             spool.seek(0)
-            result.content_type = sniff_type(spool.read(1024))
+            result.content_type = content_type_from_bytes(media, sniff_type(spool.read(1024)))
         if ok_status and result.content_type not in settings.accept_types:
             result.outcome = "unsupported_type"
             result.error = (f"content type {media or '(none)'} is neither HTML nor PDF "
@@ -186,6 +187,7 @@ def _replay(run: Run, jobs: list[Job], paths: list[Path], settings: FetchSetting
                 continue
             result = _replay_chain(run, chain, problem, settings, keep_body=False)
             result.url = job.url
+            result.final_url = entry.url  # the replay asked for, as a live run records it
             run.record(job, result, archive_ts=stamp)
             continue
         entries = [e for e in index.live(job.url) if not e.archive_timestamp]

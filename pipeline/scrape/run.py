@@ -31,6 +31,7 @@ class Summary:
     run_id: str
     outcomes: Counter = field(default_factory=Counter)  # reason → rows
     skipped: int = 0
+    damaged: int = 0  # captures held whose WARC record could not be read back (fetched again)
     sources_tried: set[int] = field(default_factory=set)
     sources_ok: set[int] = field(default_factory=set)
 
@@ -58,6 +59,8 @@ class Summary:
                  f"  {'fetched':<28}{self.outcomes['ok']:>7}",
                  f"  {'not modified (304)':<28}{self.outcomes['not_modified']:>7}",
                  f"  {'already captured (skipped)':<28}{self.skipped:>7}",
+                 *([f"  {'unreadable, so fetched again':<28}{self.damaged:>7}"]
+                   if self.damaged else []),
                  f"  {'failed':<28}{sum(failures.values()):>7}"]
         lines += [f"    {reason:<26}{n:>7}" for reason, n in sorted(failures.items())]
         lines.append(f"  sources with a capture: {len(self.sources_ok)} of "
@@ -126,6 +129,9 @@ class Run:
         }
         self.journal.add(row)
         self.summary.add(row, source)
+        if job.year is not None and archive_ts and result.outcome == "ok":
+            # held from now on: a job of another year that meets this capture adds no copy
+            self.held.archive_stamps.add((job.url, archive_ts))
         if result.outcome not in SUCCESS:
             what = f"{job.url} ({job.year})" if job.year else job.url
             (log.warning if job.depth == 0 else log.info)(

@@ -11,7 +11,9 @@ The format, one source a line, fields separated by spaces; `#` starts a comment:
 
 - firm: an id of lower-case letters, digits, `_` or `-` (it names the firm's report page).
 - kind: `page` (a web page) or `report` (a document, usually a PDF).
-- url: an absolute http(s) URL. Each URL may appear once.
+- url: an absolute http(s) URL. Each URL may appear once: it is normalised first (the
+  `#fragment` dropped, scheme and host lower-cased), so `HTTPS://Acme.example/a#top` and
+  `https://acme.example/a` are one source, fetched and recorded in the normalised form.
 - options, all optional, as key=value:
     year=YYYY          the year the document speaks for (overrides every other dating)
     lang=fr|en         the language expected (the extractor still detects it)
@@ -33,7 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.errors import SourcesError
 
@@ -73,6 +75,27 @@ def _check_url(url: str) -> str | None:
     if " " in url:
         return f"malformed URL '{url}' (contains a space)"
     return None
+
+
+def normalise_source_url(url: str) -> str:
+    """A source URL without its fragment, its scheme and host lower-cased (nothing else moves).
+
+    A fragment is never sent to the server and scheme and host are case-insensitive, so
+    these forms name one page; port, path and query are kept as written.
+
+        >>> normalise_source_url("HTTPS://Acme.Example:8443/Ville/?a=B#top")
+        'https://acme.example:8443/Ville/?a=B'
+    """
+    parts = urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if hostport.startswith("["):  # an IPv6 literal: [::1]:8080
+        host, sep, port = hostport.partition("]")
+        host += sep
+    else:
+        host, sep, port = hostport.partition(":")
+        port = sep + port
+    netloc = f"{userinfo}{at}{host.lower()}{port}"
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, ""))
 
 
 def _year(value: str) -> int | None:
@@ -182,11 +205,13 @@ def parse_sources(text: str, *, path: str = "sources.txt") -> list[Source]:
         if url_problem:
             problems.append(f"{where}: {url_problem}")
             bad = True
-        elif url in seen:
-            problems.append(f"{where}: duplicate URL {url} (first on line {seen[url]})")
-            bad = True
         else:
-            seen[url] = number
+            url = normalise_source_url(url)
+            if url in seen:
+                problems.append(f"{where}: duplicate URL {url} (first on line {seen[url]})")
+                bad = True
+            else:
+                seen[url] = number
         n_before = len(problems)
         options = _parse_options(rest, where, problems)
         if bad or len(problems) > n_before:

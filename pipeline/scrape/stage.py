@@ -6,12 +6,13 @@ reads sources.txt + the `scrape:` params block (or WARC files with `--replay`)
 For each source of `sources.txt`, the live page (unless `live=no`), a crawl of its links when it
 asks for one (`depth=`, `max_pages=`), and one web-archive capture per year of `archive=`
 (the capture closest to July 1st, found through the Wayback CDX API at `wayback_url`). The
-fetching itself (politeness, robots.txt, retries, redirects, size cap) is `pipeline.fetch`; the
-WARC files are `pipeline.warc`; the crawl rules are `pipeline.crawl`.
+fetching itself (politeness, robots.txt, retries, redirects, size caps, deadlines) is
+`pipeline.fetch`; the WARC files are `pipeline.warc`; the crawl rules are `pipeline.crawl`.
 
 Raw data is never edited: WARC files are only ever appended to, under a new name each run, and
 `fetches.parquet` accumulates the rows of every run (one row per attempt). A re-run skips what is
-already captured (a live URL fetched before, or a web-archive year already held) unless
+already captured (a live URL fetched before, or a web-archive year already tried) provided its
+WARC record still reads back whole (it is re-fetched otherwise), unless
 `--refresh`, which re-asks live pages with conditional requests (ETag / Last-Modified) — a 304
 is recorded as `not_modified` — and looks the archive up again, skipping captures already held
 (same URL and archive timestamp).
@@ -63,7 +64,7 @@ from pipeline.scrape.manifest import (
 from pipeline.scrape.replay import _replay
 from pipeline.scrape.run import Run, Summary, initial_jobs
 from pipeline.scrape.sources import Source, read_sources
-from pipeline.warc import WarcWriter, recover_open_files
+from pipeline.warc import WarcWriter, record_problem, recover_open_files
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +93,21 @@ def scrape(sources: list[Source], params: ScrapeParams, *, out: Path,
         recover_open_files(out / WARC_DIR)
         table = _load_manifest(manifest_path)
         old_journals = sorted((out / JOURNAL_DIR).glob("*.jsonl"))
-        resumed = {(r["url"], r.get("_year")) for p in old_journals for r in read_journal(p)}
+        resumed = [r for p in old_journals for r in read_journal(p)]
         if old_journals:
             log.info("resuming: %d attempt(s) finished by an interrupted run are kept and "
                      "not repeated", len(resumed))
             table = _write_manifest(manifest_path, table, old_journals)
-        held = Held.from_table(table)
-        held.resumed = resumed
+        # Every capture a run would skip is read back first (offset and digest): one whose
+        # WARC record is damaged or gone is not held, so it is fetched again.
+        held = Held.from_table(table, problem=lambda row: record_problem(
+            out / row["warc_file"], int(row["warc_offset"] or 0), row["sha256"]))
+        damaged = {(row["warc_file"], row["warc_offset"]) for row, _ in held.damaged}
+        for row, why in held.damaged:
+            log.warning("%s: its capture in %s cannot be read back (%s): fetching it again",
+                        row["url"], row["warc_file"], why)
+        held.resumed = {(r["url"], r.get("_year")) for r in resumed
+                        if (r.get("warc_file"), r.get("warc_offset")) not in damaged}
 
         run_id = f"{ts14(datetime.now(UTC))}-{secrets.token_hex(3)}"
         warc = WarcWriter(out / WARC_DIR, run_id=run_id, max_bytes=params.warc_max_bytes,
@@ -109,6 +118,7 @@ def scrape(sources: list[Source], params: ScrapeParams, *, out: Path,
                                   Path(p).name for p in replay) if replay else ""})
         journal = Journal(out / JOURNAL_DIR / f"{run_id}.jsonl")
         run = Run(out, run_id, held, refresh, warc, journal, params.wayback_url)
+        run.summary.damaged = len(held.damaged)
         jobs = initial_jobs(sources)
         run.seed(jobs)
         log.info("run %s: %d source(s), %d job(s) before crawling%s", run_id, len(sources),
