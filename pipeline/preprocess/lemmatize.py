@@ -10,6 +10,13 @@ tok2vec, morphologizer, attribute_ruler, lemmatizer; English `en_core_web_sm_vbs
 tagger, attribute_ruler, lemmatizer; both plus the model's `senter` (never the parser or NER).
 The rule lemmatizer's `lemma_index` lists become frozensets (same lemmas, no linear scans).
 
+Every spaCy lemma is checked against two dictionaries (`WordCheck`): the model's own lemma
+index and simplemma's. A lemma that both do not know is never invented: the rule lemmatizer's
+stems ("ressemblent" → "ressembl"), its odd table entries ("intelligent" → "intelliger") and its
+wrong rules ("carbone" → "carbon") give way to the form as written when it is itself a lemma,
+else to the dictionary's lemma of the form, else to the form as written. A capitalised word whose
+lemma is unknown is a name and keeps its form ("Energies", not "energie").
+
     >>> batch = analyse_passages([("fr", "Les citoyens d’aujourd’hui.")])
     >>> batch.column("tokens")[0].as_py()
     ['Les', 'citoyens', 'd’', 'aujourd’hui', '.']
@@ -44,7 +51,7 @@ SPACY_KEEP = {
     "en": ("tok2vec", "tagger", "attribute_ruler", "lemmatizer"),
 }
 # Bump when the analysis below changes what it produces: it is part of every cache key.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 # spaCy refuses texts over nlp.max_length (1,000,000 characters) and a long text costs memory in
 # tok2vec: longer passages are cut at a blank line, a line end, a sentence end or a space.
 MAX_CHARS = 50_000
@@ -112,6 +119,7 @@ def fingerprint(lemmatizer: str, lang: str) -> dict[str, str | int]:
     if lemmatizer == "spacy":
         package = SPACY_MODELS[lang].replace("_", "-")
         out["model"] = f"{package}=={version(package)}"
+        out["dictionary"] = f"simplemma=={version('simplemma')}"  # WordCheck
     else:
         out["model"] = f"simplemma=={version('simplemma')}"
     return out
@@ -176,6 +184,59 @@ def load_tokenizer(lang: str):
     nlp = spacy.blank(lang)
     nlp.add_pipe("sentencizer")
     return nlp
+
+
+class WordCheck:
+    """Which lemmas are words, and the best word for a form whose lemma is not one.
+
+    A lemma is a word for its part of speech when the model's own tables list it as a lemma of
+    that part of speech (`lemma_index`, and the lemmas of `lemma_exc`, where the irregular verbs
+    are), or when both the model's tables (any part of speech) and simplemma's dictionary list it.
+    The model's tables alone are not enough: its part-of-speech-free lookup table holds odd
+    lemmas ("intelligent" → "intelliger"), and a rule for one part of speech lands on a word of
+    another ("carbone" tagged as an adjective → "carbon", an English loan among the nouns).
+
+    Args:
+        lang: "fr" or "en".
+        tables: the lemmas the model lists, by universal part of speech ("NOUN", "ADJ",
+            "VERB", "ADV").
+    """
+
+    def __init__(self, lang: str, tables: dict[str, frozenset[str]]) -> None:
+        from simplemma.strategies.dictionaries.dictionary_factory import (
+            DefaultDictionaryFactory,
+        )
+
+        self.forms = DefaultDictionaryFactory().get_dictionary(lang)  # form → lemma
+        self.tables = tables
+        model = frozenset().union(*tables.values())
+        self.lemmas = model & frozenset(self.forms.values())
+        self.known = model | frozenset(self.forms.values())  # lemmas of either source
+
+    def is_word(self, lemma: str, pos: str) -> bool:
+        """Whether `lemma` is a known lemma for a token tagged `pos`."""
+        return lemma in self.tables.get(pos, ()) or lemma in self.lemmas
+
+    def lemma(self, low: str, lemma: str, pos: str, *, capitalised: bool = False) -> str:
+        """`lemma` if it is a word (or the form itself), else the best word for the form `low`.
+
+        In order: the form as written when it is capitalised and unknown as a form (a name:
+        "Energies", not "energie"); the model's lemma when it is the form with a plural "s" or
+        "x" taken off and unknown to the dictionary as a form ("hyperviseurs" → "hyperviseur",
+        a regular plural of a word no dictionary knows); the form itself when it is a known
+        lemma ("intelligent", not "intelliger"); the dictionary's lemma of the form
+        ("ressemblent" → "ressembler", not "ressembl"); the form as written.
+        """
+        if lemma == low or self.is_word(lemma, pos):
+            return lemma
+        if capitalised and low not in self.forms:
+            return low
+        if low in (lemma + "s", lemma + "x") and lemma not in self.forms:
+            return lemma
+        if low in self.known:
+            return low
+        found = self.forms.get(low)
+        return found if found is not None else low
 
 
 @functools.cache
@@ -245,7 +306,7 @@ class _Columns:
 class _Analyser:
     """Turns processed spaCy docs into sentence rows (shared by the spaCy and simplemma paths)."""
 
-    def __init__(self, lang: str, lemma_of=None, nlp=None) -> None:
+    def __init__(self, lang: str, lemma_of=None, nlp=None, check_words: bool = True) -> None:
         self.lang = lang
         self.stop = _stop_words(lang)
         self.fixes = SURFACE_LEMMAS.get(lang, {})
@@ -258,13 +319,22 @@ class _Analyser:
         # The rule lemmatizer's own tables, for the fallback in `_lemma`.
         self.index: dict[str, frozenset[str]] = {}
         self.lookup = None
+        self.words: WordCheck | None = None
         if nlp is not None and "lemmatizer" in nlp.pipe_names:
             lookups = nlp.get_pipe("lemmatizer").lookups
-            if lookups.has_table("lemma_lookup") and lookups.has_table("lemma_index"):
-                self.lookup = lookups.get_table("lemma_lookup")
+            if lookups.has_table("lemma_index"):
                 table = lookups.get_table("lemma_index")
                 self.index = {pos: frozenset(table.get(pos.lower(), ()))
                               for pos in ("NOUN", "ADJ", "VERB")}
+                if check_words:
+                    exc = (lookups.get_table("lemma_exc") if lookups.has_table("lemma_exc")
+                           else {})
+                    self.words = WordCheck(lang, {
+                        pos: frozenset(table.get(pos.lower(), ())).union(
+                            *exc.get(pos.lower(), {}).values())
+                        for pos in ("NOUN", "ADJ", "VERB", "ADV")})
+            if lookups.has_table("lemma_lookup") and lookups.has_table("lemma_index"):
+                self.lookup = lookups.get_table("lemma_lookup")
 
     @functools.cached_property
     def lemmas(self) -> frozenset[str]:
@@ -294,7 +364,9 @@ class _Analyser:
             if index is not None and low not in index and low not in self.lemmas:
                 found = self.lookup.get(low)
                 if found:
-                    return found[0].lower()
+                    lemma = found[0].lower()
+        if self.words is not None and pos in _CONTENT_POS:
+            lemma = self.words.lemma(low, lemma, pos, capitalised=text[:1].isupper())
         return lemma
 
     def _token(self, vocab, orth: int, lemma_hash: int, pos_id: int) -> tuple[str, str, int]:

@@ -43,6 +43,7 @@ from pipeline.errors import EXIT_OK
 from pipeline.io import SchemaError, TableWriter, check_arrow, read_table, write_table
 from pipeline.lexicon import Lexicon, load_lexicon
 from pipeline.params import PreprocessParams, lexicon_path, load_block
+from pipeline.preprocess.forms import LexiconForms
 from pipeline.preprocess.lemmatize import (
     ANALYSIS,
     FLAG_EMAIL,
@@ -235,6 +236,7 @@ def preprocess_passages(
         keep_pos=params.keep_pos if params.lemmatizer == "spacy" else None,
         stop=frozenset(w.lower().replace("’", "'") for w in params.stop_words) | firm_ids,
         forced={lang: ForcedTerms(lexicon, lang) for lang in LANGS},
+        forms={lang: LexiconForms(lexicon, lang) for lang in LANGS},
     )
     builder = _SentenceBuilder(meta, filters, on_sentences)
     tasks = [(langs[i], texts[i]) for d in new for i in doc_rows[d]]
@@ -302,6 +304,7 @@ class _Filters:
     keep_pos: Sequence[str] | None  # None: no part-of-speech filter (simplemma)
     stop: frozenset[str]
     forced: dict[str, ForcedTerms]
+    forms: dict[str, LexiconForms]  # the lexicon's words get their own lemma
 
 
 class _SentenceBuilder:
@@ -346,6 +349,15 @@ class _SentenceBuilder:
             pc.utf8_lower(table.column("tokens").chunk(0).flatten()), "’", "'")
         flags = table.column("flags").chunk(0).flatten().to_numpy()
         token_lang = self.lang_code[gp][token_row]
+        pos = table.column("pos").chunk(0).flatten() if self.filters.keep_pos is not None \
+            else None
+        relemmatised = flat_lemmas
+        for code, lang in enumerate(LANGS):
+            relemmatised = self.filters.forms[lang].relemmatise(
+                relemmatised, lowers, pos, token_lang == code)
+        if relemmatised is not flat_lemmas:
+            flat_lemmas = relemmatised
+            lemmas = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), flat_lemmas)
         keep = self._keep(table, flat_lemmas, lowers, flags, token_lang)
         np.add.at(self.n_tokens, gp, np.add.reduceat(
             ((flags & FLAG_NOALNUM) == 0).astype(np.int64), offsets[:-1]))
