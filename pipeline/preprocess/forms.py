@@ -129,16 +129,23 @@ class LexiconForms:
 
     def __init__(self, lexicon: Lexicon | None, lang: str) -> None:
         self.lang = lang
-        words: set[str] = set()
+        singles: set[str] = set()
+        inner: set[str] = set()  # words of multi-word terms
         if lexicon is not None:
             for frame in lexicon.frames():
                 for term in frame.terms.get(lang, ()):
-                    words.update(w for w in term.words
-                                 if w not in _FUNCTION_WORDS and "'" not in w
-                                 and w.replace("-", "").isalpha())
+                    (inner if term.is_multiword else singles).update(
+                        w for w in term.words if w not in _FUNCTION_WORDS and "'" not in w
+                        and w.replace("-", "").isalpha())
+        table = dictionary(lang) if singles or inner else {}
+        # A multi-word term may be written inflected ("service aux habitants", "plateforme
+        # urbaine"): its words count by their base, when they are a regular form of it.
+        words = set(singles)
+        for w in inner:
+            base = table.get(w)
+            words.add(base if base and base != w and w in inflections(base, lang) else w)
         self.words = frozenset(words)
         self.verbs = frozenset(w for w in words if lang == "fr" and w.endswith("er"))
-        table = dictionary(lang) if words else {}
         found: dict[str, set[str]] = {}
         for word in sorted(words):
             for form in inflections(word, lang):
@@ -155,6 +162,7 @@ class LexiconForms:
         self._lemma_array = np.array([forms[f] for f in self._form_array.to_pylist()],
                                      dtype=object)
         self._words_array = pa.array(sorted(words), pa.string())
+        self._singles_array = pa.array(sorted(singles), pa.string())
 
     def _fits(self, form: str, word: str, table) -> bool:
         """Whether the dictionary lets `form` be a form of `word`."""
@@ -186,7 +194,10 @@ class LexiconForms:
         cand = at >= 0
         if mask is not None:
             cand &= mask
-        cand &= ~pc.is_in(lemmas, value_set=self._words_array).to_numpy(zero_copy_only=False)
+        # A lemma that is a lexicon word stays, unless the token is written as a single-word
+        # term ("pooling", not "pool").
+        cand &= ~pc.is_in(lemmas, value_set=self._words_array).to_numpy(zero_copy_only=False) \
+            | pc.is_in(lowers, value_set=self._singles_array).to_numpy(zero_copy_only=False)
         where = np.flatnonzero(cand)
         if not len(where):
             return lemmas

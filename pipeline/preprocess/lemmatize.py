@@ -66,9 +66,11 @@ FLAG_STOP = 32    # in spaCy's stop list for the language (as written, lower-cas
 
 # Corrections of lemmas the models get wrong in this domain, by lower-cased form as written:
 # "data" is a mass noun in corporate prose, not the plural of "datum" (English model) nor a
-# form of "dater" (French model, which meets it in "big data", "open data").
+# form of "dater" (French model, which meets it in "big data", "open data"); "empreinte"
+# ("empreinte carbone") is the noun, which fr_core_news_sm tags as the participle of the rare
+# verb "empreindre".
 SURFACE_LEMMAS = {
-    "fr": {"data": "data"},
+    "fr": {"data": "data", "empreinte": "empreinte", "empreintes": "empreinte"},
     "en": {"data": "data", "media": "media"},
 }
 
@@ -208,6 +210,7 @@ class WordCheck:
         )
 
         self.forms = DefaultDictionaryFactory().get_dictionary(lang)  # form → lemma
+        self.french = lang == "fr"
         self.tables = tables
         model = frozenset().union(*tables.values())
         self.lemmas = model & frozenset(self.forms.values())
@@ -217,17 +220,35 @@ class WordCheck:
         """Whether `lemma` is a known lemma for a token tagged `pos`."""
         return lemma in self.tables.get(pos, ()) or lemma in self.lemmas
 
-    def lemma(self, low: str, lemma: str, pos: str, *, capitalised: bool = False) -> str:
+    def lemma(self, low: str, lemma: str, pos: str, *, capitalised: bool = False,
+              lookup: str | None = None) -> str:
         """`lemma` if it is a word (or the form itself), else the best word for the form `low`.
 
-        In order: the form as written when it is capitalised and unknown as a form (a name:
-        "Energies", not "energie"); the model's lemma when it is the form with a plural "s" or
-        "x" taken off and unknown to the dictionary as a form ("hyperviseurs" → "hyperviseur",
-        a regular plural of a word no dictionary knows); the form itself when it is a known
-        lemma ("intelligent", not "intelliger"); the dictionary's lemma of the form
-        ("ressemblent" → "ressembler", not "ressembl"); the form as written.
+        A lemma that the model does not list for the token's part of speech gives way to the
+        first of these that it does list: the dictionary's lemma of the form, the lemma of the
+        model's part-of-speech-free `lookup` table, the regular -er infinitive of a French verb
+        form ("reste" tagged as a verb → "rester", "perspectives" as a noun → "perspective").
+        Then, in order: the model's lemma when it is a word, or the form itself when the form
+        is not an inflected form the dictionary knows ("sélective" → "sélectif"); the form as
+        written when it is capitalised and unknown as a form (a name: "Energies", not
+        "energie"); the model's lemma when it is the form with a plural "s" or "x" taken off
+        and unknown to the dictionary as a form ("hyperviseurs" → "hyperviseur", a regular
+        plural of a word no dictionary knows); the form itself when it is a known lemma
+        ("intelligent", not "intelliger"); the dictionary's lemma of the form ("ressemblent" →
+        "ressembler", not "ressembl"); the form as written.
         """
-        if lemma == low or self.is_word(lemma, pos):
+        table = self.tables.get(pos)
+        if table is not None and lemma not in table:
+            found = self.forms.get(low)
+            for candidate in (found, lookup, *self._regular(low, pos)):
+                if candidate is not None and candidate in table:
+                    return candidate
+        if lemma == low:
+            found = self.forms.get(low)
+            if low not in self.known and found is not None and found in self.known:
+                return found
+            return lemma
+        if self.is_word(lemma, pos):
             return lemma
         if capitalised and low not in self.forms:
             return low
@@ -237,6 +258,15 @@ class WordCheck:
             return low
         found = self.forms.get(low)
         return found if found is not None else low
+
+    def _regular(self, low: str, pos: str) -> tuple[str, ...]:
+        """The regular -er infinitive of a French verb form ("reste", "restent")."""
+        if pos != "VERB" or not self.french:
+            return ()
+        for end in ("ent", "es", "e"):
+            if low.endswith(end) and len(low) > len(end) + 2:
+                return (low[: -len(end)] + "er",)
+        return ()
 
 
 @functools.cache
@@ -366,7 +396,9 @@ class _Analyser:
                 if found:
                     lemma = found[0].lower()
         if self.words is not None and pos in _CONTENT_POS:
-            lemma = self.words.lemma(low, lemma, pos, capitalised=text[:1].isupper())
+            found = self.lookup.get(low) if self.lookup is not None else None
+            lemma = self.words.lemma(low, lemma, pos, capitalised=text[:1].isupper(),
+                                     lookup=found[0].lower() if found else None)
         return lemma
 
     def _token(self, vocab, orth: int, lemma_hash: int, pos_id: int) -> tuple[str, str, int]:
