@@ -143,7 +143,9 @@ class LexiconForms:
         words = set(singles)
         for w in inner:
             base = table.get(w)
-            words.add(base if base and base != w and w in inflections(base, lang) else w)
+            regular = base is not None and (w in inflections(base, lang) if lang == "fr"
+                                            else w == en_plural(base))
+            words.add(base if regular and base != w and table.get(base) == base else w)
         self.words = frozenset(words)
         self.verbs = frozenset(w for w in words if lang == "fr" and w.endswith("er"))
         found: dict[str, set[str]] = {}

@@ -63,6 +63,8 @@ FLAG_NUM = 4      # looks like a number (spaCy like_num: "12,5", "douze", "2024"
 FLAG_URL = 8      # looks like a URL
 FLAG_EMAIL = 16   # looks like an e-mail address
 FLAG_STOP = 32    # in spaCy's stop list for the language (as written, lower-cased, or its lemma)
+FLAG_NAME = 64    # a name kept as written: capitalised, unknown to the dictionary as a form, or
+#                   a capitalised word right after such a name ("Voltania Energies")
 
 # Corrections of lemmas the models get wrong in this domain, by lower-cased form as written:
 # "data" is a mass noun in corporate prose, not the plural of "datum" (English model) nor a
@@ -231,8 +233,8 @@ class WordCheck:
         Then, in order: the model's lemma when it is a word, or the form itself when the form
         is not an inflected form the dictionary knows ("sélective" → "sélectif"); the form as
         written when it is capitalised and unknown as a form (a name: "Energies", not
-        "energie"); the model's lemma when it is the form with a plural "s" or "x" taken off
-        and unknown to the dictionary as a form ("hyperviseurs" → "hyperviseur", a regular
+        "energie"); the model's lemma when it is the form with a plural "s" or "x" taken off,
+        both unknown to the dictionary as forms ("hyperviseurs" → "hyperviseur", a regular
         plural of a word no dictionary knows); the form itself when it is a known lemma
         ("intelligent", not "intelliger"); the dictionary's lemma of the form ("ressemblent" →
         "ressembler", not "ressembl"); the form as written.
@@ -252,7 +254,8 @@ class WordCheck:
             return lemma
         if capitalised and low not in self.forms:
             return low
-        if low in (lemma + "s", lemma + "x") and lemma not in self.forms:
+        if low in (lemma + "s", lemma + "x") and lemma not in self.forms \
+                and low not in self.forms:
             return lemma
         if low in self.known:
             return low
@@ -428,6 +431,9 @@ class _Analyser:
             flags |= FLAG_EMAIL
         if low in self.stop or lemma in self.stop:
             flags |= FLAG_STOP
+        if (self.words is not None and lemma == low and text[:1].isupper()
+                and low not in self.words.forms):
+            flags |= FLAG_NAME
         return lemma, pos, flags
 
     def add(self, cols: _Columns, task: int, doc, original: str, offset: int,
@@ -472,6 +478,8 @@ class _Analyser:
         s0 = sent[0][0]
         if "-" in original[s0:sent[-1][1]]:
             sent = _merge_hyphens(sent, original)
+        if self.words is not None:
+            sent = self._names(sent, original)
         cols.task.append(task)
         cols.sent_id.append(sent_id)
         cols.start_char.append(s0)
@@ -481,6 +489,28 @@ class _Analyser:
         cols.pos.append([t[3] for t in sent])
         cols.starts.append([t[0] - s0 for t in sent])
         cols.flags.append([t[4] for t in sent])
+
+
+    def _names(self, sent: list[tuple[int, int, str, str, int]], original: str
+               ) -> list[tuple[int, int, str, str, int]]:
+        """A capitalised word right after a name keeps its form: it is part of the name
+        ("Voltania Energies" → "energies", not "énergie" or "energy").
+
+        A name is a capitalised word that the dictionary does not know as a form.
+        """
+        out = sent
+        forms = self.words.forms
+        prev = original[sent[0][0]:sent[0][1]]
+        for i in range(1, len(sent)):
+            a, b, _, pos, flags = sent[i]
+            word = original[a:b]
+            if (word[:1].isupper() and word.isalpha() and prev[:1].isupper()
+                    and prev.isalpha() and prev.lower() not in forms):
+                if out is sent:
+                    out = list(sent)
+                out[i] = (a, b, word.lower(), pos, flags | FLAG_NAME)
+            prev = word
+        return out
 
 
 _CONTENT_POS = ("PROPN", "NOUN", "ADJ", "VERB")

@@ -47,6 +47,7 @@ from pipeline.preprocess.forms import LexiconForms
 from pipeline.preprocess.lemmatize import (
     ANALYSIS,
     FLAG_EMAIL,
+    FLAG_NAME,
     FLAG_NOALNUM,
     FLAG_NOALPHA,
     FLAG_NUM,
@@ -352,9 +353,10 @@ class _SentenceBuilder:
         pos = table.column("pos").chunk(0).flatten() if self.filters.keep_pos is not None \
             else None
         relemmatised = flat_lemmas
+        not_name = (flags & FLAG_NAME) == 0  # "Voltania Energies" is no form of "énergie"
         for code, lang in enumerate(LANGS):
             relemmatised = self.filters.forms[lang].relemmatise(
-                relemmatised, lowers, pos, token_lang == code)
+                relemmatised, lowers, pos, (token_lang == code) & not_name)
         if relemmatised is not flat_lemmas:
             flat_lemmas = relemmatised
             lemmas = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), flat_lemmas)
