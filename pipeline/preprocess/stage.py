@@ -19,7 +19,9 @@ a number, URL or e-mail address, its lemma has more than one character, and neit
 lemma is a stop word (spaCy's list for the language, `stop_words`, and the firm ids of the
 corpus). Single-word lexicon terms are kept whatever the filters say (a stop list must not
 silently erase a frame); then `pipeline.phrases` forces in the lexicon's multi-word terms and
-joins learned phrases.
+joins learned phrases. Before that, on every run, a token written as an inflected form of a
+lexicon word gets that word as its lemma in the sentences and the bags (`forms.LexiconForms`:
+"abonnés" → abonné, "innovantes" → innovant), so editing frames.yaml re-lemmatises nothing.
 """
 
 from __future__ import annotations
