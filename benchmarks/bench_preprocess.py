@@ -367,6 +367,7 @@ def child_lemmas(interim: Path, model: str, checked: bool) -> dict:
     import pyarrow.parquet as pq
 
     from pipeline.lexicon import load_lexicon
+    from pipeline.params import PreprocessParams
     from pipeline.preprocess import forms, lemmatize
     from pipeline.preprocess.stage import preprocess_passages
 
@@ -385,8 +386,8 @@ def child_lemmas(interim: Path, model: str, checked: bool) -> dict:
     lemmatize._analyser_for("fr", "spacy")
     loaded = time.perf_counter()
     cpu = time.process_time()
-    preprocess_passages(passages, lexicon=load_lexicon(ROOT / "frames.yaml"), n_process=1,
-                        batch_size=BATCH_SIZE)
+    preprocess_passages(passages, PreprocessParams(n_process=1, batch_size=BATCH_SIZE),
+                        lexicon=load_lexicon(ROOT / "frames.yaml"))
     out = {"load_s": loaded - started, "pipe_s": time.perf_counter() - loaded,
            "pipe_cpu_s": time.process_time() - cpu,
            "n_words": int(passages["n_words"].sum()),

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from pipeline.lexicon import load_lexicon
+from pipeline.params import PreprocessParams
 from pipeline.preprocess.lemmatize import analyse_passages
 from pipeline.preprocess.stage import preprocess_passages
 from tests.test_preprocess import passages_frame
@@ -32,8 +33,8 @@ def stage_lemmas(lang: str, texts: list[str], lemmatizer: str = "spacy"
                  ) -> dict[int, list[tuple[str, str]]]:
     """(token lower-cased, lemma) pairs of each text, as the preprocessing stage writes them."""
     passages = passages_frame([[(t, lang)] for t in texts], firm="acme")
-    out = preprocess_passages(passages, lexicon=load_lexicon(FRAMES), lemmatizer=lemmatizer,
-                              n_process=1)
+    out = preprocess_passages(passages, PreprocessParams(lemmatizer=lemmatizer, n_process=1),
+                              lexicon=load_lexicon(FRAMES))
     order = {p: i for i, p in enumerate(passages["passage_id"])}
     tokens: dict[int, list[tuple[str, str]]] = {}
     for row in out.sentences.to_pylist():

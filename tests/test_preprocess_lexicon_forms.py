@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.lexicon import load_lexicon
+from pipeline.params import PreprocessParams
 from pipeline.preprocess.forms import dictionary
 from pipeline.preprocess.lemmatize import _analyser_for
 from pipeline.preprocess.stage import preprocess_passages
@@ -159,8 +160,8 @@ def multiword_cases(lang: str) -> list[tuple[str, str]]:
 def _stage(lang: str, texts: list[str]):
     """Sentences and bags of one passage per text, through the preprocessing stage."""
     passages = passages_frame([[(t, lang)] for t in texts], firm="acme")
-    out = preprocess_passages(passages, lexicon=load_lexicon(ROOT / "frames.yaml"),
-                              n_process=1, phrases_min_count=10_000)
+    out = preprocess_passages(passages, PreprocessParams(n_process=1, phrases_min_count=10_000),
+                              lexicon=load_lexicon(ROOT / "frames.yaml"))
     order = {p: i for i, p in enumerate(passages["passage_id"])}
     sents = out.sentences.to_pylist()
     bags = {order[r["passage_id"]]: r["terms"] for r in out.bags.to_pylist()}
