@@ -207,11 +207,9 @@ class WordCheck:
     """
 
     def __init__(self, lang: str, tables: dict[str, frozenset[str]]) -> None:
-        from simplemma.strategies.dictionaries.dictionary_factory import (
-            DefaultDictionaryFactory,
-        )
+        from pipeline.preprocess.forms import dictionary
 
-        self.forms = DefaultDictionaryFactory().get_dictionary(lang)  # form → lemma
+        self.forms = dictionary(lang)  # simplemma's form → lemma
         self.french = lang == "fr"
         self.tables = tables
         model = frozenset().union(*tables.values())
