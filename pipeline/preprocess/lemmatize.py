@@ -84,6 +84,7 @@ _INFLECTED = ("s", "x", "nt")
 # Hyphenated words whose later parts start with a capital: names of places, people, firms.
 _NAME = re.compile(r"[^\W\d_][^\W\d_]*(?:-[^\W\d_]+)*-[A-ZÀ-Ý][^\W\d_]*(?:-[^\W\d_]+)*")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+_ACRONYMS = re.compile(r"[A-Z]{2,}s")
 _ALPHA = re.compile(r"[^\W\d_]")
 _ALNUM = re.compile(r"[^\W_]")
 
@@ -387,6 +388,8 @@ class _Analyser:
         lemma = self.fixes.get(low)
         if lemma is not None:
             return lemma
+        if _ACRONYMS.fullmatch(text):  # "KPIs", "LEDs": the plural of an acronym
+            return low[:-1]
         if self.lemma_of is not None:
             return self.lemma_of(text).lower()
         lemma = spacy_lemma.lower()
