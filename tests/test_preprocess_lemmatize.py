@@ -93,6 +93,27 @@ def test_english_lemmas_and_domain_fixes():
     assert lemmas["media"] == "media"  # not "medium"
 
 
+@pytest.mark.parametrize("lemmatizer", ["spacy", "simplemma"])
+def test_acronym_plurals_lose_their_s(lemmatizer):
+    batch = analyse_passages([("en", "Our KPIs and LEDs are tracked."),
+                              ("fr", "Nos KPIs et nos LEDs sont suivis.")], lemmatizer=lemmatizer)
+    for row in batch.to_pylist():
+        lemmas = dict(zip(row["tokens"], row["lemmas"], strict=True))
+        assert (lemmas["KPIs"], lemmas["LEDs"]) == ("kpi", "led")
+
+
+def test_names_keep_their_form_and_no_lemma_is_invented():
+    batch = analyse_passages([("fr", "Voltania Energies équipe la commune d’Ormelune."),
+                              ("en", "Voltania Energies relies on its installers.")])
+    rows = batch.to_pylist()
+    fr = dict(zip(rows[0]["tokens"], rows[0]["lemmas"], strict=True))
+    en = dict(zip(rows[1]["tokens"], rows[1]["lemmas"], strict=True))
+    assert (fr["Energies"], en["Energies"]) == ("energies", "energies")  # not énergie, energy
+    assert fr["Ormelune"] == "ormelune"
+    assert en["relies"] == "rely"  # not "relie"
+    assert rows[0]["flags"][1] & lemmatize.FLAG_NAME
+
+
 def test_flags_mark_numbers_urls_emails_punctuation_and_stop_words():
     batch = analyse_passages([("fr", "Écrivez à info@ville.fr ou voyez https://ville.fr : "
                                      "12,5 % des rues.")])

@@ -1,6 +1,7 @@
 """The preprocess stage: passages → lemmatised sentences and bags of terms.
 
     stage.py      the stage: `preprocess_passages()` and `main`
-    lemmatize.py  spaCy or simplemma lemmas, token by token
+    lemmatize.py  spaCy or simplemma lemmas, token by token, checked against the dictionaries
+    forms.py      the lexicon's words keep their lemma in every inflected form
     phrases.py    learned and lexicon phrases, and the bags of terms
 """

@@ -10,6 +10,13 @@ tok2vec, morphologizer, attribute_ruler, lemmatizer; English `en_core_web_sm_vbs
 tagger, attribute_ruler, lemmatizer; both plus the model's `senter` (never the parser or NER).
 The rule lemmatizer's `lemma_index` lists become frozensets (same lemmas, no linear scans).
 
+Every spaCy lemma is checked against two dictionaries (`WordCheck`): the model's own lemma
+index and simplemma's. A lemma that both do not know is never invented: the rule lemmatizer's
+stems ("ressemblent" → "ressembl"), its odd table entries ("intelligent" → "intelliger") and its
+wrong rules ("carbone" → "carbon") give way to the form as written when it is itself a lemma,
+else to the dictionary's lemma of the form, else to the form as written. A capitalised word whose
+lemma is unknown is a name and keeps its form ("Energies", not "energie").
+
     >>> batch = analyse_passages([("fr", "Les citoyens d’aujourd’hui.")])
     >>> batch.column("tokens")[0].as_py()
     ['Les', 'citoyens', 'd’', 'aujourd’hui', '.']
@@ -44,7 +51,7 @@ SPACY_KEEP = {
     "en": ("tok2vec", "tagger", "attribute_ruler", "lemmatizer"),
 }
 # Bump when the analysis below changes what it produces: it is part of every cache key.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 # spaCy refuses texts over nlp.max_length (1,000,000 characters) and a long text costs memory in
 # tok2vec: longer passages are cut at a blank line, a line end, a sentence end or a space.
 MAX_CHARS = 50_000
@@ -56,12 +63,16 @@ FLAG_NUM = 4      # looks like a number (spaCy like_num: "12,5", "douze", "2024"
 FLAG_URL = 8      # looks like a URL
 FLAG_EMAIL = 16   # looks like an e-mail address
 FLAG_STOP = 32    # in spaCy's stop list for the language (as written, lower-cased, or its lemma)
+FLAG_NAME = 64    # a name kept as written: capitalised, unknown to the dictionary as a form, or
+#                   a capitalised word right after such a name ("Voltania Energies")
 
 # Corrections of lemmas the models get wrong in this domain, by lower-cased form as written:
 # "data" is a mass noun in corporate prose, not the plural of "datum" (English model) nor a
-# form of "dater" (French model, which meets it in "big data", "open data").
+# form of "dater" (French model, which meets it in "big data", "open data"); "empreinte"
+# ("empreinte carbone") is the noun, which fr_core_news_sm tags as the participle of the rare
+# verb "empreindre".
 SURFACE_LEMMAS = {
-    "fr": {"data": "data"},
+    "fr": {"data": "data", "empreinte": "empreinte", "empreintes": "empreinte"},
     "en": {"data": "data", "media": "media"},
 }
 
@@ -73,6 +84,7 @@ _INFLECTED = ("s", "x", "nt")
 # Hyphenated words whose later parts start with a capital: names of places, people, firms.
 _NAME = re.compile(r"[^\W\d_][^\W\d_]*(?:-[^\W\d_]+)*-[A-ZÀ-Ý][^\W\d_]*(?:-[^\W\d_]+)*")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+_ACRONYMS = re.compile(r"[A-Z]{2,}s")
 _ALPHA = re.compile(r"[^\W\d_]")
 _ALNUM = re.compile(r"[^\W_]")
 
@@ -112,6 +124,7 @@ def fingerprint(lemmatizer: str, lang: str) -> dict[str, str | int]:
     if lemmatizer == "spacy":
         package = SPACY_MODELS[lang].replace("_", "-")
         out["model"] = f"{package}=={version(package)}"
+        out["dictionary"] = f"simplemma=={version('simplemma')}"  # WordCheck
     else:
         out["model"] = f"simplemma=={version('simplemma')}"
     return out
@@ -176,6 +189,86 @@ def load_tokenizer(lang: str):
     nlp = spacy.blank(lang)
     nlp.add_pipe("sentencizer")
     return nlp
+
+
+class WordCheck:
+    """Which lemmas are words, and the best word for a form whose lemma is not one.
+
+    A lemma is a word for its part of speech when the model's own tables list it as a lemma of
+    that part of speech (`lemma_index`, and the lemmas of `lemma_exc`, where the irregular verbs
+    are), or when both the model's tables (any part of speech) and simplemma's dictionary list it.
+    The model's tables alone are not enough: its part-of-speech-free lookup table holds odd
+    lemmas ("intelligent" → "intelliger"), and a rule for one part of speech lands on a word of
+    another ("carbone" tagged as an adjective → "carbon", an English loan among the nouns).
+
+    Args:
+        lang: "fr" or "en".
+        tables: the lemmas the model lists, by universal part of speech ("NOUN", "ADJ",
+            "VERB", "ADV").
+    """
+
+    def __init__(self, lang: str, tables: dict[str, frozenset[str]]) -> None:
+        from pipeline.preprocess.forms import dictionary
+
+        self.forms = dictionary(lang)  # simplemma's form → lemma
+        self.french = lang == "fr"
+        self.tables = tables
+        model = frozenset().union(*tables.values())
+        self.lemmas = model & frozenset(self.forms.values())
+        self.known = model | frozenset(self.forms.values())  # lemmas of either source
+
+    def is_word(self, lemma: str, pos: str) -> bool:
+        """Whether `lemma` is a known lemma for a token tagged `pos`."""
+        return lemma in self.tables.get(pos, ()) or lemma in self.lemmas
+
+    def lemma(self, low: str, lemma: str, pos: str, *, capitalised: bool = False,
+              lookup: str | None = None) -> str:
+        """`lemma` if it is a word (or the form itself), else the best word for the form `low`.
+
+        A lemma that the model does not list for the token's part of speech gives way to the
+        first of these that it does list: the dictionary's lemma of the form, the lemma of the
+        model's part-of-speech-free `lookup` table, the regular -er infinitive of a French verb
+        form ("reste" tagged as a verb → "rester", "perspectives" as a noun → "perspective").
+        Then, in order: the model's lemma when it is a word, or the form itself when the form
+        is not an inflected form the dictionary knows ("sélective" → "sélectif"); the form as
+        written when it is capitalised and unknown as a form (a name: "Energies", not
+        "energie"); the model's lemma when it is the form with a plural "s" or "x" taken off,
+        both unknown to the dictionary as forms ("hyperviseurs" → "hyperviseur", a regular
+        plural of a word no dictionary knows); the form itself when it is a known lemma
+        ("intelligent", not "intelliger"); the dictionary's lemma of the form ("ressemblent" →
+        "ressembler", not "ressembl"); the form as written.
+        """
+        table = self.tables.get(pos)
+        if table is not None and lemma not in table:
+            found = self.forms.get(low)
+            for candidate in (found, lookup, *self._regular(low, pos)):
+                if candidate is not None and candidate in table:
+                    return candidate
+        if lemma == low:
+            found = self.forms.get(low)
+            if low not in self.known and found is not None and found in self.known:
+                return found
+            return lemma
+        if self.is_word(lemma, pos):
+            return lemma
+        if capitalised and low not in self.forms:
+            return low
+        if low in (lemma + "s", lemma + "x") and lemma not in self.forms \
+                and low not in self.forms:
+            return lemma
+        if low in self.known:
+            return low
+        found = self.forms.get(low)
+        return found if found is not None else low
+
+    def _regular(self, low: str, pos: str) -> tuple[str, ...]:
+        """The regular -er infinitive of a French verb form ("reste", "restent")."""
+        if pos != "VERB" or not self.french:
+            return ()
+        for end in ("ent", "es", "e"):
+            if low.endswith(end) and len(low) > len(end) + 2:
+                return (low[: -len(end)] + "er",)
+        return ()
 
 
 @functools.cache
@@ -245,7 +338,7 @@ class _Columns:
 class _Analyser:
     """Turns processed spaCy docs into sentence rows (shared by the spaCy and simplemma paths)."""
 
-    def __init__(self, lang: str, lemma_of=None, nlp=None) -> None:
+    def __init__(self, lang: str, lemma_of=None, nlp=None, check_words: bool = True) -> None:
         self.lang = lang
         self.stop = _stop_words(lang)
         self.fixes = SURFACE_LEMMAS.get(lang, {})
@@ -258,13 +351,22 @@ class _Analyser:
         # The rule lemmatizer's own tables, for the fallback in `_lemma`.
         self.index: dict[str, frozenset[str]] = {}
         self.lookup = None
+        self.words: WordCheck | None = None
         if nlp is not None and "lemmatizer" in nlp.pipe_names:
             lookups = nlp.get_pipe("lemmatizer").lookups
-            if lookups.has_table("lemma_lookup") and lookups.has_table("lemma_index"):
-                self.lookup = lookups.get_table("lemma_lookup")
+            if lookups.has_table("lemma_index"):
                 table = lookups.get_table("lemma_index")
                 self.index = {pos: frozenset(table.get(pos.lower(), ()))
                               for pos in ("NOUN", "ADJ", "VERB")}
+                if check_words:
+                    exc = (lookups.get_table("lemma_exc") if lookups.has_table("lemma_exc")
+                           else {})
+                    self.words = WordCheck(lang, {
+                        pos: frozenset(table.get(pos.lower(), ())).union(
+                            *exc.get(pos.lower(), {}).values())
+                        for pos in ("NOUN", "ADJ", "VERB", "ADV")})
+            if lookups.has_table("lemma_lookup") and lookups.has_table("lemma_index"):
+                self.lookup = lookups.get_table("lemma_lookup")
 
     @functools.cached_property
     def lemmas(self) -> frozenset[str]:
@@ -286,6 +388,8 @@ class _Analyser:
         lemma = self.fixes.get(low)
         if lemma is not None:
             return lemma
+        if _ACRONYMS.fullmatch(text):  # "KPIs", "LEDs": the plural of an acronym
+            return low[:-1]
         if self.lemma_of is not None:
             return self.lemma_of(text).lower()
         lemma = spacy_lemma.lower()
@@ -294,7 +398,11 @@ class _Analyser:
             if index is not None and low not in index and low not in self.lemmas:
                 found = self.lookup.get(low)
                 if found:
-                    return found[0].lower()
+                    lemma = found[0].lower()
+        if self.words is not None and pos in _CONTENT_POS:
+            found = self.lookup.get(low) if self.lookup is not None else None
+            lemma = self.words.lemma(low, lemma, pos, capitalised=text[:1].isupper(),
+                                     lookup=found[0].lower() if found else None)
         return lemma
 
     def _token(self, vocab, orth: int, lemma_hash: int, pos_id: int) -> tuple[str, str, int]:
@@ -324,6 +432,9 @@ class _Analyser:
             flags |= FLAG_EMAIL
         if low in self.stop or lemma in self.stop:
             flags |= FLAG_STOP
+        if (self.words is not None and lemma == low and text[:1].isupper()
+                and low not in self.words.forms):
+            flags |= FLAG_NAME
         return lemma, pos, flags
 
     def add(self, cols: _Columns, task: int, doc, original: str, offset: int,
@@ -368,6 +479,8 @@ class _Analyser:
         s0 = sent[0][0]
         if "-" in original[s0:sent[-1][1]]:
             sent = _merge_hyphens(sent, original)
+        if self.words is not None:
+            sent = self._names(sent, original)
         cols.task.append(task)
         cols.sent_id.append(sent_id)
         cols.start_char.append(s0)
@@ -377,6 +490,28 @@ class _Analyser:
         cols.pos.append([t[3] for t in sent])
         cols.starts.append([t[0] - s0 for t in sent])
         cols.flags.append([t[4] for t in sent])
+
+
+    def _names(self, sent: list[tuple[int, int, str, str, int]], original: str
+               ) -> list[tuple[int, int, str, str, int]]:
+        """A capitalised word right after a name keeps its form: it is part of the name
+        ("Voltania Energies" → "energies", not "énergie" or "energy").
+
+        A name is a capitalised word that the dictionary does not know as a form.
+        """
+        out = sent
+        forms = self.words.forms
+        prev = original[sent[0][0]:sent[0][1]]
+        for i in range(1, len(sent)):
+            a, b, _, pos, flags = sent[i]
+            word = original[a:b]
+            if (word[:1].isupper() and word.isalpha() and prev[:1].isupper()
+                    and prev.isalpha() and prev.lower() not in forms):
+                if out is sent:
+                    out = list(sent)
+                out[i] = (a, b, word.lower(), pos, flags | FLAG_NAME)
+            prev = word
+        return out
 
 
 _CONTENT_POS = ("PROPN", "NOUN", "ADJ", "VERB")

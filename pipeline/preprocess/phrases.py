@@ -5,8 +5,9 @@ reads sentence lemmas and keep flags → each passage's terms in text order, phr
 Two kinds of multi-word terms reach the bags:
 
 - **forced**: every multi-word entry of the frame lexicon (`tableau de bord`, `réseau d'eau`),
-  matched on consecutive tokens of a sentence: the first word against the token's lemma, the
-  next ones against the lemma or the lower-cased form as written (so "d'" and "aux" match).
+  matched on consecutive tokens of a sentence, each word against the token's lemma or its
+  lower-cased form as written (so "d'" and "aux" match, and "led lighting" whatever the
+  lemma of "led"), as the frame matching of the contrasts stage does.
   The match ignores the bag filters ("de" is a stop word) and becomes one term spelt like
   `Term.phrase` in `pipeline.lexicon` (`tableau_de_bord`).
 - **learned**: gensim `Phrases` with NPMI scoring, fitted per language on runs of consecutive
@@ -79,7 +80,8 @@ class ForcedTerms:
         n = len(lemmas)
         if not self.multi or n < 2:
             return []
-        first = pc.is_in(lemmas, value_set=self.first_array).to_numpy(zero_copy_only=False)
+        first = (pc.is_in(lemmas, value_set=self.first_array).to_numpy(zero_copy_only=False)
+                 | pc.is_in(lowers, value_set=self.first_array).to_numpy(zero_copy_only=False))
         nxt_lemma = pc.is_in(lemmas, value_set=self.second_array).to_numpy(zero_copy_only=False)
         nxt_lower = pc.is_in(lowers, value_set=self.second_array).to_numpy(zero_copy_only=False)
         cand = first[:-1] & (nxt_lemma[1:] | nxt_lower[1:]) & (sentence[:-1] == sentence[1:])
@@ -93,7 +95,10 @@ class ForcedTerms:
             lem = lemmas.slice(p, end - p).to_pylist()
             low = lowers.slice(p, end - p).to_pylist()
             same = (sentence[p:end] == sentence[p]).sum()
-            for words in self.multi[lem[0]]:
+            terms = self.multi.get(lem[0], [])
+            if low[0] != lem[0] and low[0] in self.multi:  # longest first, then alphabetical
+                terms = sorted(terms + self.multi[low[0]], key=lambda t: (-len(t), t))
+            for words in terms:
                 m = len(words)
                 if m <= same and all(lem[k] == w or low[k] == w
                                      for k, w in enumerate(words[1:], 1)):

@@ -19,7 +19,9 @@ a number, URL or e-mail address, its lemma has more than one character, and neit
 lemma is a stop word (spaCy's list for the language, `stop_words`, and the firm ids of the
 corpus). Single-word lexicon terms are kept whatever the filters say (a stop list must not
 silently erase a frame); then `pipeline.phrases` forces in the lexicon's multi-word terms and
-joins learned phrases.
+joins learned phrases. Before that, on every run, a token written as an inflected form of a
+lexicon word gets that word as its lemma in the sentences and the bags (`forms.LexiconForms`:
+"abonnés" → abonné, "innovantes" → innovant), so editing frames.yaml re-lemmatises nothing.
 """
 
 from __future__ import annotations
@@ -43,9 +45,11 @@ from pipeline.errors import EXIT_OK
 from pipeline.io import SchemaError, TableWriter, check_arrow, read_table, write_table
 from pipeline.lexicon import Lexicon, load_lexicon
 from pipeline.params import PreprocessParams, lexicon_path, load_block
+from pipeline.preprocess.forms import LexiconForms
 from pipeline.preprocess.lemmatize import (
     ANALYSIS,
     FLAG_EMAIL,
+    FLAG_NAME,
     FLAG_NOALNUM,
     FLAG_NOALPHA,
     FLAG_NUM,
@@ -235,6 +239,7 @@ def preprocess_passages(
         keep_pos=params.keep_pos if params.lemmatizer == "spacy" else None,
         stop=frozenset(w.lower().replace("’", "'") for w in params.stop_words) | firm_ids,
         forced={lang: ForcedTerms(lexicon, lang) for lang in LANGS},
+        forms={lang: LexiconForms(lexicon, lang) for lang in LANGS},
     )
     builder = _SentenceBuilder(meta, filters, on_sentences)
     tasks = [(langs[i], texts[i]) for d in new for i in doc_rows[d]]
@@ -302,6 +307,7 @@ class _Filters:
     keep_pos: Sequence[str] | None  # None: no part-of-speech filter (simplemma)
     stop: frozenset[str]
     forced: dict[str, ForcedTerms]
+    forms: dict[str, LexiconForms]  # the lexicon's words get their own lemma
 
 
 class _SentenceBuilder:
@@ -346,6 +352,16 @@ class _SentenceBuilder:
             pc.utf8_lower(table.column("tokens").chunk(0).flatten()), "’", "'")
         flags = table.column("flags").chunk(0).flatten().to_numpy()
         token_lang = self.lang_code[gp][token_row]
+        pos = table.column("pos").chunk(0).flatten() if self.filters.keep_pos is not None \
+            else None
+        relemmatised = flat_lemmas
+        not_name = (flags & FLAG_NAME) == 0  # "Voltania Energies" is no form of "énergie"
+        for code, lang in enumerate(LANGS):
+            relemmatised = self.filters.forms[lang].relemmatise(
+                relemmatised, lowers, pos, (token_lang == code) & not_name)
+        if relemmatised is not flat_lemmas:
+            flat_lemmas = relemmatised
+            lemmas = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), flat_lemmas)
         keep = self._keep(table, flat_lemmas, lowers, flags, token_lang)
         np.add.at(self.n_tokens, gp, np.add.reduceat(
             ((flags & FLAG_NOALNUM) == 0).astype(np.int64), offsets[:-1]))
