@@ -35,6 +35,8 @@ import trafilatura
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
+from pipeline.extract.passages import count_words
+
 try:  # htmldate's structured-metadata steps, run alone (see find_published)
     from htmldate.core import examine_abbr_elements as _examine_abbr_elements
     from htmldate.core import examine_header as _examine_header
@@ -215,49 +217,78 @@ def _heading(tree, min_words: int = 2) -> str | None:
     return None
 
 
-def _anchor_texts(tree) -> tuple[set[str], int]:
-    """The texts of the page's links (lower case), and their words counted link by link."""
+def _anchor_texts(tree) -> tuple[set[str], int, set[str]]:
+    """The texts of the page's links (lower case), their words counted link by link, and the
+    link texts that read as navigation (see `_link_line`)."""
     out = set()
     words = 0
+    nav, places = set(), set()
     for a in tree.iter("a"):
         text = _clean(a.text_content())
         if text:
-            out.add(text.lower())
-            words += len(text.split())
-    return out, words
+            low = text.lower()
+            href = (a.get("href") or "").strip()
+            if low in out or href in ("", "#") or href.startswith("javascript:"):
+                nav.add(low)
+            elif href.startswith(("#", "mailto:")):
+                places.add(low)
+            out.add(low)
+            words += count_words(text)
+    for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        if node.find(".//a") is None:
+            places.add(_clean(node.text_content()) or "")
+    return out, words, {t for t in nav if t not in places}
 
 
 def _link_words(paragraph: str, anchors: list[str]) -> int:
     """Words of `paragraph` that are link text (whole links, or links run together)."""
     low = paragraph.lower()
-    n = len(low.split())
+    n = count_words(low)
     if low in anchors:
         return n
     rest = low
     for anchor in anchors:  # longest first
         if len(anchor) >= 4 and anchor in rest:
             rest = rest.replace(anchor, " ")
-    return n - len(rest.split())
+    return n - count_words(rest)
 
 
-def _block(line: str, anchor_words: set[str]) -> str | None:
+def _menu_cell(cell: str, anchor_words: set[str], anchors: list[str]) -> bool:
+    """Whether a table cell is only the texts of two links or more (the menu column of a layout
+    table). A cell that is one link's text (an ingredient, a product, a download) is content."""
+    low = cell.lower()
+    letters = _LETTERS.findall(low)
+    if len(letters) < 2 or not all(w in anchor_words for w in letters):
+        return False
+    found = 0
+    for anchor in anchors:  # longest first
+        if len(anchor) >= 4 and anchor in low:
+            low = low.replace(anchor, " ")
+            found += 1
+    return found >= 2 and not _LETTERS.search(low)
+
+
+def _link_line(paragraph: str, nav: set[str]) -> bool:
+    """Whether a block is nothing but a short link's text that reads as navigation: the text of
+    several links ("En savoir plus" under each card, "Contact" in the header and the footer) or
+    of a script's button (no address, or "#"), and not a heading of the page nor a link to a
+    place in it (a table of contents repeats the article's headings). A link named once in the
+    text ("Base Flying", a source, an e-mail address) is content."""
+    return paragraph.lower() in nav and count_words(paragraph) <= LINK_LINE_WORDS
+
+
+def _block(line: str, anchor_words: set[str], anchors: list[str]) -> str | None:
     """One line of trafilatura's output as a clean block, or None to drop it.
 
-    Table rows come as `| a | b |` with a `|---|` rule under the header: the rule goes, cells
-    are joined with semicolons, and a cell made only of link words (the menu column of a
-    layout table) is dropped.
+    Table rows come as `| a | b |` with a `|---|` rule under the header: the rule goes, empty
+    cells and menu cells (`_menu_cell`) go, and the others are joined with semicolons.
     """
     line = _BULLET.sub("", line.strip())
     if line.startswith("|"):
         if _TABLE_RULE.match(line):
             return None
         cells = [c.strip() for c in line.strip("| ").split("|")]
-        kept = []
-        for cell in cells:
-            letters = _LETTERS.findall(cell.lower())
-            if cell and not (len(letters) >= 2 and all(w in anchor_words for w in letters)):
-                kept.append(cell)
-        line = "; ".join(kept)
+        line = "; ".join(c for c in cells if c and not _menu_cell(c, anchor_words, anchors))
     return _clean(line)
 
 
@@ -297,10 +328,10 @@ def _body_words(tree) -> tuple[int, int, int]:
     body = tree.getroottree().getroot().find(".//body")
     if body is None:
         return 0, 0, 0
-    words = sum(len(t.split()) for t in body.xpath(
+    words = sum(count_words(t) for t in body.xpath(
         ".//text()[not(ancestor::script) and not(ancestor::style)]"))
     links = body.findall(".//a")
-    in_links = sum(len(a.text_content().split()) for a in links)
+    in_links = sum(count_words(a.text_content()) for a in links)
     return words, in_links, len(links)
 
 
@@ -352,31 +383,32 @@ def extract_html(
     title = _title(tree)
     published = find_published(tree, url=url, captured_at=captured_at,
                                search_text=search_date_text)
-    anchors, anchor_total = _anchor_texts(tree)
+    anchors, anchor_total, nav = _anchor_texts(tree)
     heading = _heading(tree)
     main = _main_text(tree, url, min_words)
     anchor_words = {w for a in anchors for w in _LETTERS.findall(a)}
-    paragraphs = [b for b in (_block(line, anchor_words) for line in (main or "").split("\n"))
-                  if b]
+    longest_first = sorted(anchors, key=len, reverse=True)
+    paragraphs = [b for b in (_block(line, anchor_words, longest_first)
+                              for line in (main or "").split("\n")) if b]
     # trafilatura drops a title that sits in its own container above the text; the heading
-    # names what the page is about, so it is put back in front.
-    if paragraphs and heading and heading.lower() not in {p.lower() for p in paragraphs} \
+    # names what the page is about, so it is put back in front: when the page's title holds it
+    # (an <h1> that is not the title heads a box, "Mehr zum Thema", "Our partners").
+    if paragraphs and heading and title and heading.lower() in title.lower() \
+            and heading.lower() not in {p.lower() for p in paragraphs} \
             and heading.lower() not in anchors:
         paragraphs.insert(0, heading)
-    n_words = sum(len(p.split()) for p in paragraphs)
+    n_words = sum(count_words(p) for p in paragraphs)
     link_words = 0
     # Only a page with enough link text to fill most of its main text can be a link list.
     if n_words and len(anchors) >= LINK_LIST_MIN and anchor_total >= LINK_SHARE * n_words:
-        longest_first = sorted(anchors, key=len, reverse=True)
         link_words = sum(_link_words(p, longest_first) for p in paragraphs)
     result = HtmlResult("ok", paragraphs, title, published, declared_lang, used, note)
     if n_words and link_words >= LINK_SHARE * n_words:
         result.status = "link_list"
         result.note = f"{link_words} of {n_words} words of the main text are link text"
         return result
-    result.paragraphs = [p for p in paragraphs
-                         if not (p.lower() in anchors and len(p.split()) <= LINK_LINE_WORDS)]
-    n_words = sum(len(p.split()) for p in result.paragraphs)
+    result.paragraphs = [p for p in paragraphs if not _link_line(p, nav)]
+    n_words = sum(count_words(p) for p in result.paragraphs)
     if n_words < min_words:
         body_words, in_links, n_links = _body_words(tree)
         share = in_links / body_words if body_words else 0.0
