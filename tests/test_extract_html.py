@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from trafilatura.utils import load_html
 
-from pipeline.extract.html import _anchor_texts, decode_html, extract_html
+from pipeline.extract.html import _anchor_texts, _box_titles, decode_html, extract_html
 
 GOLD = Path(__file__).resolve().parent / "data" / "extract" / "gold" / "pages"
 
@@ -174,3 +174,14 @@ def test_a_chinese_or_japanese_article_is_not_empty():
     result = extract_html(page(body=text, lang="ja").encode(), min_words=30)
     assert result.status == "ok"
     assert len(result.paragraphs) == 4
+
+
+def test_the_title_of_a_box_of_links_is_dropped():
+    related = "".join(f"<li><a href='/articles/{i}'>Un autre quartier durable numéro {i}</a></li>"
+                      for i in range(4))
+    body = ("<h2>Le bilan</h2>" + BODY + f"<h3>Sur le même sujet</h3><ul>{related}</ul>")
+    result = extract_html(page(body=body).encode(), min_words=20)
+    assert "Sur le même sujet" not in result.paragraphs and "Le bilan" in result.paragraphs
+    # trafilatura drops this one itself; on real pages it keeps some (the title, not the links)
+    tree = load_html(page(body=body))
+    assert _box_titles(tree, {"sur le même sujet", "le bilan"}) == {"sur le même sujet"}

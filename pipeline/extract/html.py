@@ -60,14 +60,16 @@ LINK_SHARE = 0.6
 LINK_LIST_MIN = 5
 # A block that is nothing but the text of one short link ("En savoir plus", "Contact",
 # "Mentions légales") is navigation the extractor kept, and is dropped.
-LINK_LINE_WORDS = 5
+LINK_LINE_WORDS = 6
 # trafilatura runs its own algorithm, then (unless fast=True) readability and jusText as
-# fallbacks, and keeps the best: the fallbacks cost about 40 % of its time and changed no word
-# of the gold set or of the demo site. So the fast mode runs first, and the full extraction
-# only on a page where the fast one looks thin: fewer than min_words words, or (for short
-# results) less than THIN_SHARE of the words the page's body shows.
-THIN_SHARE = 0.2
-THIN_CHECK_WORDS = 200
+# fallbacks, and keeps the best: the fallbacks cost half again its time and change the text of
+# one page in fourteen (trafilatura's evaluation set). So the fast mode runs first, and the full
+# extraction only on a page where the fast one looks thin: fewer than min_words words, or (for
+# results under THIN_CHECK_WORDS words) less than THIN_SHARE of the words the page's body shows.
+# The two texts are then merged: the fallbacks sometimes find the article beside a part of it
+# that the fast mode found, and sometimes lose that part (benchmarks/bench_extract_peer.py).
+THIN_SHARE = 0.1
+THIN_CHECK_WORDS = 100
 # Its precision mode costs a third more time and changed no word either: precision comes from
 # trafilatura's consent/newsletter/navigation filters, the link-only block rule below and the
 # firm-level boilerplate step (pipeline.dedup).
@@ -224,20 +226,43 @@ def _anchor_texts(tree) -> tuple[set[str], int, set[str]]:
     words = 0
     nav, places = set(), set()
     for a in tree.iter("a"):
-        text = _clean(a.text_content())
-        if text:
-            low = text.lower()
+        split = a.text_content().split()
+        if split:
+            low = " ".join(split).lower()
             href = (a.get("href") or "").strip()
             if low in out or href in ("", "#") or href.startswith("javascript:"):
                 nav.add(low)
             elif href.startswith(("#", "mailto:")):
                 places.add(low)
             out.add(low)
-            words += count_words(text)
+            words += len(split) if low.isascii() else count_words(low)
     for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         if node.find(".//a") is None:
             places.add(_clean(node.text_content()) or "")
     return out, words, {t for t in nav if t not in places}
+
+
+def _box_titles(tree, labels: set[str]) -> set[str]:
+    """Which of these short texts (lower case) title a box of links in the page ("Mehr zum
+    Thema", "Read next", "Notas relacionadas"): a label whose next element is mostly links. The
+    extractor keeps such a title and drops its links."""
+    found = set()
+    first_words = {label.split()[0] for label in labels}
+    for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b"):
+        if len(node) > 3 or (sibling := node.getnext()) is None:
+            continue
+        start = ((node.text if (node.text and not node.text.isspace()) or not len(node)
+                  else node[0].text) or "").split()
+        if not start or start[0].lower() not in first_words:
+            continue  # cheap: the label does not start with the first word of one of them
+        label = " ".join(node.text_content().split()).lower()
+        if label not in labels or label in found:
+            continue
+        links = sibling.findall(".//a")
+        if len(links) >= 2 and sum(len(a.text_content().split()) for a in links) \
+                >= LINK_SHARE * len(sibling.text_content().split()):
+            found.add(label)
+    return found
 
 
 def _link_words(paragraph: str, anchors: list[str]) -> int:
@@ -269,11 +294,11 @@ def _menu_cell(cell: str, anchor_words: set[str], anchors: list[str]) -> bool:
 
 
 def _link_line(paragraph: str, nav: set[str]) -> bool:
-    """Whether a block is nothing but a short link's text that reads as navigation: the text of
-    several links ("En savoir plus" under each card, "Contact" in the header and the footer) or
-    of a script's button (no address, or "#"), and not a heading of the page nor a link to a
-    place in it (a table of contents repeats the article's headings). A link named once in the
-    text ("Base Flying", a source, an e-mail address) is content."""
+    """Whether a block is a short text that reads as navigation: the text of several links ("En
+    savoir plus" under each card, "Contact" in the header and the footer) or of a script's button
+    (no address, or "#"), and not a heading of the page nor a link to a place in it (a table of
+    contents repeats the article's headings); or the title of a box of links. A link named once
+    in the text ("Base Flying", a source, an e-mail address) is content."""
     return paragraph.lower() in nav and count_words(paragraph) <= LINK_LINE_WORDS
 
 
@@ -349,7 +374,10 @@ def _main_text(tree, url: str | None, min_words: int) -> str:
     if n >= min_words and n >= THIN_SHARE * _body_words(tree)[0]:
         return main
     full = _extract(tree, url, fast=False)
-    return full if len(full.split()) > n else main
+    base, other = (full, main) if len(full.split()) > n else (main, full)
+    have = set(base.split("\n"))
+    extra = [line for line in other.split("\n") if line not in have]
+    return "\n".join([base, *extra]) if extra else base
 
 
 def extract_html(
@@ -386,7 +414,9 @@ def extract_html(
     anchors, anchor_total, nav = _anchor_texts(tree)
     heading = _heading(tree)
     main = _main_text(tree, url, min_words)
-    anchor_words = {w for a in anchors for w in _LETTERS.findall(a)}
+    # the words of link texts, for the table cells (only a page with a table needs them)
+    anchor_words = {w for a in anchors for w in _LETTERS.findall(a)} if "\n|" in "\n" + main \
+        else set()
     longest_first = sorted(anchors, key=len, reverse=True)
     paragraphs = [b for b in (_block(line, anchor_words, longest_first)
                               for line in (main or "").split("\n")) if b]
@@ -407,6 +437,9 @@ def extract_html(
         result.status = "link_list"
         result.note = f"{link_words} of {n_words} words of the main text are link text"
         return result
+    short = {p.lower() for p in paragraphs if count_words(p) <= LINK_LINE_WORDS}
+    if short:
+        nav |= _box_titles(tree, short - nav)
     result.paragraphs = [p for p in paragraphs if not _link_line(p, nav)]
     n_words = sum(count_words(p) for p in result.paragraphs)
     if n_words < min_words:
