@@ -214,7 +214,7 @@ def _heading(tree, min_words: int = 2) -> str | None:
         if any(a.tag in _OUTSIDE_TEXT for a in node.iterancestors()):
             continue
         text = _clean(node.text_content())
-        if text and len(text.split()) >= min_words:
+        if text and count_words(text) >= min_words:
             return text
     return None
 
@@ -259,9 +259,9 @@ def _box_titles(tree, labels: set[str]) -> set[str]:
         if label not in labels or label in found:
             continue
         links = sibling.findall(".//a")
-        if len(links) >= 2 and sum(len(a.text_content().split()) for a in links) \
-                >= LINK_SHARE * len(sibling.text_content().split()):
-            found.add(label)
+        if len(links) >= 2 and sum(len(" ".join(a.itertext()).split()) for a in links) \
+                >= LINK_SHARE * len(" ".join(sibling.itertext()).split()):
+            found.add(label)  # (itertext: the cells of a table are not run together)
     return found
 
 
