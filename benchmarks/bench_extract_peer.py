@@ -1,7 +1,7 @@
 """Benchmark of HTML extraction on a peer's evaluation set: trafilatura's own.
 
     .venv/bin/python benchmarks/bench_extract_peer.py PATH              # about 5 minutes
-    .venv/bin/python benchmarks/bench_extract_peer.py PATH --rounds 1   # about 2 minutes
+    .venv/bin/python benchmarks/bench_extract_peer.py PATH --quick     # one round, about 2 minutes
     .venv/bin/python benchmarks/bench_extract_peer.py PATH --misses     # and what each loses
 
 PATH is a checkout of trafilatura's repository (https://github.com/adbar/trafilatura), or its
@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", nargs="?", type=Path,
                         help="a checkout of trafilatura's repository (or its tests/ folder)")
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds (default 3)")
+    parser.add_argument("--quick", action="store_true", help="one round")
     parser.add_argument("--misses", action="store_true",
                         help="list the snippets ours loses or wrongly keeps")
     args = parser.parse_args(argv)
@@ -169,13 +170,14 @@ def main(argv: list[str] | None = None) -> int:
         print("bench_extract_peer: skipped, give the path of a trafilatura checkout")
         return 0
     pages = load_set(args.path)
+    rounds = 1 if args.quick else args.rounds
     langs = [detect_language(" ".join(p["with"]))[0] for p in pages]
     print(f"== trafilatura's evaluation set: {len(pages)} pages ({langs.count('en')} English, "
           f"{langs.count('fr')} French by py3langid on their snippets), "
           f"{sum(len(p['with']) for p in pages)} 'with' and "
           f"{sum(len(p['without']) for p in pages)} 'without' snippets; trafilatura "
           f"{trafilatura.__version__}, ours with min_words={MIN_WORDS}")
-    outputs, times = run(pages, args.rounds)
+    outputs, times = run(pages, rounds)
     enfr = [i for i, lang in enumerate(langs) if lang in ("en", "fr")]
     print(f"\n{'':18s} {'all pages':^22s}  {'English and French':^22s}  pages/s  time")
     print(f"{'':18s} {'P':>6s} {'R':>7s} {'F1':>7s}   {'P':>6s} {'R':>7s} {'F1':>7s}")
