@@ -71,7 +71,7 @@ LINK_LINE_WORDS = 6
 # results under THIN_CHECK_WORDS words) less than THIN_SHARE of the words the page's body shows.
 # The two texts are then merged: the fallbacks sometimes find the article beside a part of it
 # that the fast mode found, and sometimes lose that part (benchmarks/bench_extract_peer.py).
-THIN_SHARE = 0.1
+THIN_SHARE = 0.08
 THIN_CHECK_WORDS = 100
 # Its precision mode costs a third more time and changed no word either: precision comes from
 # trafilatura's consent/newsletter/navigation filters, the link-only block rule below and the
