@@ -45,12 +45,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
+import yaml  # noqa: E402
 
-from pipeline.config import load_params  # noqa: E402
 from pipeline.extract.html import extract_html  # noqa: E402
 from pipeline.extract.language import detect_language  # noqa: E402
 
-MIN_WORDS = load_params(ROOT / "params.yaml", "extract")["min_words"]
+MIN_WORDS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))["extract"][
+    "min_words"]
 # trafilatura's benchmark settings.
 OPTS = {"include_comments": False, "include_tables": True, "include_formatting": False}
 _SPACE = re.compile(r"\s+")
