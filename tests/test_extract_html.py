@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from trafilatura.utils import load_html
 
-from pipeline.extract.html import decode_html, extract_html
+from pipeline.extract.html import _anchor_texts, _box_titles, decode_html, extract_html
 
 GOLD = Path(__file__).resolve().parent / "data" / "extract" / "gold" / "pages"
 
@@ -133,3 +134,54 @@ def test_a_date_in_the_text_is_searched_only_when_it_decides_the_year():
                         search_date_text=True).published == "2018-03-12"
     assert extract_html(raw, min_words=20, captured_at=when,
                         search_date_text=False).published is None
+
+
+def test_a_link_named_once_in_the_text_and_a_heading_in_the_contents_are_kept():
+    # A table of contents links to the article's headings; a source is linked once: both are
+    # content. "Lire la suite", the text of two links, is navigation.
+    body = ("<ul class='toc'><li><a href='#bilan'>Le bilan</a></li></ul>" + BODY +
+            "<p><a href='https://observatoire.example/'>Observatoire de la chaleur</a></p>"
+            "<p><a href='/a'>Lire la suite</a></p>"
+            "<h2 id='bilan'>Le bilan</h2>" + BODY.replace("trois mille", "quatre mille") +
+            "<p><a href='/b'>Lire la suite</a></p>")
+    result = extract_html(page(body=body).encode(), min_words=20)
+    assert "Le bilan" in result.paragraphs
+    # trafilatura itself drops these link-only paragraphs here; on real pages it keeps some
+    _, _, nav = _anchor_texts(load_html(page(body=body)))
+    assert "lire la suite" in nav
+    assert "observatoire de la chaleur" not in nav and "le bilan" not in nav
+
+
+def test_a_table_cell_that_is_one_link_is_kept_a_menu_cell_is_not():
+    body = BODY + ("<table><tr><td>1 sachet</td><td><a href='/produits/sucre'>Sucre vanillé "
+                   "Maison Exemple</a></td></tr><tr><td>200 g</td><td>Farine</td></tr></table>")
+    result = extract_html(page(body=body).encode(), min_words=20)
+    assert "1 sachet; Sucre vanillé Maison Exemple" in result.paragraphs
+    legacy = extract_html((GOLD / "lumena-historique.html").read_bytes(), min_words=20)
+    assert not any("Recrutement" in p for p in legacy.paragraphs)
+
+
+def test_an_h1_that_is_not_the_page_title_is_not_put_back():
+    body = ("<aside><h1>Mehr zum Thema</h1></aside>" + BODY)
+    result = extract_html(page(body=body).encode(), min_words=20)
+    assert "Mehr zum Thema" not in result.paragraphs
+
+
+def test_a_chinese_or_japanese_article_is_not_empty():
+    # No spaces between words: each character counts, so the article is not "4 words".
+    text = "".join(f"<p>新しい法律では、親が子どもを育てるときに専門家が手伝います。第{i}条。</p>"
+                   for i in range(4))
+    result = extract_html(page(body=text, lang="ja").encode(), min_words=30)
+    assert result.status == "ok"
+    assert len(result.paragraphs) == 4
+
+
+def test_the_title_of_a_box_of_links_is_dropped():
+    related = "".join(f"<li><a href='/articles/{i}'>Un autre quartier durable numéro {i}</a></li>"
+                      for i in range(4))
+    body = ("<h2>Le bilan</h2>" + BODY + f"<h3>Sur le même sujet</h3><ul>{related}</ul>")
+    result = extract_html(page(body=body).encode(), min_words=20)
+    assert "Sur le même sujet" not in result.paragraphs and "Le bilan" in result.paragraphs
+    # trafilatura drops this one itself; on real pages it keeps some (the title, not the links)
+    tree = load_html(page(body=body))
+    assert _box_titles(tree, {"sur le même sujet", "le bilan"}) == {"sur le même sujet"}

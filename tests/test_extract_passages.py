@@ -73,3 +73,9 @@ def test_sentences_split_on_french_and_english_punctuation():
 
 def test_count_words():
     assert count_words("La ville  de\ndemain") == 4
+
+
+def test_count_words_counts_the_characters_of_scripts_without_spaces():
+    assert count_words("新しい法律では") == 7
+    assert count_words("Le 2月17日 à Paris") == 5  # "Le", 2 ideographs, "à", "Paris"
+    assert count_words("Élus et habitants") == 3

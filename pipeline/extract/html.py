@@ -6,13 +6,16 @@ whose bytes are not (a Latin-1 or Windows-1252 page) is read as Windows-1252, wi
 page is parsed once; the title, the declared language (`<html lang>`) and the publication date
 (htmldate, never later than the capture) are read from the tree, then trafilatura extracts the
 main text, without navigation, cookie banners, comments or footers: its fast mode first, its
-full extraction (with the readability and jusText fallbacks) when the fast one looks thin. The
-page's <h1>, when trafilatura left it out, is put back in front of the text; table rows become
-plain lines.
+full extraction (with the readability and jusText fallbacks) when the fast one looks thin, the
+two texts then merged. The page's <h1>, when trafilatura left it out and the page's title holds
+it, is put back in front of the text; table rows become plain lines.
 
 A page whose main text is mostly the text of its links is a `link_list` (a sitemap, a list of
-news headlines), not prose; a page with almost no text is `empty`. In a kept page, a block that
-is only a short link's text ("En savoir plus", a menu entry the extractor kept) is dropped.
+news headlines), not prose; a page with almost no text is `empty` (words counted as
+`passages.count_words` counts them, so a Chinese or Japanese page is not "4 words"). In a kept
+page, a short block that reads as navigation ("En savoir plus" under every card, a script's
+button, the title of a box of links) is dropped; a heading, a table of contents' entry or a link
+named once in the text is not.
 
     >>> page = extract_html(b"<html lang='fr'><head><title>Ville</title></head><body>"
     ...                     b"<article><p>" + b"La ville durable et ses habitants. " * 8 +
@@ -34,6 +37,8 @@ import htmldate
 import trafilatura
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
+
+from pipeline.extract.passages import count_words
 
 try:  # htmldate's structured-metadata steps, run alone (see find_published)
     from htmldate.core import examine_abbr_elements as _examine_abbr_elements
@@ -58,14 +63,16 @@ LINK_SHARE = 0.6
 LINK_LIST_MIN = 5
 # A block that is nothing but the text of one short link ("En savoir plus", "Contact",
 # "Mentions légales") is navigation the extractor kept, and is dropped.
-LINK_LINE_WORDS = 5
+LINK_LINE_WORDS = 6
 # trafilatura runs its own algorithm, then (unless fast=True) readability and jusText as
-# fallbacks, and keeps the best: the fallbacks cost about 40 % of its time and changed no word
-# of the gold set or of the demo site. So the fast mode runs first, and the full extraction
-# only on a page where the fast one looks thin: fewer than min_words words, or (for short
-# results) less than THIN_SHARE of the words the page's body shows.
-THIN_SHARE = 0.2
-THIN_CHECK_WORDS = 200
+# fallbacks, and keeps the best: the fallbacks cost half again its time and change the text of
+# one page in fourteen (trafilatura's evaluation set). So the fast mode runs first, and the full
+# extraction only on a page where the fast one looks thin: fewer than min_words words, or (for
+# results under THIN_CHECK_WORDS words) less than THIN_SHARE of the words the page's body shows.
+# The two texts are then merged: the fallbacks sometimes find the article beside a part of it
+# that the fast mode found, and sometimes lose that part (benchmarks/bench_extract_peer.py).
+THIN_SHARE = 0.08
+THIN_CHECK_WORDS = 100
 # Its precision mode costs a third more time and changed no word either: precision comes from
 # trafilatura's consent/newsletter/navigation filters, the link-only block rule below and the
 # firm-level boilerplate step (pipeline.dedup).
@@ -210,54 +217,106 @@ def _heading(tree, min_words: int = 2) -> str | None:
         if any(a.tag in _OUTSIDE_TEXT for a in node.iterancestors()):
             continue
         text = _clean(node.text_content())
-        if text and len(text.split()) >= min_words:
+        if text and count_words(text) >= min_words:
             return text
     return None
 
 
-def _anchor_texts(tree) -> tuple[set[str], int]:
-    """The texts of the page's links (lower case), and their words counted link by link."""
+def _anchor_texts(tree) -> tuple[set[str], int, set[str]]:
+    """The texts of the page's links (lower case), their words counted link by link, and the
+    link texts that read as navigation (see `_link_line`)."""
     out = set()
     words = 0
+    nav, places = set(), set()
     for a in tree.iter("a"):
-        text = _clean(a.text_content())
-        if text:
-            out.add(text.lower())
-            words += len(text.split())
-    return out, words
+        split = a.text_content().split()
+        if split:
+            low = " ".join(split).lower()
+            href = (a.get("href") or "").strip()
+            if low in out or href in ("", "#") or href.startswith("javascript:"):
+                nav.add(low)
+            elif href.startswith(("#", "mailto:")):
+                places.add(low)
+            out.add(low)
+            words += len(split) if low.isascii() else count_words(low)
+    for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        if node.find(".//a") is None:
+            places.add(_clean(node.text_content()) or "")
+    return out, words, {t for t in nav if t not in places}
+
+
+def _box_titles(tree, labels: set[str]) -> set[str]:
+    """Which of these short texts (lower case) title a box of links in the page ("Mehr zum
+    Thema", "Read next", "Notas relacionadas"): a label whose next element is mostly links. The
+    extractor keeps such a title and drops its links."""
+    found = set()
+    first_words = {label.split()[0] for label in labels}
+    for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b"):
+        if len(node) > 3 or (sibling := node.getnext()) is None:
+            continue
+        start = ((node.text if (node.text and not node.text.isspace()) or not len(node)
+                  else node[0].text) or "").split()
+        if not start or start[0].lower() not in first_words:
+            continue  # cheap: the label does not start with the first word of one of them
+        label = " ".join(node.text_content().split()).lower()
+        if label not in labels or label in found:
+            continue
+        links = sibling.findall(".//a")
+        if len(links) >= 2 and sum(len(" ".join(a.itertext()).split()) for a in links) \
+                >= LINK_SHARE * len(" ".join(sibling.itertext()).split()):
+            found.add(label)  # (itertext: the cells of a table are not run together)
+    return found
 
 
 def _link_words(paragraph: str, anchors: list[str]) -> int:
     """Words of `paragraph` that are link text (whole links, or links run together)."""
     low = paragraph.lower()
-    n = len(low.split())
+    n = count_words(low)
     if low in anchors:
         return n
     rest = low
     for anchor in anchors:  # longest first
         if len(anchor) >= 4 and anchor in rest:
             rest = rest.replace(anchor, " ")
-    return n - len(rest.split())
+    return n - count_words(rest)
 
 
-def _block(line: str, anchor_words: set[str]) -> str | None:
+def _menu_cell(cell: str, anchor_words: set[str], anchors: list[str]) -> bool:
+    """Whether a table cell is only the texts of two links or more (the menu column of a layout
+    table). A cell that is one link's text (an ingredient, a product, a download) is content."""
+    low = cell.lower()
+    letters = _LETTERS.findall(low)
+    if len(letters) < 2 or not all(w in anchor_words for w in letters):
+        return False
+    found = 0
+    for anchor in anchors:  # longest first
+        if len(anchor) >= 4 and anchor in low:
+            low = low.replace(anchor, " ")
+            found += 1
+    return found >= 2 and not _LETTERS.search(low)
+
+
+def _link_line(paragraph: str, nav: set[str]) -> bool:
+    """Whether a block is a short text that reads as navigation: the text of several links ("En
+    savoir plus" under each card, "Contact" in the header and the footer) or of a script's button
+    (no address, or "#"), and not a heading of the page nor a link to a place in it (a table of
+    contents repeats the article's headings); or the title of a box of links. A link named once
+    in the text ("Base Flying", a source, an e-mail address) is content."""
+    return paragraph.lower() in nav and count_words(paragraph) <= LINK_LINE_WORDS
+
+
+def _block(line: str, anchor_words: set[str], anchors: list[str]) -> str | None:
     """One line of trafilatura's output as a clean block, or None to drop it.
 
-    Table rows come as `| a | b |` with a `|---|` rule under the header: the rule goes, cells
-    are joined with semicolons, and a cell made only of link words (the menu column of a
-    layout table) is dropped.
+    Table rows come as `| a | b |` with a `|---|` rule under the header: the rule goes, empty
+    cells and menu cells (`_menu_cell`) go, and the others are joined with semicolons.
     """
     line = _BULLET.sub("", line.strip())
     if line.startswith("|"):
         if _TABLE_RULE.match(line):
             return None
         cells = [c.strip() for c in line.strip("| ").split("|")]
-        kept = []
-        for cell in cells:
-            letters = _LETTERS.findall(cell.lower())
-            if cell and not (len(letters) >= 2 and all(w in anchor_words for w in letters)):
-                kept.append(cell)
-        line = "; ".join(kept)
+        line = "; ".join(c for c in cells if c and not _menu_cell(c, anchor_words, anchors))
     return _clean(line)
 
 
@@ -297,10 +356,10 @@ def _body_words(tree) -> tuple[int, int, int]:
     body = tree.getroottree().getroot().find(".//body")
     if body is None:
         return 0, 0, 0
-    words = sum(len(t.split()) for t in body.xpath(
+    words = sum(count_words(t) for t in body.xpath(
         ".//text()[not(ancestor::script) and not(ancestor::style)]"))
     links = body.findall(".//a")
-    in_links = sum(len(a.text_content().split()) for a in links)
+    in_links = sum(count_words(a.text_content()) for a in links)
     return words, in_links, len(links)
 
 
@@ -318,7 +377,10 @@ def _main_text(tree, url: str | None, min_words: int) -> str:
     if n >= min_words and n >= THIN_SHARE * _body_words(tree)[0]:
         return main
     full = _extract(tree, url, fast=False)
-    return full if len(full.split()) > n else main
+    base, other = (full, main) if len(full.split()) > n else (main, full)
+    have = set(base.split("\n"))
+    extra = [line for line in other.split("\n") if line not in have]
+    return "\n".join([base, *extra]) if extra else base
 
 
 def extract_html(
@@ -352,31 +414,37 @@ def extract_html(
     title = _title(tree)
     published = find_published(tree, url=url, captured_at=captured_at,
                                search_text=search_date_text)
-    anchors, anchor_total = _anchor_texts(tree)
+    anchors, anchor_total, nav = _anchor_texts(tree)
     heading = _heading(tree)
     main = _main_text(tree, url, min_words)
-    anchor_words = {w for a in anchors for w in _LETTERS.findall(a)}
-    paragraphs = [b for b in (_block(line, anchor_words) for line in (main or "").split("\n"))
-                  if b]
+    # the words of link texts, for the table cells (only a page with a table needs them)
+    anchor_words = {w for a in anchors for w in _LETTERS.findall(a)} if "\n|" in "\n" + main \
+        else set()
+    longest_first = sorted(anchors, key=len, reverse=True)
+    paragraphs = [b for b in (_block(line, anchor_words, longest_first)
+                              for line in (main or "").split("\n")) if b]
     # trafilatura drops a title that sits in its own container above the text; the heading
-    # names what the page is about, so it is put back in front.
-    if paragraphs and heading and heading.lower() not in {p.lower() for p in paragraphs} \
+    # names what the page is about, so it is put back in front: when the page's title holds it
+    # (an <h1> that is not the title heads a box, "Mehr zum Thema", "Our partners").
+    if paragraphs and heading and title and heading.lower() in title.lower() \
+            and heading.lower() not in {p.lower() for p in paragraphs} \
             and heading.lower() not in anchors:
         paragraphs.insert(0, heading)
-    n_words = sum(len(p.split()) for p in paragraphs)
+    n_words = sum(count_words(p) for p in paragraphs)
     link_words = 0
     # Only a page with enough link text to fill most of its main text can be a link list.
     if n_words and len(anchors) >= LINK_LIST_MIN and anchor_total >= LINK_SHARE * n_words:
-        longest_first = sorted(anchors, key=len, reverse=True)
         link_words = sum(_link_words(p, longest_first) for p in paragraphs)
     result = HtmlResult("ok", paragraphs, title, published, declared_lang, used, note)
     if n_words and link_words >= LINK_SHARE * n_words:
         result.status = "link_list"
         result.note = f"{link_words} of {n_words} words of the main text are link text"
         return result
-    result.paragraphs = [p for p in paragraphs
-                         if not (p.lower() in anchors and len(p.split()) <= LINK_LINE_WORDS)]
-    n_words = sum(len(p.split()) for p in result.paragraphs)
+    short = {p.lower() for p in paragraphs if count_words(p) <= LINK_LINE_WORDS}
+    if short:
+        nav |= _box_titles(tree, short - nav)
+    result.paragraphs = [p for p in paragraphs if not _link_line(p, nav)]
+    n_words = sum(count_words(p) for p in result.paragraphs)
     if n_words < min_words:
         body_words, in_links, n_links = _body_words(tree)
         share = in_links / body_words if body_words else 0.0

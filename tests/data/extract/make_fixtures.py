@@ -37,7 +37,10 @@ BAD = HERE / "bad"
 # --- gold web pages ----------------------------------------------------------------------------
 # A page is a list of blocks: (kind, text) with kind h1, h2, p, li, quote, table (rows joined by
 # " ; ", cells by " | "), card ("title :: text", a grid of offer cards), caption (a figure's),
-# br (text broken with <br>, in the legacy layout). Not expected: "cta" blocks, boilerplate
+# br (text broken with <br>, in the legacy layout), linktable (a table whose first column names
+# products, each a link to its page). Not expected: "toc" (a table of contents linking to the
+# page's h2 headings), "related" ("label :: title | title", a box of links under the text),
+# "cta" blocks, boilerplate
 # placed inside the content container (only the firm-level boilerplate step can remove them),
 # "readalso" links inside the text and readers' "comment"s.
 
@@ -61,6 +64,7 @@ LUMENA_ABOUT = {
     "fr": "À propos de Luména : depuis 1998, Luména conçoit, installe et entretient les réseaux "
           "d'éclairage public de plus de six cents communes, avec des équipes présentes dans "
           "chaque région.",
+    "ja": "Lumenaについて：1998年から六百以上の町の街路灯を設計し、設置し、保守しています。",
     "en": "About Luména: since 1998, Luména has designed, installed and maintained the public "
           "lighting networks of more than six hundred towns, with teams in every region.",
 }
@@ -316,6 +320,64 @@ PAGES = {
               "operators."),
         ("cta", CTA["civitas"]),
     ]),
+    # Real-world shapes where extraction once failed (trafilatura's evaluation set): headings
+    # repeated by a table of contents, a table of linked product names, a box of links titled
+    # under the text, a page in a script written without spaces.
+    "civitas-parking-guide": ("civitas", "en", "2020-02-11", [
+        ("h1", "A practical guide to sensor-based parking"),
+        ("toc", ""),
+        ("p", "Drivers looking for a space cause up to a third of the traffic in a busy centre. "
+              "Sensors in each bay tell them where to go, and tell the city how its streets "
+              "are used."),
+        ("h2", "How the sensors work"),
+        ("p", "A magnetic sensor glued to the tarmac notices a car above it and reports the "
+              "change by radio within ten seconds. Its battery lasts eight years."),
+        ("h2", "What a district needs"),
+        ("linktable", "Equipment | Quantity ; Bay sensor | 1 200 ; Radio gateway | 14 ; "
+                      "Guidance sign | 22"),
+        ("p", "Port-Lanvel equipped its old town in four months, without closing a street."),
+        ("h2", "What residents see"),
+        ("p", "Residents find a free space on the guidance signs or in the city's app, and pay "
+              "by phone. Disabled bays are shown first."),
+        ("related", "Read next :: Mobility hubs in Port-Lanvel | Open data for car parks | "
+                    "Ten years of Civitas in Europe"),
+        ("cta", CTA["civitas"]),
+    ]),
+    "aquavia-dossier-secheresse": ("aquavia", "fr", None, [
+        ("h1", "Sécheresse : les gestes qui protègent la ressource"),
+        ("toc", ""),
+        ("p", "Les étés secs se succèdent et les nappes mettent plus longtemps à se remplir. Les "
+              "communes peuvent pourtant réduire leurs prélèvements sans priver les habitants."),
+        ("h2", "Réparer avant de restreindre"),
+        ("p", "Une fuite réparée en mai économise davantage qu'un arrêté de restriction en août. "
+              "Nos équipes inspectent en priorité les conduites les plus anciennes."),
+        ("h2", "Le matériel d'une campagne"),
+        ("linktable", "Équipement | Nombre ; Capteur acoustique | 40 ; Compteur de sectorisation "
+                      "| 12 ; Kit économiseur d'eau | 3 000"),
+        ("h2", "Les habitants associés"),
+        ("p", "Chaque foyer reçoit un kit économiseur d'eau et suit sa consommation en ligne, "
+              "semaine après semaine."),
+        ("related", "Sur le même sujet :: Valbourg réduit ses pertes d'un quart | Les compteurs "
+                    "communicants expliqués | Arroser moins, arroser mieux"),
+        ("cta", CTA["aquavia"]),
+    ]),
+    "lumena-minatono": ("lumena", "ja", None, [
+        ("h1", "みなと野市の街路灯をLEDに"),
+        ("p", "みなと野市では、古い街路灯四千基をLED灯に取り替えました。電気の使用量は以前の半分"
+              "になり、夜の道は明るくなりました。"),
+        ("p", "新しい街路灯は人や車の動きに合わせて明るさを変えます。深夜の住宅街では光を弱め、住民"
+              "の眠りを妨げません。"),
+        ("h2", "住民との話し合い"),
+        ("p", "工事の前に、市は各地区で説明会を開きました。住民の意見を聞き、通学路と公園の照明を"
+              "先に整備しました。"),
+        ("p", "説明会では、明るすぎる光が星空を隠すという声もありました。そこで、光が上に漏れない"
+              "灯具を選び、色の温かい光を使うことにしました。"),
+        ("h2", "これからの計画"),
+        ("p", "市は来年、街路灯の故障を自動で知らせる仕組みを導入します。修理の時間が短くなり、"
+              "暗い道が残る日が減ります。住民は市のウェブサイトで工事の予定を確認できます。"),
+        ("p", "この取り組みは、ほかの町からも注目されています。みなと野市は、得られた経験と数字を"
+              "近くの市町村と共有する予定です。"),
+    ]),
 }
 
 
@@ -323,6 +385,8 @@ def _blocks_html(blocks: list[tuple[str, str]], *, para: str = "p") -> str:
     """The content blocks as HTML; `para` picks <p> or <div class="para"> paragraphs."""
     out: list[str] = []
     items: list[str] = []
+    toc = any(kind == "toc" for kind, _ in blocks)
+    headings = [text for kind, text in blocks if kind == "h2"]
     for kind, text in blocks:
         if kind != "li" and items:
             out.append("<ul>" + "".join(items) + "</ul>")
@@ -330,8 +394,28 @@ def _blocks_html(blocks: list[tuple[str, str]], *, para: str = "p") -> str:
         t = html.escape(text, quote=False)
         if kind == "h1":
             continue  # each template places the title itself
-        if kind == "h2":
+        if kind == "h2" and toc:
+            out.append(f'<h2 id="s{headings.index(text) + 1}">{t}</h2>')
+        elif kind == "h2":
             out.append(f"<h2>{t}</h2>")
+        elif kind == "toc":
+            links = "".join(f'<li><a href="#s{i}">{html.escape(h)}</a></li>'
+                            for i, h in enumerate(headings, 1))
+            out.append(f'<div class="toc"><p class="toc-title">Contents</p><ol>{links}</ol>'
+                       f"</div>")
+        elif kind == "related":
+            label, _, titles = text.partition(" :: ")
+            links = "".join(f'<li><a href="/articles/{i}">{html.escape(x)}</a></li>'
+                            for i, x in enumerate(titles.split(" | ")))
+            out.append(f'<div class="related"><h3>{html.escape(label)}</h3><ul>{links}</ul>'
+                       f"</div>")
+        elif kind == "linktable":
+            rows = [r.split(" | ") for r in text.split(" ; ")]
+            head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
+            body = "".join(f'<tr><td><a href="/products/{i}">{html.escape(r[0])}</a></td>'
+                           + "".join(f"<td>{html.escape(c)}</td>" for c in r[1:]) + "</tr>"
+                           for i, r in enumerate(rows[1:]))
+            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         elif kind == "li":
             items.append(f"<li>{t}</li>")
         elif kind == "quote":
@@ -441,6 +525,12 @@ def page_lumena(title: str, blocks, lang: str, published: str | None) -> str:
         side = ("Nos références", "Suivez-nous")
         legal = ("Mentions légales", "Données personnelles", "Plan du site",
                  "Siège social : 5 avenue de la Lumière, 31000 Toulouse")
+    elif lang == "ja":
+        nav = ["ホーム", "ソリューション", "実績", "ニュース", "Français"]
+        cookie = ("このサイトはクッキーを使用しています。", "了解")
+        side = ("実績", "フォロー")
+        legal = ("法的表示", "個人情報", "サイトマップ",
+                 "本社：5 avenue de la Lumière, 31000 Toulouse")
     else:
         nav = ["Home", "Solutions", "References", "News", "Français"]
         cookie = ("This website uses cookies to give you the best browsing experience.",
@@ -451,7 +541,7 @@ def page_lumena(title: str, blocks, lang: str, published: str | None) -> str:
     menu = "".join(f'<div class="menu-item"><a href="/{i}">{n}</a></div>'
                    for i, n in enumerate(nav))
     return f"""<!doctype html>
-<html lang="{'fr-FR' if lang == 'fr' else 'en-GB'}">
+<html lang="{ {'fr': 'fr-FR', 'ja': 'ja'}.get(lang, 'en-GB') }">
 <head>
 <meta http-equiv="Content-Type" content="text/html; charset=utf-8">
 <title>Luména — {html.escape(title)}</title>
@@ -589,12 +679,12 @@ def expected_text(blocks: list[tuple[str, str]]) -> str:
     tables and captions; not the calls to action, "read also" links or readers' comments."""
     out = []
     for kind, text in blocks:
-        if kind in ("cta", "comment", "readalso"):
+        if kind in ("cta", "comment", "readalso", "toc", "related"):
             continue
         if kind == "card":
             out.extend(text.split(" :: "))
             continue
-        if kind == "table":
+        if kind in ("table", "linktable"):
             out.extend(" ".join(row.split(" | ")) for row in text.split(" ; "))
         else:
             out.append(text)
