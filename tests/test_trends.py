@@ -12,13 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import statsmodels.api as sm
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline.contrasts.trends import fit_trend
 
-ORACLE = settings(max_examples=40, deadline=None, derandomize=True,
-                  suppress_health_check=[HealthCheck.too_slow])
+ORACLE = settings(max_examples=40)
 
 
 def _statsmodels_fit(endog, year, family, offset=None):
