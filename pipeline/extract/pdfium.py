@@ -25,8 +25,8 @@ import ctypes
 import pypdfium2 as _pdfium
 import pypdfium2.raw as _c
 
-#: What PDFium raises: a file it cannot open, a page or text it cannot load.
-PdfiumError = _pdfium.PdfiumError
+# What PDFium raises (a file it cannot open, a page or text it cannot load), for pdf.py to catch.
+from pypdfium2 import PdfiumError
 
 #: char_box(textpage, index, rect): fill `rect` (see `new_rect`) with the loose box of the
 #: character at `index` (points from the page's bottom left: left, top, right, bottom).
