@@ -46,12 +46,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import pypdfium2 as pdfium  # noqa: E402
-import pypdfium2.raw as pdfium_c  # noqa: E402
 import trafilatura  # noqa: E402
 from report_layout import lay_out  # noqa: E402
 
+from pipeline.extract import pdfium as adapter  # noqa: E402
 from pipeline.extract.language import preload  # noqa: E402
-from pipeline.extract.pdf import _page_text, read_pdf  # noqa: E402
+from pipeline.extract.pdf import read_pdf  # noqa: E402
 from pipeline.extract.stage import Capture, extract_batch, extract_documents  # noqa: E402
 from pipeline.params import ExtractParams  # noqa: E402
 from tests.test_extract_quality import BASELINE, evaluate_gold, gold_items, score  # noqa: E402
@@ -153,17 +153,17 @@ def bare_pdfium(body: bytes) -> int:
 
 
 def bare_pdfium_raw(body: bytes) -> int:
-    """The same text through pypdfium2's raw PDFium functions, as pipeline.pdf_text reads it
-    (no page or text page objects)."""
-    pdf = pdfium.PdfDocument(body)
+    """The same text through pypdfium2's raw PDFium functions, as pipeline.extract.pdf reads
+    it (no page or text page objects), by way of its adapter (pipeline.extract.pdfium)."""
+    pdf = adapter.open_pdf(body)
     n = 0
     try:
         for i in range(len(pdf)):
-            page = pdfium_c.FPDF_LoadPage(pdf.raw, i)
-            textpage = pdfium_c.FPDFText_LoadPage(page)
-            n += len(_page_text(textpage, pdfium_c.FPDFText_CountChars(textpage)))
-            pdfium_c.FPDFText_ClosePage(textpage)
-            pdfium_c.FPDF_ClosePage(page)
+            page = adapter.load_page(pdf, i)
+            textpage = adapter.load_text(page)
+            n += len(adapter.page_text(textpage, adapter.count_chars(textpage)))
+            adapter.close_text(textpage)
+            adapter.close_page(page)
     finally:
         pdf.close()
     return n

@@ -6,8 +6,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Property tests (hypothesis) try the same examples on every run and keep no example database
+# in the work tree; each test bounds itself with max_examples, and an example taking over two
+# seconds fails (the machine is shared, so the limit is generous).
+settings.register_profile("city-discourse", derandomize=True, database=None, deadline=2000)
+settings.load_profile("city-discourse")
 
 
 @pytest.fixture(scope="session")

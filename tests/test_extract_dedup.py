@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import random
+import subprocess
+import sys
+
 import pytest
 
 from pipeline.extract.dedup import (
@@ -108,8 +114,6 @@ def test_bad_threshold_is_refused():
 
 
 def test_sketch_screening_finds_the_same_duplicates(monkeypatch):
-    import random
-
     from pipeline.extract import dedup
 
     rng = random.Random(7)
@@ -132,3 +136,54 @@ def test_years_fold_but_other_figures_count():
     assert normalize_paragraph("© 2019 Exemple SA") == normalize_paragraph("© 2021 Exemple SA")
     assert normalize_paragraph("53 caméras installées.") != normalize_paragraph(
         "48 caméras installées.")
+
+
+_SCREEN_SCRIPT = """
+import json, random
+from pipeline.extract import dedup
+rng = random.Random(3)
+vocab = [f"w{i}" for i in range(300)]
+base = [rng.choice(vocab) for _ in range(200)]
+docs = []
+for i in range(12):
+    words = list(base) if i % 2 == 0 else [rng.choice(vocab) for _ in range(200)]
+    words[i] = "edit"
+    docs.append(dedup.DupCandidate(f"d{i:02d}", "acme", i, " ".join(words)))
+dedup.SKETCH_FROM = 1
+print(json.dumps({"salted": hash("ville"),
+                  "sketch": sorted(dedup._sketch(base, {})),
+                  "duplicates": dedup.find_duplicates(docs, near_duplicate=0.9)}))
+"""
+
+
+def test_the_sketch_screen_gives_the_same_results_under_any_hash_seed():
+    runs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", _SCREEN_SCRIPT], env=env, check=True,
+                              capture_output=True, text=True, timeout=120)
+        runs.append(json.loads(done.stdout))
+    assert runs[0]["salted"] != runs[1]["salted"]  # the seeds did change Python's hash()
+    assert runs[0]["sketch"] == runs[1]["sketch"] and len(runs[0]["sketch"]) == 128
+    assert runs[0]["duplicates"] == runs[1]["duplicates"]
+    assert sorted(runs[0]["duplicates"]) == ["d02", "d04", "d06", "d08", "d10"]
+
+
+def test_the_sketch_estimates_the_jaccard_similarity_of_the_shingles():
+    from pipeline.extract.dedup import _estimate, _shingles, _sketch
+
+    rng = random.Random(11)
+    vocab = [f"w{i}" for i in range(500)]
+    codes: dict[str, int] = {}
+    errors = []
+    for _ in range(100):
+        a = [rng.choice(vocab) for _ in range(400)]
+        b = list(a)
+        for j in rng.sample(range(400), rng.randrange(0, 120)):
+            b[j] = rng.choice(vocab)
+        sa, sb = _shingles(a), _shingles(b)
+        errors.append(_estimate(_sketch(a, codes), _sketch(b, codes))
+                      - len(sa & sb) / len(sa | sb))
+    # k = 128: the standard error is under 0.05 (see SKETCH), and the estimate is unbiased.
+    assert max(map(abs, errors)) < 0.2
+    assert abs(sum(errors) / len(errors)) < 0.02

@@ -185,3 +185,18 @@ def test_the_title_of_a_box_of_links_is_dropped():
     # trafilatura drops this one itself; on real pages it keeps some (the title, not the links)
     tree = load_html(page(body=body))
     assert _box_titles(tree, {"sur le même sujet", "le bilan"}) == {"sur le même sujet"}
+def test_without_htmldates_private_steps_the_public_search_finds_the_date(monkeypatch):
+    # A later htmldate that moved its private steps: the adapter says so, and find_date does
+    # the work (whatever search_date_text says), finding the same dates.
+    from pipeline.extract import htmldates
+
+    head = ('<meta charset="utf-8"><meta property="article:published_time" '
+            'content="2018-04-12T10:00:00+02:00">')
+    body = "<p class='date'><time datetime='2018-03-12'>12 mars 2018</time></p>" + BODY
+    when = datetime(2019, 1, 1, tzinfo=UTC)
+    monkeypatch.setattr(htmldates, "STRUCTURED", False)
+    assert htmldates.structured_date(None, url="https://acme.example/2018/05/02/") is None
+    assert extract_html(page(head=head).encode(), min_words=20,
+                        captured_at=when).published == "2018-04-12"
+    assert extract_html(page(body=body).encode(), min_words=20, captured_at=when,
+                        search_date_text=False).published == "2018-03-12"

@@ -2,7 +2,9 @@
 
     stage.py     the stage: `extract_documents()` and `main`
     html.py      main text and metadata of an HTML page (trafilatura)
+    htmldates.py the publication date of a page (htmldate's steps, behind named functions)
     pdf.py       text of a PDF, page by page, with its layout (pypdfium2)
+    pdfium.py    the PDFium calls pdf.py makes, behind named functions
     language.py  language of paragraphs and documents
     dating.py    the year a document speaks for
     dedup.py     boilerplate paragraphs and near-duplicate documents

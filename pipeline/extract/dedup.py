@@ -32,6 +32,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 SHINGLE = 5
 # Bottom-k MinHash sketches screen the pairs: with k = 128 the estimate's standard error is
 # under 0.05, and a pair is compared exactly unless its estimate is SKETCH_MARGIN below the
@@ -129,9 +131,43 @@ class DupCandidate:
     text: str
 
 
-def _sketch(shingles: frozenset) -> frozenset[int]:
-    """The SKETCH smallest hashes of the shingles: a bottom-k MinHash sketch."""
-    return frozenset(sorted({hash(s) for s in shingles})[:SKETCH])
+# A shingle's hash combines its words' codes as a polynomial modulo 2⁶⁴, then mixes the bits
+# (SplitMix64's finaliser) so that the smallest hashes are a uniform sample of the shingles.
+_POLY = np.uint64(0x100000001B3)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def _word_code(word: str) -> int:
+    """A word's 64-bit code: the same in every process (Python's `hash` of a str is salted
+    per process by PYTHONHASHSEED, which would make the screen differ from run to run)."""
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+
+
+def _sketch(words: list[str], codes: dict[str, int]) -> frozenset[int]:
+    """The SKETCH smallest hashes of a text's word 5-gram shingles: a bottom-k MinHash sketch.
+
+    The same text gives the same sketch in every process: each shingle's hash is computed from
+    its words' stable codes, in a few array operations over the whole text.
+
+    Args:
+        words: the text's words (as `_shingles` takes them).
+        codes: the words' codes seen so far (filled in here: a firm's pages share most words).
+    """
+    if not words:
+        return frozenset()
+    for word in words:
+        if word not in codes:
+            codes[word] = _word_code(word)
+    word_codes = np.fromiter((codes[w] for w in words), dtype=np.uint64, count=len(words))
+    n = max(len(words) - SHINGLE + 1, 1)  # a text under SHINGLE words is one shingle
+    h = word_codes[:n].copy()
+    for i in range(1, min(SHINGLE, len(words))):
+        h = h * _POLY + word_codes[i:i + n]  # wraps modulo 2⁶⁴
+    h = (h ^ (h >> np.uint64(30))) * _MIX1
+    h = (h ^ (h >> np.uint64(27))) * _MIX2
+    h ^= h >> np.uint64(31)
+    return frozenset(np.unique(h)[:SKETCH].tolist())
 
 
 def _estimate(a: frozenset[int], b: frozenset[int]) -> float:
@@ -183,6 +219,7 @@ def find_duplicates(docs: Iterable[DupCandidate], *, near_duplicate: float
         screen = len(items) >= SKETCH_FROM
         exact: dict[str, str] = {}
         originals: list[tuple[str, frozenset, frozenset[int]]] = []
+        codes: dict[str, int] = {}
         for doc in items:
             words = doc.text.lower().split()
             key = hashlib.sha1(" ".join(words).encode()).hexdigest()
@@ -190,7 +227,7 @@ def find_duplicates(docs: Iterable[DupCandidate], *, near_duplicate: float
                 out[doc.doc_id] = (exact[key], 1.0)
                 continue
             shingles = _shingles(words)
-            sketch = _sketch(shingles) if screen else frozenset()
+            sketch = _sketch(words, codes) if screen else frozenset()
             best, best_sim = None, 0.0
             size = len(shingles)
             for orig_id, orig, orig_sketch in originals:

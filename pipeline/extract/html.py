@@ -33,27 +33,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import htmldate
 import trafilatura
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
+from pipeline.extract import htmldates
 from pipeline.extract.passages import count_words
-
-try:  # htmldate's structured-metadata steps, run alone (see find_published)
-    from htmldate.core import examine_abbr_elements as _examine_abbr_elements
-    from htmldate.core import examine_header as _examine_header
-    from htmldate.core import json_search as _json_search
-    from htmldate.extractors import extract_url_date as _extract_url_date
-    from htmldate.utils import Extractor as _Extractor
-    from htmldate.validators import get_max_date as _get_max_date
-    from htmldate.validators import get_min_date as _get_min_date
-
-    # One options object for every page: htmldate caches its date checks per options.
-    _DATE_OPTIONS = _Extractor(False, _get_max_date(None), _get_min_date(None), True,
-                               "%Y-%m-%d")
-except ImportError:  # a future htmldate moved them: find_date does it all, a little slower
-    _examine_header = None
 
 log = logging.getLogger(__name__)
 
@@ -322,7 +307,8 @@ def _block(line: str, anchor_words: set[str], anchors: list[str]) -> str | None:
 
 def find_published(tree, *, url: str | None, captured_at: datetime | None,
                    search_text: bool) -> str | None:
-    """The page's publication date (ISO), with htmldate, never later than its capture.
+    """The page's publication date (ISO), with htmldate (through `pipeline.extract.htmldates`),
+    never later than its capture.
 
     htmldate's structured sources come first (a date in the URL, the publication-date meta
     tags, JSON-LD, <abbr> dates): they cost 0.02 ms. Its full search (title and <time>
@@ -334,15 +320,10 @@ def find_published(tree, *, url: str | None, captured_at: datetime | None,
     Returns:
         The date as YYYY-MM-DD, or None.
     """
-    found = None
     try:
-        if _examine_header is not None:
-            found = (_extract_url_date(url, _DATE_OPTIONS) or _examine_header(tree, _DATE_OPTIONS)
-                     or _json_search(tree, _DATE_OPTIONS)
-                     or _examine_abbr_elements(tree, _DATE_OPTIONS))
-        if found is None and (search_text or _examine_header is None):
-            found = htmldate.find_date(tree, url=url, extensive_search=False,
-                                       original_date=True)
+        found = htmldates.structured_date(tree, url=url)
+        if found is None and (search_text or not htmldates.STRUCTURED):
+            found = htmldates.search_date(tree, url=url)
     except Exception as exc:  # htmldate on odd markup: the date is optional
         log.debug("%s: no publication date (%s)", url, exc)
         return None

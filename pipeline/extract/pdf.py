@@ -18,6 +18,7 @@ keep their page numbers, and removes what is not the report's prose:
   ends on a comma, a hyphen or a word no sentence ends on ("à", "de", "the"); not when the
   two are set in different sizes (a heading).
 
+PDFium is reached through `pipeline.extract.pdfium`, which holds every pypdfium2 call.
 Positions cost one PDFium call a line, so they are asked only for the lines that could be
 anything but the middle of a paragraph (see `_needs_position`); a page whose text does not map
 onto PDFium's characters falls back on the text alone (first and last lines as header
@@ -34,7 +35,6 @@ one without any text or image `empty`.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import math
 import re
@@ -42,9 +42,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
-
+from pipeline.extract import pdfium
 from pipeline.extract.passages import Paragraph
 
 log = logging.getLogger(__name__)
@@ -159,12 +157,10 @@ def _page_lines(number: int, page, rect) -> tuple[_Page, bool]:
         page: the page's raw PDFium handle.
         rect: a rectangle to receive character boxes (reused from page to page).
     """
-    textpage = pdfium_c.FPDFText_LoadPage(page)
-    if not textpage:
-        raise pdfium.PdfiumError("PDFium cannot read its text")
+    textpage = pdfium.load_text(page)
     try:
-        n_chars = pdfium_c.FPDFText_CountChars(textpage)
-        text = _page_text(textpage, n_chars) if n_chars > 0 else ""
+        n_chars = pdfium.count_chars(textpage)
+        text = pdfium.page_text(textpage, n_chars) if n_chars > 0 else ""
         texts: list[str] = []
         firsts: list[int] = []  # the char index of each line's first character
         at = 0
@@ -175,12 +171,12 @@ def _page_lines(number: int, page, rect) -> tuple[_Page, bool]:
                 firsts.append(at + len(chunk) - len(chunk.lstrip()))
             at += len(chunk) + 2
         if not texts:  # no character, or only spaces
-            return _Page(number, [], []), _has_image(page)
+            return _Page(number, [], []), pdfium.has_image(page)
         # A line's position comes from its first character's index, which only works when the
         # string maps one to one onto PDFium's characters.
         if len(text) != n_chars:
             return _Page(number, texts, [None] * len(texts)), False
-        box = pdfium_c.FPDFText_GetLooseCharBox
+        box = pdfium.char_box
         boxes: list[tuple | None] = []
         for line, first, wanted in zip(texts, firsts, _needs_position(texts), strict=True):
             if not wanted:
@@ -194,12 +190,12 @@ def _page_lines(number: int, page, rect) -> tuple[_Page, bool]:
         _measure_shortfalls(textpage, rect, texts, firsts, boxes)
         return _Page(number, texts, boxes), False
     finally:
-        pdfium_c.FPDFText_ClosePage(textpage)
+        pdfium.close_text(textpage)
 
 
 def _line_box(textpage, rect, line: str, first: int) -> tuple:
     """A line's box (see `_Page`), from its first character at index `first`."""
-    pdfium_c.FPDFText_GetLooseCharBox(textpage, first, rect)
+    pdfium.char_box(textpage, first, rect)
     left, top, bottom = rect.left, rect.top, rect.bottom
     # In an embedded font, the loose box of an accented capital ("À", "É") covers the accent:
     # its height is that of a larger size (10.5 points in 9-point text). The line's first
@@ -207,7 +203,7 @@ def _line_box(textpage, rect, line: str, first: int) -> tuple:
     if not line[0].isascii():
         plain = _PLAIN_CHARACTER.search(line, 1, 8)
         if plain:
-            pdfium_c.FPDFText_GetLooseCharBox(textpage, first + plain.start(), rect)
+            pdfium.char_box(textpage, first + plain.start(), rect)
             top, bottom = rect.top, rect.bottom
     return (left, top, bottom, top - bottom, None)
 
@@ -230,7 +226,7 @@ def _measure_shortfalls(textpage, rect, texts: list[str], firsts: list[int],
     if len(texts) < 3 or not plain:
         return
     short = SHORT_LINE * max(plain)
-    box = pdfium_c.FPDFText_GetLooseCharBox
+    box = pdfium.char_box
     for i in range(1, len(texts) - 1):
         line, above = texts[i], texts[i - 1]
         if len(line) >= short or not line.endswith(_SENTENCE_END) \
@@ -251,48 +247,6 @@ def _measure_shortfalls(textpage, rect, texts: list[str], firsts: list[int],
         right = rect.right
         box(textpage, firsts[i - 1] + len(above) - 1, rect)
         boxes[i] = (*this[:4], rect.right - right)
-
-
-def _page_text(textpage, n_chars: int) -> str:
-    """A text page's whole text, as pypdfium2's `PdfTextPage.get_text_range()` gives it.
-
-    Done on PDFium's own functions, as the page handles are: pypdfium2's page and text page
-    objects (a finaliser each, parent and child bookkeeping) cost about a twentieth of the time
-    of reading a demo report's page (`benchmarks/bench_extract.py` prints both). Characters
-    PDFium leaves out of the text at either end are left out of the range, or PDFium could
-    write past the buffer (PDFium bug 2079).
-    """
-    text_index = pdfium_c.FPDFText_GetTextIndexFromCharIndex
-    first, last = 0, n_chars - 1
-    while first <= last and text_index(textpage, first) == -1:
-        first += 1
-    while last >= first and text_index(textpage, last) == -1:
-        last -= 1
-    if first > last:
-        return ""
-    size = text_index(textpage, last) + 2 - text_index(textpage, first)  # with the final NUL
-    buffer = (ctypes.c_ushort * size)()
-    written = pdfium_c.FPDFText_GetText(textpage, first, last - first + 1, buffer)
-    if written > size:
-        raise pdfium.PdfiumError(f"PDFium wrote {written} characters into a buffer of {size}")
-    return bytes(memoryview(buffer)[:max(written - 1, 0)]).decode("utf-16-le", "ignore")
-
-
-def _has_image(page, depth: int = 0) -> bool:
-    """Whether a page (or a form object, at `depth`) holds an image, looking into forms up to
-    four levels deep. Asked only of pages without text: a scan?"""
-    if depth == 0:
-        count, get = pdfium_c.FPDFPage_CountObjects(page), pdfium_c.FPDFPage_GetObject
-    else:
-        count, get = pdfium_c.FPDFFormObj_CountObjects(page), pdfium_c.FPDFFormObj_GetObject
-    for i in range(max(count, 0)):
-        obj = get(page, i)
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-            return True
-        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 4 and _has_image(obj, depth + 1):
-            return True
-    return False
 
 
 def _needs_position(texts: list[str]) -> list[bool]:
@@ -616,9 +570,9 @@ def read_pdf(data: bytes) -> PdfResult:
     if not data:
         return PdfResult("empty", note="empty file")
     try:
-        pdf = pdfium.PdfDocument(data)
+        pdf = pdfium.open_pdf(data)
     except pdfium.PdfiumError as exc:
-        if exc.err_code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+        if pdfium.needs_password(exc):
             return PdfResult("encrypted", note=f"password-protected PDF, not readable without "
                              f"its password ({exc})")
         return PdfResult("corrupt", note=f"PDFium cannot open it: {exc}")
@@ -632,32 +586,28 @@ def _read_open(pdf) -> PdfResult:
     n_pages = len(pdf)
     if n_pages == 0:
         return PdfResult("empty", n_pages=0, note="the PDF has no pages")
-    rect = pdfium_c.FS_RECTF()
+    rect = pdfium.new_rect()
     pages: list[_Page] = []
     scanned: list[int] = []
     broken: list[str] = []
     for i in range(n_pages):
-        page = pdfium_c.FPDF_LoadPage(pdf.raw, i)
+        page = pdfium.load_page(pdf, i)
         try:
             if not page:
                 raise pdfium.PdfiumError("PDFium cannot load it")
             lines, has_image = _page_lines(i + 1, page, rect)
-            lines.height = pdfium_c.FPDF_GetPageHeightF(page)
+            lines.height = pdfium.page_height(page)
         except pdfium.PdfiumError as exc:
             broken.append(f"page {i + 1}: {exc}")
             pages.append(_Page(i + 1, [], []))
             continue
         finally:
             if page:
-                pdfium_c.FPDF_ClosePage(page)
+                pdfium.close_page(page)
         if not lines.texts and has_image:
             scanned.append(i + 1)
         pages.append(lines)
-    try:
-        meta_title = pdf.get_metadata_value("Title")
-    except (pdfium.PdfiumError, UnicodeDecodeError):
-        meta_title = ""
-    title = _title(meta_title, pages[0])
+    title = _title(pdfium.metadata_title(pdf), pages[0])
     first_raw = "\n".join(pages[0].texts)
 
     notes = []

@@ -53,14 +53,16 @@ def normalise_url(url: str) -> str:
     netloc = host
     if parts.port and parts.port != DEFAULT_PORTS.get(scheme):
         netloc = f"{host}:{parts.port}"
-    path = parts.path or "/"
+    # Decoded before the dot segments are resolved, so "%2e%2e" is ".." (RFC 3986 §6.2.2.2)
+    # and a second pass finds nothing left to change.
+    path = unquote(parts.path) or "/"
     trailing = path.endswith("/")
     path = posixpath.normpath(path)
     if path.startswith("//"):  # normpath keeps a leading '//'
         path = "/" + path.lstrip("/")
     if trailing and not path.endswith("/"):
         path += "/"
-    path = quote(unquote(path), safe="/:@!$&'()*+,;=-._~")
+    path = quote(path, safe="/:@!$&'()*+,;=-._~")
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not k.lower().startswith(TRACKING_KEYS)]
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))

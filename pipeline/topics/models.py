@@ -8,7 +8,7 @@ serialisation (gensim `save`, joblib for scikit-learn). A loaded model gives the
 The measures the K sweep needs that do not read the texts (exclusivity, FREX, stability
 matching) live here too; coherence, which reads the texts, is in `pipeline.topics`.
 
-    >>> from pipeline.topic_models import build_corpus, fit_model
+    >>> from pipeline.topics.models import build_corpus, fit_model
     >>> docs = [["tram", "bus", "metro", "gare"], ["parc", "arbre", "jardin", "square"]] * 20
     >>> corpus = build_corpus(docs, min_df=2, max_df=1.0)
     >>> model = fit_model(corpus, model="nmf", k=2, seed=1, passes=10, chunksize=100, workers=1)
