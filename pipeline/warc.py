@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
@@ -250,7 +250,7 @@ class WarcWriter:
     # --- records ---------------------------------------------------------------------------
 
     def write_response(self, *, url: str, date: datetime, http_headers: StatusAndHeaders,
-                       payload: BinaryIO, digests: BodyDigests, request_line: str,
+                       payload: IO[bytes], digests: BodyDigests, request_line: str,
                        request_headers: list[tuple[str, str]],
                        truncated: bool | str | None = False,
                        ip_address: str | None = None) -> tuple[str, int]:

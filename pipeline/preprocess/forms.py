@@ -142,10 +142,11 @@ class LexiconForms:
         # urbaine"): its words count by their base, when they are a regular form of it.
         words = set(singles)
         for w in inner:
-            base = table.get(w)
+            base: str | None = table.get(w)
             regular = base is not None and (w in inflections(base, lang) if lang == "fr"
                                             else w == en_plural(base))
-            words.add(base if regular and base != w and table.get(base) == base else w)
+            words.add(base if base is not None and regular and base != w
+                      and table.get(base) == base else w)
         self.words = frozenset(words)
         self.verbs = frozenset(w for w in words if lang == "fr" and w.endswith("er"))
         found: dict[str, set[str]] = {}

@@ -35,6 +35,7 @@ import logging
 import multiprocessing
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import pyarrow as pa
 
@@ -350,7 +351,7 @@ class _Analyser:
         self._attrs = [IDX, LENGTH, ORTH, LEMMA, POS, IS_SPACE, SENT_START]
         # The rule lemmatizer's own tables, for the fallback in `_lemma`.
         self.index: dict[str, frozenset[str]] = {}
-        self.lookup = None
+        self.lookup: Any = None  # spaCy's lookup Table, loaded only when needed
         self.words: WordCheck | None = None
         if nlp is not None and "lemmatizer" in nlp.pipe_names:
             lookups = nlp.get_pipe("lemmatizer").lookups
@@ -500,6 +501,7 @@ class _Analyser:
         A name is a capitalised word that the dictionary does not know as a form.
         """
         out = sent
+        assert self.words is not None  # only called when there is a word check
         forms = self.words.forms
         prev = original[sent[0][0]:sent[0][1]]
         for i in range(1, len(sent)):

@@ -255,7 +255,7 @@ def preprocess_passages(
         n_cached = 0
         step = max(1, n_docs // 10)
         for d, (ix, key) in enumerate(zip(doc_rows, keys, strict=True)):
-            table = cache.get(key) if key in present else None
+            table = cache.get(key) if cache is not None and key in present else None
             if table is not None:
                 n_cached += 1
             else:
@@ -434,7 +434,7 @@ def _bags(meta: pa.Table, builder: _SentenceBuilder, *, phrases_min_count: int,
         terms, passage = apply_phrases(items, phrasegrams)
         all_terms.append(terms)
         all_passages.append(passage)
-        top = sorted(phrasegrams, key=phrasegrams.get, reverse=True)[:8]
+        top = sorted(phrasegrams, key=lambda p: phrasegrams[p], reverse=True)[:8]
         log.info("%s: %d phrases learned (NPMI > %s, count >= %d) in %.1f s%s", lang,
                  len(phrasegrams), phrases_threshold, phrases_min_count,
                  time.perf_counter() - started, f", e.g. {', '.join(top)}" if top else "")

@@ -254,7 +254,7 @@ def classify_error(exc: Exception, url: str, settings: FetchSettings) -> tuple[s
                 httpx.WriteTimeout: "write", httpx.PoolTimeout: "pool"}.get(type(exc), "")
         limit = settings.connect_timeout if kind == "connect" else settings.read_timeout
         return "timeout", f"{kind} timeout ({limit:g} s) from {host}", True
-    causes = []
+    causes: list[BaseException] = []
     cause: BaseException | None = exc
     while cause is not None and len(causes) < 10:
         causes.append(cause)
@@ -411,7 +411,7 @@ class Fetcher:
             The result; `outcome` says what happened, nothing is raised.
         """
         s = self.settings
-        accept_types = s.accept_types if accept is True else accept
+        accept_types = s.accept_types if accept is True else (accept or None)
         limit = max_redirects if max_redirects is not None else s.max_redirects
         chain = [url]
         current = url
@@ -567,6 +567,7 @@ class Fetcher:
         has_body = 200 <= status < 300 and status != 204
         expected = int(declared) if declared.isdigit() and has_body else None
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        handed_over = False  # the caller closes a kept body
         try:
             truncated: str | None = None  # the WARC-Truncated reason, when cut
             cut_short = None
@@ -643,10 +644,10 @@ class Fetcher:
                 result.error = f"HTTP {status} {response.reason_phrase}".strip()
             if keep_body and result.outcome in KEPT_BODIES:
                 spool.seek(0)
-                result.body, spool = spool, None
+                result.body, handed_over = spool, True
             return result
         finally:
-            if spool is not None:
+            if not handed_over:
                 spool.close()
 
 

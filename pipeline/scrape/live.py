@@ -118,7 +118,7 @@ async def _live_page(run: Run, fetcher: Fetcher, job: Job) -> list[Job]:
     result = await fetcher.fetch(job.url, headers=headers, keep_body=job.wants_links)
     try:
         run.record(job, result)
-        links: list[str] = []
+        links = []
         if job.wants_links:
             if result.outcome == "ok" and result.body is not None \
                     and result.content_type in HTML_LIKE:

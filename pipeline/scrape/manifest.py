@@ -170,7 +170,10 @@ def _write_manifest(path: Path, old: pa.Table | None, journals: list[Path]) -> p
     parts = ([old] if old is not None else []) + list(_journal_tables(journals))
     table = pa.concat_tables(parts) if parts else schemas.FETCHES.empty_table()
     seen: set[str] = set()
-    keep = [not (fid in seen or seen.add(fid)) for fid in table.column("fetch_id").to_pylist()]
+    keep = []
+    for fid in table.column("fetch_id").to_pylist():
+        keep.append(fid not in seen)
+        seen.add(fid)
     if not all(keep):
         table = table.filter(pa.array(keep))
     io.write_table(table, path, schemas.FETCHES)

@@ -99,9 +99,10 @@ def _replay_chain(run: Run, chain: list[IndexEntry], problem: list[str | None],
     for hop in chain[:-1]:
         run.warc.copy_record(hop.path, hop.offset, hop.length, hop.compressed)
     result = _replay_record(run, chain[-1], settings, keep_body and problem[0] is None)
-    if problem[0] is not None:
+    outcome, error = problem
+    if outcome is not None:
         result.close()
-        result.outcome, result.error = problem
+        result.outcome, result.error = outcome, error
     return result
 
 
@@ -118,6 +119,7 @@ def _replay_record(run: Run, entry: IndexEntry, settings: FetchSettings,
             etag=http.get_header("ETag") if http else None,
             last_modified=http.get_header("Last-Modified") if http else None)
         spool = tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115
+        handed_over = False  # the caller closes a kept body
         digest = hashlib.sha256()
         stream = record.content_stream()
         while chunk := stream.read(1 << 16):
@@ -157,10 +159,10 @@ def _replay_record(run: Run, entry: IndexEntry, settings: FetchSettings,
             result.error = f"HTTP {status}"
         if keep_body and result.outcome == "ok":
             spool.seek(0)
-            result.body, spool = spool, None
+            result.body, handed_over = spool, True
         return result
     finally:
-        if spool is not None:
+        if not handed_over:
             spool.close()
 
 

@@ -177,6 +177,7 @@ class TopicModel:
                 lda.random_state = saved_state
             weights = np.vstack(gammas).astype(np.float64)
         else:
+            assert self.tfidf is not None  # an NMF model is saved and loaded with its weighting
             x = self.tfidf.transform(bows_to_csr(bows, len(self.dictionary)))
             weights = np.asarray(self.estimator.transform(x), dtype=np.float64)
         sums = weights.sum(axis=1, keepdims=True)
