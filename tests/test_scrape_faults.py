@@ -303,7 +303,7 @@ def bounded(tmp_path_factory):
         started = time.monotonic()
         status, table = run_scrape(folder, "".join(f"acme page {server.url(p)}\n" for p in paths),
                                    max_bytes=1_000_000, max_decoded_bytes=2_000_000,
-                                   request_deadline=1.5)
+                                   read_timeout=2.0, request_deadline=3.0)
         yield {"server": server, "table": table, "status": status, "folder": folder,
                "elapsed": time.monotonic() - started, "rss_growth": _maxrss_mb() - before}
     finally:
@@ -339,7 +339,7 @@ def test_a_small_compressed_page_is_ok(bounded):
 
 def test_a_dripping_server_is_cut_at_the_request_deadline(bounded):
     r = _row(bounded, "/drip.html")
-    assert r["outcome"] == "timeout" and "request_deadline (1.5 s)" in r["error"]
+    assert r["outcome"] == "timeout" and "request_deadline (3 s)" in r["error"]
     assert bounded["server"].hits["/drip.html"] == 1  # a drip is not retried
 
 
@@ -379,7 +379,7 @@ def test_a_dripping_robots_txt_does_not_hold_its_host(tmp_path):
     with contextlib.closing(server.start()):
         started = time.monotonic()
         status, table = run_scrape(tmp_path, f"acme page {server.url('/ok.html')}\n",
-                                   request_deadline=1.0)
+                                   read_timeout=2.0, request_deadline=1.0)
         elapsed = time.monotonic() - started
     assert status == 0 and list(table["outcome"]) == ["ok"]
     assert elapsed < 4 and server.hits["/robots.txt"] == 1
@@ -422,7 +422,8 @@ def test_a_replay_redirect_is_recorded_as_the_capture_served_and_never_duplicate
     with serve(routes) as archive:
         url = archive.url("/fr/ville/")
         line = f"acme page {url} archive=2016-2017 live=no\n"
-        runs = [run_scrape(tmp_path, line, wayback_url=archive.base) for _ in range(3)]
+        runs = [run_scrape(tmp_path, line, wayback_url=archive.base, read_timeout=5.0)
+                for _ in range(3)]
         hits = dict(archive.hits)
     for status, _ in runs:
         assert status == 0
@@ -465,7 +466,7 @@ def test_a_damaged_warc_is_named_by_extract_and_refetched_by_scrape(tmp_path, ca
     with fault_server() as server:
         urls = [server.url("/ok.html"), server.url("/etag.html")]
         sources = "".join(f"acme page {u}\n" for u in urls)
-        _, first = run_scrape(tmp_path, sources)
+        _, first = run_scrape(tmp_path, sources, read_timeout=5.0)
         assert list(first["outcome"]) == ["ok", "ok"]
         victim = first.sort_values("warc_offset").iloc[-1]  # the last record of the file
         kept = first.sort_values("warc_offset").iloc[0]
@@ -482,7 +483,7 @@ def test_a_damaged_warc_is_named_by_extract_and_refetched_by_scrape(tmp_path, ca
         assert docs.loc[kept["url"], "status"] == "ok"  # ...and what could be read is there
 
         before = dict(server.hits)
-        status, table = run_scrape(tmp_path, sources)
+        status, table = run_scrape(tmp_path, sources, read_timeout=5.0)
         victim_path, kept_path = (urlsplit(u).path for u in (victim["url"], kept["url"]))
         assert server.hits[victim_path] == before[victim_path] + 1  # fetched again
         assert server.hits[kept_path] == before[kept_path]  # still readable: skipped
