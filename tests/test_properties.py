@@ -151,11 +151,6 @@ def test_bh_q_values_of_one_group_are_scipys_and_never_below_p(ps):
     np.testing.assert_allclose(q, stats.false_discovery_control(p), rtol=1e-12, atol=0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bh_adjust's running minimum offsets each group's values by twice the group's index, "
-    "which rounds away q-values below about 1e-15 in every group but the first (q = 0 for "
-    "p = 3e-127); scipy.stats.false_discovery_control per group is exact, but switching "
-    "changes q_g2 in the demo's keyness table (by up to 7e-15), so it is left for a decision"))
 @MANY
 @given(p_values, st.data())
 def test_bh_q_values_of_every_group_are_scipys_and_never_below_p(ps, data):

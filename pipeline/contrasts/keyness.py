@@ -221,11 +221,12 @@ def bh_adjust(p, groups=None):
     m = np.repeat(sizes, sizes).astype(float)
     rank = np.arange(len(ps)) - first + 1
     raw = np.minimum(ps * m / rank, 1.0)
-    # Running minimum from the largest p down, never crossing into another group: offsetting
-    # each group by 2·(its index) keeps later groups' values above every earlier group's.
-    gi = np.repeat(np.arange(len(starts)), sizes).astype(float)
-    shifted = (raw + 2.0 * gi)[::-1]
-    q_sorted = (np.minimum.accumulate(shifted) - 2.0 * gi[::-1])[::-1]
+    # Running minimum from the largest p down, group by group. (Offsetting groups to run one
+    # minimum over all of them rounded q-values below 1e-15 away in every group but the first.)
+    q_sorted = np.empty_like(raw)
+    for start, size in zip(starts, sizes, strict=True):
+        part = raw[start:start + size]
+        q_sorted[start:start + size] = np.minimum.accumulate(part[::-1])[::-1]
     q = np.empty_like(q_sorted)
     q[order] = np.clip(q_sorted, 0.0, 1.0)
     return q
