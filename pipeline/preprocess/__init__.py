@@ -1,7 +1,10 @@
 """The preprocess stage: passages → lemmatised sentences and bags of terms.
 
     stage.py      the stage: `preprocess_passages()` and `main`
-    lemmatize.py  spaCy or simplemma lemmas, token by token, checked against the dictionaries
+    lemmatize.py  spaCy or simplemma lemmas, token by token
+    words.py      which lemmas are words (the model and a dictionary together)
+    forms.py      the lexicon's words and their inflected forms
+    pool.py       worker processes that load the models once, checked against the dictionaries
     forms.py      the lexicon's words keep their lemma in every inflected form
     phrases.py    learned and lexicon phrases, and the bags of terms
 """

@@ -27,19 +27,18 @@ lemma is unknown is a name and keeps its form ("Energies", not "energie").
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import importlib.metadata
 import json
 import logging
-import multiprocessing
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
 
 from pipeline.errors import LemmatizerError
+from pipeline.preprocess.words import WordCheck
 
 log = logging.getLogger(__name__)
 
@@ -190,86 +189,6 @@ def load_tokenizer(lang: str):
     nlp = spacy.blank(lang)
     nlp.add_pipe("sentencizer")
     return nlp
-
-
-class WordCheck:
-    """Which lemmas are words, and the best word for a form whose lemma is not one.
-
-    A lemma is a word for its part of speech when the model's own tables list it as a lemma of
-    that part of speech (`lemma_index`, and the lemmas of `lemma_exc`, where the irregular verbs
-    are), or when both the model's tables (any part of speech) and simplemma's dictionary list it.
-    The model's tables alone are not enough: its part-of-speech-free lookup table holds odd
-    lemmas ("intelligent" → "intelliger"), and a rule for one part of speech lands on a word of
-    another ("carbone" tagged as an adjective → "carbon", an English loan among the nouns).
-
-    Args:
-        lang: "fr" or "en".
-        tables: the lemmas the model lists, by universal part of speech ("NOUN", "ADJ",
-            "VERB", "ADV").
-    """
-
-    def __init__(self, lang: str, tables: dict[str, frozenset[str]]) -> None:
-        from pipeline.preprocess.forms import dictionary
-
-        self.forms = dictionary(lang)  # simplemma's form → lemma
-        self.french = lang == "fr"
-        self.tables = tables
-        model = frozenset().union(*tables.values())
-        self.lemmas = model & frozenset(self.forms.values())
-        self.known = model | frozenset(self.forms.values())  # lemmas of either source
-
-    def is_word(self, lemma: str, pos: str) -> bool:
-        """Whether `lemma` is a known lemma for a token tagged `pos`."""
-        return lemma in self.tables.get(pos, ()) or lemma in self.lemmas
-
-    def lemma(self, low: str, lemma: str, pos: str, *, capitalised: bool = False,
-              lookup: str | None = None) -> str:
-        """`lemma` if it is a word (or the form itself), else the best word for the form `low`.
-
-        A lemma that the model does not list for the token's part of speech gives way to the
-        first of these that it does list: the dictionary's lemma of the form, the lemma of the
-        model's part-of-speech-free `lookup` table, the regular -er infinitive of a French verb
-        form ("reste" tagged as a verb → "rester", "perspectives" as a noun → "perspective").
-        Then, in order: the model's lemma when it is a word, or the form itself when the form
-        is not an inflected form the dictionary knows ("sélective" → "sélectif"); the form as
-        written when it is capitalised and unknown as a form (a name: "Energies", not
-        "energie"); the model's lemma when it is the form with a plural "s" or "x" taken off,
-        both unknown to the dictionary as forms ("hyperviseurs" → "hyperviseur", a regular
-        plural of a word no dictionary knows); the form itself when it is a known lemma
-        ("intelligent", not "intelliger"); the dictionary's lemma of the form ("ressemblent" →
-        "ressembler", not "ressembl"); the form as written.
-        """
-        table = self.tables.get(pos)
-        if table is not None and lemma not in table:
-            found = self.forms.get(low)
-            for candidate in (found, lookup, *self._regular(low, pos)):
-                if candidate is not None and candidate in table:
-                    return candidate
-        if lemma == low:
-            found = self.forms.get(low)
-            if low not in self.known and found is not None and found in self.known:
-                return found
-            return lemma
-        if self.is_word(lemma, pos):
-            return lemma
-        if capitalised and low not in self.forms:
-            return low
-        if low in (lemma + "s", lemma + "x") and lemma not in self.forms \
-                and low not in self.forms:
-            return lemma
-        if low in self.known:
-            return low
-        found = self.forms.get(low)
-        return found if found is not None else low
-
-    def _regular(self, low: str, pos: str) -> tuple[str, ...]:
-        """The regular -er infinitive of a French verb form ("reste", "restent")."""
-        if pos != "VERB" or not self.french:
-            return ()
-        for end in ("ent", "es", "e"):
-            if low.endswith(end) and len(low) > len(end) + 2:
-                return (low[: -len(end)] + "er",)
-        return ()
 
 
 @functools.cache
@@ -625,109 +544,3 @@ def _analyser_for(lang: str, lemmatizer: str) -> _Analyser:
 
     lemma = functools.lru_cache(maxsize=500_000)(functools.partial(simplemma.lemmatize, lang=lang))
     return _Analyser(lang, lemma_of=lambda text: lemma(text.replace("’", "'")))
-
-
-# --- worker pool -------------------------------------------------------------------------------
-
-_INIT_ERROR: Exception | None = None
-
-
-def _init_worker(lemmatizer: str, langs: tuple[str, ...]) -> None:
-    # Load the models as soon as the worker starts, while the parent reads its cache. A failure
-    # is kept for the first job to raise: a Pool whose initializer raises restarts the worker
-    # forever instead of reporting it.
-    global _INIT_ERROR
-    try:
-        for lang in langs:
-            _pipeline_for(lang, lemmatizer)
-            _analyser_for(lang, lemmatizer)
-    except Exception as exc:
-        _INIT_ERROR = exc
-        return
-    # The models live as long as the worker: keep the garbage collector from walking them.
-    gc.freeze()
-
-
-def _work(args: tuple[list[tuple[str, str]], str, int]) -> bytes:
-    if _INIT_ERROR is not None:
-        raise _INIT_ERROR
-    tasks, lemmatizer, batch_size = args
-    # Bytes, not Doc objects: the parent gets the rows it stores, ready to use.
-    return analyse_passages(tasks, lemmatizer=lemmatizer, batch_size=batch_size
-                            ).serialize().to_pybytes()
-
-
-class LemmaPool:
-    """Lemmatise chunks of passages, in worker processes when `n_process` > 1.
-
-    The workers start at once (so they load their models while the caller reads its cache);
-    they are fresh processes (spawn), each loading the models it needs once, and they send back
-    Arrow bytes, never spaCy objects. Iterate to get one `ANALYSIS` batch per chunk, in chunk
-    order, its `task` column indexing the chunk. Use it as a context manager.
-
-    Args:
-        chunks: lists of (lang, text) passages.
-        lemmatizer: "spacy" or "simplemma".
-        batch_size: texts per `nlp.pipe` batch.
-        n_process: worker processes; 1 (or less) lemmatises in this process, lazily.
-    """
-
-    def __init__(self, chunks: Sequence[Sequence[tuple[str, str]]], *, lemmatizer: str,
-                 batch_size: int, n_process: int) -> None:
-        self.chunks = chunks
-        self.lemmatizer = lemmatizer
-        self.batch_size = batch_size
-        self._pool = None
-        self._results = None
-        if n_process > 1 and chunks:
-            langs = tuple(sorted({lang for chunk in chunks for lang, _ in chunk}))
-            # Fresh processes (spawn), not forks of this one: it may hold threads (Arrow's
-            # pools) and their locks. Each worker pays spaCy's start-up (~4 s of CPU, mostly
-            # compiling the French tokenizer's patterns) while this process reads its cache.
-            ctx = multiprocessing.get_context("spawn")
-            self._pool = ctx.Pool(min(n_process, len(chunks)), initializer=_init_worker,
-                                  initargs=(lemmatizer, langs))
-            jobs = ((list(chunk), lemmatizer, batch_size) for chunk in chunks)
-            self._results = self._pool.imap(_work, jobs)
-
-    @property
-    def in_workers(self) -> bool:
-        """True when worker processes do the work."""
-        return self._results is not None
-
-    def __iter__(self) -> Iterator[pa.RecordBatch]:
-        if self._results is None:
-            for chunk in self.chunks:
-                yield analyse_passages(chunk, lemmatizer=self.lemmatizer,
-                                       batch_size=self.batch_size)
-            return
-        for blob in self._results:
-            yield pa.ipc.read_record_batch(pa.py_buffer(blob), ANALYSIS)
-
-    def __enter__(self) -> LemmaPool:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if self._pool is not None:
-            # Every result has been read (or the caller failed): stop the workers at once
-            # rather than wait for each to tear its models down.
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
-
-
-def chunk_tasks(tasks: Iterable[tuple[str, str]], *, size: int,
-                max_chars: int = 400_000) -> list[list[tuple[str, str]]]:
-    """Group passages into chunks of `size` passages (or fewer, up to `max_chars`)."""
-    chunks: list[list[tuple[str, str]]] = []
-    cur: list[tuple[str, str]] = []
-    chars = 0
-    for task in tasks:
-        if cur and (len(cur) >= size or chars + len(task[1]) > max_chars):
-            chunks.append(cur)
-            cur, chars = [], 0
-        cur.append(task)
-        chars += len(task[1])
-    if cur:
-        chunks.append(cur)
-    return chunks

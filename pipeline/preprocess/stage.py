@@ -56,13 +56,12 @@ from pipeline.preprocess.lemmatize import (
     FLAG_STOP,
     FLAG_URL,
     LANGS,
-    LemmaPool,
     LemmatizerError,
     analyse_passages,
-    chunk_tasks,
     fingerprint_hash,
 )
 from pipeline.preprocess.phrases import ForcedTerms, Items, apply_phrases, bag_items, learn_phrases
+from pipeline.preprocess.pool import LemmaPool, chunk_tasks
 
 log = logging.getLogger(__name__)
 
