@@ -12,8 +12,9 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.scrape.crawl import extract_links, in_scope, is_asset, normalise_url
-from pipeline.scrape.fetch import FetchSettings, parse_content_type, retry_after_seconds, sniff_type
+from pipeline.scrape.fetch import FetchSettings
 from pipeline.scrape.manifest import Held, make_doc_id, rows_to_table
+from pipeline.scrape.responses import parse_content_type, retry_after_seconds, sniff_type
 from pipeline.scrape.robots import parse_robots
 from pipeline.scrape.wayback import CdxError, closest_to_midyear, parse_cdx, parse_replay_url
 from pipeline.warc import (

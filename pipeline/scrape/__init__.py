@@ -7,6 +7,7 @@
     live.py      live pages and web-archive years over HTTP
     replay.py    the same jobs answered from existing WARC files
     fetch.py     polite asynchronous HTTP fetching into WARC records
+    responses.py what a response says: content type (declared and sniffed), size, waits, errors
     robots.py    robots.txt rules
     crawl.py     URL normalisation, scope and link extraction
     wayback.py   web-archive lookups (CDX API, replay URLs)

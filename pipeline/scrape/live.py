@@ -8,13 +8,9 @@ from collections import Counter, defaultdict, deque
 
 from pipeline.scrape import wayback
 from pipeline.scrape.crawl import extract_links, origin
-from pipeline.scrape.fetch import (
-    HTML_LIKE,
-    Fetcher,
-    FetchResult,
-    FetchSettings,
-)
+from pipeline.scrape.fetch import Fetcher, FetchResult, FetchSettings
 from pipeline.scrape.manifest import CDX_MAX_BYTES
+from pipeline.scrape.responses import HTML_LIKE
 from pipeline.scrape.run import Job, Run
 
 log = logging.getLogger(__name__)

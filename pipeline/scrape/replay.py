@@ -19,16 +19,14 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.scrape import wayback
 from pipeline.scrape.crawl import extract_links, normalise_url
-from pipeline.scrape.fetch import (
+from pipeline.scrape.fetch import REDIRECT_STATUSES, FetchResult, FetchSettings
+from pipeline.scrape.manifest import ts14
+from pipeline.scrape.responses import (
     HTML_LIKE,
-    REDIRECT_STATUSES,
-    FetchResult,
-    FetchSettings,
     content_type_from_bytes,
     parse_content_type,
     sniff_type,
 )
-from pipeline.scrape.manifest import ts14
 from pipeline.scrape.run import Job, Run
 from pipeline.warc import (
     open_record,
