@@ -9,8 +9,9 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from pipeline.extract.hyphens import Vocabulary, rejoin
 from pipeline.extract.passages import cut_passages
-from pipeline.extract.pdf import _rejoin, _Vocabulary, read_pdf
+from pipeline.extract.pdf import read_pdf
 
 DATA = Path(__file__).resolve().parent / "data" / "extract"
 GOLD = DATA / "gold" / "pdf"
@@ -124,25 +125,25 @@ def test_line_end_hyphens_are_rejoined_and_real_hyphens_kept(aquavia):
 
 
 def test_rejoin_rule():
-    vocab = _Vocabulary(["La sous-traitance locale, un partenaire. Pour l’information du public."])
+    vocab = Vocabulary(["La sous-traitance locale, un partenaire. Pour l’information du public."])
     assert "information" in vocab and "sous-traitance" in vocab and "soustraitance" not in vocab
-    assert _rejoin("dévelop", "pement", vocab) == "développement"
-    assert _rejoin("sous", "traitance", vocab) == "sous-traitance"
-    assert _rejoin("par", "tenaire", vocab) == "partenaire"
-    assert _rejoin("in", "formation", vocab) == "information"
+    assert rejoin("dévelop", "pement", vocab) == "développement"
+    assert rejoin("sous", "traitance", vocab) == "sous-traitance"
+    assert rejoin("par", "tenaire", vocab) == "partenaire"
+    assert rejoin("in", "formation", vocab) == "information"
 
 
 def test_what_attests_a_hyphen():
     # An inflected form attests ("Sous-traitances"), whatever its case; so does a longer word
     # before the hyphen, as a search for the hyphenated form would find it.
-    vocab = _Vocabulary(["Les Sous-traitances du réseau.", "Le format AAAAMMJJhh-mm."])
-    assert _rejoin("sous", "traitance", vocab) == "sous-traitance"
-    assert _rejoin("MMJJhh", "mm", vocab) == "MMJJhh-mm"
+    vocab = Vocabulary(["Les Sous-traitances du réseau.", "Le format AAAAMMJJhh-mm."])
+    assert rejoin("sous", "traitance", vocab) == "sous-traitance"
+    assert rejoin("MMJJhh", "mm", vocab) == "MMJJhh-mm"
     # The broken occurrence itself (hyphen, then a new line) never attests.
-    assert _rejoin("sous", "traitance", _Vocabulary(["la sous-", "traitance"])) == "soustraitance"
+    assert rejoin("sous", "traitance", Vocabulary(["la sous-", "traitance"])) == "soustraitance"
     # A document that also writes the word whole gets it whole.
-    both = _Vocabulary(["la sous-traitance", "la soustraitance"])
-    assert _rejoin("sous", "traitance", both) == "soustraitance"
+    both = Vocabulary(["la sous-traitance", "la soustraitance"])
+    assert rejoin("sous", "traitance", both) == "soustraitance"
 
 
 def _tiny_pdf(contents: list[bytes | None], to_unicode: bytes | None = None) -> bytes:

@@ -4,6 +4,7 @@
     html.py      main text and metadata of an HTML page (trafilatura)
     htmldates.py the publication date of a page (htmldate's steps, behind named functions)
     pdf.py       text of a PDF, page by page, with its layout (pypdfium2)
+    hyphens.py   words broken across lines, joined as the document writes them
     pdfium.py    the PDFium calls pdf.py makes, behind named functions
     language.py  language of paragraphs and documents
     dating.py    the year a document speaks for

@@ -43,6 +43,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.extract import pdfium
+from pipeline.extract.hyphens import (
+    LINE_HYPHENS,
+    SOFT_HYPHEN,
+    Vocabulary,
+    dehyphenate,
+    join_hyphen,
+    join_words,
+)
 from pipeline.extract.passages import Paragraph
 
 log = logging.getLogger(__name__)
@@ -79,13 +87,8 @@ _BULLET_START = frozenset("•▪◦●■–—*-0123456789")
 _CLOSING = frozenset("%),.;:]}»”’")
 # PDFium merges a line ending in a hyphen with the next one and marks the hyphen U+FFFE (older
 # builds: U+0002); a soft hyphen U+00AD is only ever a break point.
-_LINE_HYPHENS = ("\ufffe", "\x02")
-_SOFT_HYPHEN = "\u00ad"
 _END_HYPHENS = frozenset("-\u00ad\ufffe\x02")  # what a line ending on a hyphen ends with
-_FIRST_WORD = re.compile(r"[^\W\d_]+")
 _PLAIN_CHARACTER = re.compile(r"[A-Za-z0-9]")
-# A hyphen between two letters, and the word after it (up to 60 letters).
-_WORD_AFTER_HYPHEN = re.compile(r"-(?<=[^\W\d_]-)([^\W\d_]{1,60})")
 # Words no sentence ends on (articles, prepositions, conjunctions): a page ending on one ends
 # mid-sentence whatever the next page starts with ("à" + "Ormelune").
 _DANGLING = re.compile(
@@ -314,121 +317,6 @@ def _strip_running(pages: list[_Page]) -> list[str]:
     return list(examples.values())
 
 
-class _Vocabulary:
-    """What a document writes, to tell a typesetter's hyphen from a real one.
-
-    Built on the first question (most documents never ask), in one pass over the text, so a
-    report of hundreds of pages answers each question in constant time rather than in a search
-    through the whole text. The broken occurrence itself never attests: it is split by a line
-    break or PDFium's U+FFFE, never by "-" between two letters.
-    """
-
-    def __init__(self, texts: list[str]):
-        self._texts = texts
-        self._compounds: dict[str, list[tuple[str, str]]] | None = None
-        self._text: str | None = None
-
-    def writes_hyphenated(self, head: str, tail: str) -> bool:
-        """Whether the document writes `head`, a hyphen, then a word starting with `tail`.
-
-        "sous" + "traitance" is attested by "sous-traitance" and by "sous-traitances"; the
-        comparison ignores case.
-        """
-        if self._compounds is None:
-            self._compounds = _compounds("\n".join(self._texts))
-        head, tail = head.lower(), tail.lower()
-        if len(head) >= 3:
-            candidates = self._compounds.get(head[-3:], [])
-        else:
-            candidates = [pair for pairs in self._compounds.values() for pair in pairs]
-        # "hh" + "mm" is attested by "YYMMDDhh-mm", as by the substring search this replaces.
-        return any(before.endswith(head) and after.startswith(tail)
-                   for before, after in candidates)
-
-    def __contains__(self, form: str) -> bool:
-        """Whether `form` occurs anywhere in the text (ignoring case), inside a word or not."""
-        if self._text is None:
-            self._text = "\n".join(self._texts).lower()
-        return form.lower() in self._text
-
-
-def _compounds(text: str) -> dict[str, list[tuple[str, str]]]:
-    """Where the text writes a hyphen between two letters: the words on either side (lower
-    case), filed under the last three letters of the word before (see `_Vocabulary`).
-
-    The words before come from the same search on the reversed text: a regular expression
-    cannot look back over a word, and a search per hyphen costs ten times as much.
-    """
-    after = _WORD_AFTER_HYPHEN.findall(text)
-    before = _WORD_AFTER_HYPHEN.findall(text[::-1])
-    found: dict[str, list[tuple[str, str]]] = {}
-    for left, right in zip(reversed(before), after, strict=True):
-        word = left[::-1].lower()
-        found.setdefault(word[-3:], []).append((word, right.lower()))
-    return found
-
-
-def _last_word(text: str) -> str | None:
-    """The letters `text` ends with (within its last 60 characters), if it ends with one.
-
-    A match on the reversed end: a search for a run of letters anchored at the end tries
-    every start position.
-    """
-    found = _FIRST_WORD.match(text[-60:][::-1])
-    return found.group()[::-1] if found else None
-
-
-def _rejoin(head: str, tail: str, vocab: _Vocabulary) -> str:
-    """A word hyphenated at a line end, made whole unless the document writes it hyphenated.
-
-    "dévelop-" + "pement" becomes "développement"; "sous-" + "traitance" stays hyphenated when
-    the document writes "sous-traitance" (and never "soustraitance") elsewhere. Both halves
-    being words is no evidence: "par-" + "tenaire" is a syllable break.
-    """
-    if vocab.writes_hyphenated(head, tail) and f"{head}{tail}" not in vocab:
-        return f"{head}-{tail}"
-    return head + tail
-
-
-def _dehyphenate(text: str, vocab: _Vocabulary) -> str:
-    """Resolve the hyphens PDFium marked (U+FFFE) where it merged two lines."""
-    if "\ufffe" not in text and "\x02" not in text:
-        return text
-    text = text.replace("\x02", "\ufffe")
-    pieces = text.split("\ufffe")
-    out = pieces[0]
-    for piece in pieces[1:]:
-        head = _last_word(out)
-        rest = piece.lstrip()
-        tail = _FIRST_WORD.match(rest)
-        if head and tail:
-            out = out[:len(out) - len(head)] + _rejoin(head, tail.group(0), vocab) \
-                + rest[tail.end():]
-        else:
-            out = out + "-" + piece
-    return out
-
-
-def _join_hyphen(left: str, right: str, vocab: _Vocabulary) -> str | None:
-    """`left` and `right` joined over a line-end hyphen, or None when `left` ends without one."""
-    if left.endswith(_SOFT_HYPHEN):
-        return left[:-1] + right
-    if left.endswith(("-", *_LINE_HYPHENS)) and len(left) > 1 and left[-2].isalpha():
-        head = _last_word(left[:-1])
-        tail = _FIRST_WORD.match(right)
-        if right[:1].islower() and head and tail:
-            return left[:-len(head) - 1] + _rejoin(head, tail.group(0), vocab) \
-                + right[tail.end():]
-        if right[:1].isupper():
-            return left[:-1] + "-" + right  # "Saint-" + "Étienne"
-    return None
-
-
-def _join(left: str, right: str, vocab: _Vocabulary) -> str:
-    """Join two lines of one paragraph, re-joining a word hyphenated across them."""
-    return _join_hyphen(left, right, vocab) or f"{left} {right}"
-
-
 def _line_steps(boxes: list[tuple | None], merged: list[int]) -> dict[float, float]:
     """The usual vertical step between two lines of one size on a page.
 
@@ -442,11 +330,11 @@ def _line_steps(boxes: list[tuple | None], merged: list[int]) -> dict[float, flo
     return {size: sorted(v)[len(v) // 4] for size, v in by_size.items()}
 
 
-def _join_lines(lines: list[str], vocab: _Vocabulary) -> str:
+def _join_lines(lines: list[str], vocab: Vocabulary) -> str:
     """The lines of one paragraph on one line, words hyphenated across lines made whole."""
     parts = [lines[0]]
     for line in lines[1:]:
-        joined = _join_hyphen(parts[-1], line, vocab)
+        joined = join_hyphen(parts[-1], line, vocab)
         if joined is None:
             parts.append(line)
         else:
@@ -506,7 +394,7 @@ def _paragraph_starts(texts: list[str], boxes: list[tuple | None], merged: list[
     return starts
 
 
-def _paragraphs(page: _Page, vocab: _Vocabulary) -> list[tuple[str, int, float, float]]:
+def _paragraphs(page: _Page, vocab: Vocabulary) -> list[tuple[str, int, float, float]]:
     """Assemble one page's lines into paragraphs: text, page, first and last line's size.
 
     A size is 0.0 when the line has no position.
@@ -531,7 +419,7 @@ def _paragraphs(page: _Page, vocab: _Vocabulary) -> list[tuple[str, int, float, 
         else:
             text = " ".join(texts[start:stop])
         first, last = boxes[start], boxes[stop - 1]
-        out.append((_dehyphenate(text, vocab), page.number, first[3] if first else 0.0,
+        out.append((dehyphenate(text, vocab), page.number, first[3] if first else 0.0,
                     last[3] if last else 0.0))
     return out
 
@@ -625,7 +513,7 @@ def _read_open(pdf) -> PdfResult:
         notes.append(f"{len(scanned)} page(s) without a text layer (scanned?): {shown}")
 
     running = _strip_running(pages)
-    vocab = _Vocabulary([text for page in pages for text in page.texts])
+    vocab = Vocabulary([text for page in pages for text in page.texts])
     paragraphs: list[Paragraph] = []
     last_size = 0.0  # of the last line of paragraphs[-1]
     for page in pages:
@@ -633,8 +521,8 @@ def _read_open(pdf) -> PdfResult:
             prev = paragraphs[-1] if paragraphs else None
             if prev is not None and prev.page_end is not None and page_no == prev.page_end + 1 \
                     and _continues(prev.text, text, last_size, first_size):
-                paragraphs[-1] = Paragraph(_join(prev.text.rstrip(), text.lstrip(), vocab), None,
-                                           prev.page_start, page_no)
+                joined = join_words(prev.text.rstrip(), text.lstrip(), vocab)
+                paragraphs[-1] = Paragraph(joined, None, prev.page_start, page_no)
             else:
                 paragraphs.append(Paragraph(text, None, page_no, page_no))
             last_size = size
@@ -660,9 +548,9 @@ def _continues(prev: str, text: str, prev_size: float, size: float) -> bool:
         return False
     if prev_size and size and abs(prev_size - size) > max(0.6, 0.1 * prev_size):
         return False  # a heading ends the page or opens the next one
-    if tail.endswith(_SOFT_HYPHEN):
+    if tail.endswith(SOFT_HYPHEN):
         return True
-    if tail.endswith(("-", *_LINE_HYPHENS)) and len(tail) > 1 and tail[-2].isalpha():
+    if tail.endswith(("-", *LINE_HYPHENS)) and len(tail) > 1 and tail[-2].isalpha():
         return head[0].isalpha()  # "dévelop-" + "pement", "Saint-" + "Étienne"
     if tail.endswith(_SENTENCE_END):
         return False
