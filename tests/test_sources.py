@@ -98,3 +98,16 @@ def test_repository_sources_file_is_valid():
     sources = read_sources(ROOT / "sources.txt")
     assert set(firms(sources)) == {"engie", "suez", "bouygues", "vinci", "eiffage", "thales",
                                    "orange", "atos"}
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_firm_id(tmp_path):
+    path = tmp_path / "sources.txt"
+    path.write_bytes("\ufeffacme page https://a.example/x\n".encode())
+    assert [s.firm for s in read_sources(path)] == ["acme"]
+
+
+def test_a_control_character_in_a_url_is_named_with_its_line(tmp_path):
+    path = tmp_path / "sources.txt"
+    path.write_bytes(b"acme page https://a.example/x\nacme page https://a.example/y\x00z\n")
+    with pytest.raises(SourcesError, match=r"sources\.txt:2: malformed URL .*control character"):
+        read_sources(path)

@@ -67,7 +67,12 @@ class Source:
 
 
 def _check_url(url: str) -> str | None:
-    parts = urlsplit(url)
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return f"malformed URL {url!r} (contains a control character)"
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        return f"malformed URL {url!r} ({exc})"
     if parts.scheme not in ("http", "https"):
         return f"malformed URL '{url}' (must start with http:// or https://)"
     if not parts.hostname:
@@ -228,9 +233,12 @@ def read_sources(path: str | Path) -> list[Source]:
     """Read and validate a sources file; see `parse_sources`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark, as some Windows editors write, is not part of line 1.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise SourcesError(str(path), [f"{path}: file not found"]) from None
+    except IsADirectoryError:
+        raise SourcesError(str(path), [f"{path}: a folder, not a sources file"]) from None
     except UnicodeDecodeError as exc:
         raise SourcesError(str(path), [f"{path}: not UTF-8 ({exc})"]) from None
     return parse_sources(text, path=str(path))
