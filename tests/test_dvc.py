@@ -14,7 +14,7 @@ from demo.run import run_dvc_demo
 pytestmark = pytest.mark.slow
 
 DVC = str(Path(sys.executable).parent / "dvc")
-DEMO_FIRMS = ["aquantis", "citavia"]  # a subset keeps this test short; it proves the wiring
+DEMO_FIRMS = ["aquantis", "vigimetra"]  # a subset: short; vigimetra has a robots-blocked page
 FAST = {"topics.k_grid": [3, 4], "topics.n_bootstrap": 200, "contrasts.n_bootstrap": 200}
 
 

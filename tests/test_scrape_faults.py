@@ -498,3 +498,19 @@ def test_a_damaged_warc_is_named_by_extract_and_refetched_by_scrape(tmp_path, ca
         # nothing more is asked (the server is gone: a request would add a failed row)
         assert run_scrape(tmp_path, sources)[1].equals(table)
     assert "cannot be read back" not in caplog.text  # the lost capture is replaced, not news
+
+
+def test_a_page_failing_again_the_same_way_adds_no_row(tmp_path):
+    """A robots-blocked page or a host with no address, asked again with nothing changed,
+    leaves fetches.parquet as it was: `dvc repro` then re-runs nothing after scrape."""
+    with fault_server() as server:
+        sources = (f"acme page {server.url('/ok.html')}\n"
+                   f"acme page {server.url('/private/secret.html')}\n"
+                   "dead page http://no-such-host.invalid/\n")
+        status, first = run_scrape(tmp_path, sources)
+        table = tmp_path / "raw" / "fetches.parquet"
+        before = table.read_bytes()
+        status2, second = run_scrape(tmp_path, sources)
+    assert status == status2 == EXIT_SOURCES  # the failures are still reported
+    assert set(first["outcome"]) == {"ok", "robots_disallowed", "dns_error"}
+    assert len(second) == len(first) and table.read_bytes() == before

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -63,6 +64,7 @@ from pipeline.extract.language import dominant_language, tag_paragraphs
 from pipeline.extract.passages import Paragraph, count_words, cut_passages
 from pipeline.extract.pdf import read_pdf
 from pipeline.params import ExtractParams, load_block
+from pipeline.workers import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -387,7 +389,9 @@ def _run_all(captures: Sequence[Capture], *, min_words: int, workers: int,
     if workers > 1 and n >= POOL_MIN_DOCS:
         language.preload()  # load py3langid's model once, before the workers fork
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                                     initializer=die_with_parent,
+                                     initargs=(os.getpid(),)) as pool:
                 for i, batch in enumerate(pool.map(work, batches), 1):
                     done[i - 1] = batch
                     progress(i)
@@ -413,7 +417,8 @@ def _context():
 def _isolated(capture: Capture, min_words: int, max_bytes: int | None) -> Extracted:
     """Extract one capture in a process of its own; a crash becomes a `failed` row."""
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
+        with ProcessPoolExecutor(max_workers=1, mp_context=_context(),
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             return pool.submit(extract_capture, capture, min_words=min_words,
                                max_bytes=max_bytes).result()
     except BrokenProcessPool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import os
 from collections.abc import Iterable, Iterator, Sequence
 
 import pyarrow as pa
@@ -19,13 +20,15 @@ from pipeline.preprocess.lemmatize import (
     _pipeline_for,
     analyse_passages,
 )
+from pipeline.workers import die_with_parent
 
 log = logging.getLogger(__name__)
 
 _INIT_ERROR: Exception | None = None
 
 
-def _init_worker(lemmatizer: str, langs: tuple[str, ...]) -> None:
+def _init_worker(parent_pid: int, lemmatizer: str, langs: tuple[str, ...]) -> None:
+    die_with_parent(parent_pid)
     # Load the models as soon as the worker starts, while the parent reads its cache. A failure
     # is kept for the first job to raise: a Pool whose initializer raises restarts the worker
     # forever instead of reporting it.
@@ -79,7 +82,7 @@ class LemmaPool:
             # compiling the French tokenizer's patterns) while this process reads its cache.
             ctx = multiprocessing.get_context("spawn")
             self._pool = ctx.Pool(min(n_process, len(chunks)), initializer=_init_worker,
-                                  initargs=(lemmatizer, langs))
+                                  initargs=(os.getpid(), lemmatizer, langs))
             jobs = ((list(chunk), lemmatizer, batch_size) for chunk in chunks)
             self._results = self._pool.imap(_work, jobs)
 

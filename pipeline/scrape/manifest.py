@@ -35,7 +35,7 @@ TS_COLUMNS = ("fetched_at", "archive_timestamp")
 # Columns of the fetches table a run needs to know what is held (and to refresh it).
 HELD_COLUMNS = ["url", "outcome", "from_archive", "archive_timestamp", "warc_file",
                 "warc_offset", "fetched_at", "etag", "last_modified", "content_type",
-                "charset", "final_url", "sha256"]
+                "charset", "final_url", "sha256", "status", "error"]
 
 
 def ts14(dt: datetime) -> str:
@@ -64,6 +64,14 @@ class Held:
     archive_stamps: set[tuple[str, str]] = field(default_factory=set)  # (url, ts14) held
     resumed: set[tuple[str, int | None]] = field(default_factory=set)  # finished by a killed run
     damaged: list[tuple[dict, str]] = field(default_factory=list)  # (ok row, why unreadable)
+    # url → (fetched_at, outcome, status, error) of its latest live attempt
+    live_last: dict[str, tuple] = field(default_factory=dict)
+
+    def same_failure(self, url: str, outcome: str, status: int | None,
+                     error: str | None) -> bool:
+        """Whether the latest live attempt of `url` already failed exactly this way."""
+        last = self.live_last.get(url)
+        return last is not None and last[1:] == (outcome, status, error)
 
     @classmethod
     def from_table(cls, table: pa.Table | None,
@@ -91,7 +99,13 @@ class Held:
                         year = parse_qs(urlsplit(row["final_url"] or "").query).get("from")
                         if year and year[0].isdigit():
                             held.archive_years.add((url, int(year[0])))
-                elif row["warc_file"] is not None:  # any archived response, even a 404
+                else:
+                    last = held.live_last.get(url)
+                    if last is None or row["fetched_at"] >= last[0]:
+                        held.live_last[url] = (row["fetched_at"], row["outcome"], row["status"],
+                                               row["error"])
+                if not row["from_archive"] and row["warc_file"] is not None:
+                    # any archived response, even a 404
                     held.live_times.add((url, ts14(row["fetched_at"])))
                     prev = held.live_ok.get(url)
                     if row["outcome"] == "ok" and (prev is None

@@ -125,7 +125,15 @@ class Run:
             "from_archive": job.year is not None,
             "_year": job.year,  # journal only: lets a resumed run skip a settled year
         }
-        self.journal.add(row)
+        # A live page failing again exactly as its latest attempt did (robots.txt still says no,
+        # the host still has no address) adds no row: the table already says so, and an
+        # unchanged table keeps `dvc repro` from re-running the stages after scrape.
+        repeated = (job.year is None and result.outcome not in SUCCESS
+                    and result.warc_file is None
+                    and self.held.same_failure(job.url, result.outcome, result.status,
+                                               result.error))
+        if not repeated:
+            self.journal.add(row)
         self.summary.add(row, source)
         if job.year is not None and archive_ts and result.outcome == "ok":
             # held from now on: a job of another year that meets this capture adds no copy

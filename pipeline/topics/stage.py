@@ -54,6 +54,7 @@ and counted in the log.
 from __future__ import annotations
 
 import logging
+import os
 import zlib
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -81,6 +82,7 @@ from pipeline.topics.models import (
     match_topics,
     top_ids,
 )
+from pipeline.workers import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +117,8 @@ class TopicsResult:
 _SWEEP: dict[str, Any] = {}
 
 
-def _init_worker(*args) -> None:
+def _init_worker(parent_pid: int, *args) -> None:
+    die_with_parent(parent_pid)
     # One BLAS thread per process: the pool already fills the cores, and fixed threading keeps
     # floating-point sums, hence the fits, identical whatever the pool size.
     threadpool_limits(1)
@@ -224,7 +227,8 @@ def sweep_k(corpus: Corpus, texts: list[list[str]], *, model: str, k_grid: Seque
                 _SWEEP.clear()
                 _SWEEP.update(saved)
     else:
-        with ProcessPoolExecutor(n_procs, initializer=_init_worker, initargs=initargs) as pool:
+        with ProcessPoolExecutor(n_procs, initializer=_init_worker,
+                                 initargs=(os.getpid(), *initargs)) as pool:
             futures = {pool.submit(_sweep_fit, *task): task for task in tasks}
             for n, fut in enumerate(as_completed(futures), 1):
                 keep(futures[fut], fut.result(), n)
