@@ -105,7 +105,9 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
         "pipeline.extract.stage:extract_documents",
         (("--raw", "raw", "folder of fetches.parquet and the WARCs"), PARAMS_FLAG,
          ("--out", "interim", "folder for documents.parquet and passages.parquet")),
-        ("extract",), (PATHS["raw"],), (Out(PATHS["interim"]),),
+        # The manifest, not the WARC folder: each run archives robots.txt again, which changes
+        # the folder but no capture; every capture extract reads is a row of the manifest.
+        ("extract",), (table("raw", schemas.FETCHES),), (Out(PATHS["interim"]),),
         ("pipeline/extract", "pipeline/warc.py")),
     Stage(
         "preprocess", "lemmatise French and English → sentences, bags of terms",
