@@ -390,7 +390,8 @@ class Fetcher:
             request = self._client.build_request("GET", current, headers=headers)
             response = await self._client.send(request, stream=True)
         except (httpx.HTTPError, OSError) as exc:
-            outcome, message, retry = classify_error(exc, current, s)
+            outcome, message, retry = classify_error(
+                exc, current, connect_timeout=s.connect_timeout, read_timeout=s.read_timeout)
             if retry and not last:
                 return None, message
             return FetchResult(url=url, final_url=current, outcome=outcome, error=message)
@@ -405,7 +406,9 @@ class Fetcher:
                 result = await self._read(response, url, current, fetched_at, accept_types,
                                           max_bytes, keep_body)
             except (httpx.HTTPError, OSError) as exc:
-                outcome, message, retry = classify_error(exc, current, s)
+                outcome, message, retry = classify_error(
+                    exc, current, connect_timeout=s.connect_timeout,
+                    read_timeout=s.read_timeout)
                 if retry and not last:
                     return None, message + " mid-body"
                 return FetchResult(url=url, final_url=current, status=status,

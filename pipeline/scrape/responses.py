@@ -13,15 +13,11 @@ import email.utils
 import socket
 import ssl
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 
 from pipeline.warc import Inflater
-
-if TYPE_CHECKING:
-    from pipeline.scrape.fetch import FetchSettings
 
 HTML_LIKE = ("text/html", "application/xhtml+xml")
 PDF_LIKE = ("application/pdf", "application/x-pdf", "application/acrobat")
@@ -107,13 +103,14 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def classify_error(exc: Exception, url: str, settings: FetchSettings) -> tuple[str, str, bool]:
+def classify_error(exc: Exception, url: str, *, connect_timeout: float, read_timeout: float
+                   ) -> tuple[str, str, bool]:
     """(outcome, message, worth retrying) for an exception raised by httpx."""
     host = urlsplit(url).netloc
     if isinstance(exc, httpx.TimeoutException):
         kind = {httpx.ConnectTimeout: "connect", httpx.ReadTimeout: "read",
                 httpx.WriteTimeout: "write", httpx.PoolTimeout: "pool"}.get(type(exc), "")
-        limit = settings.connect_timeout if kind == "connect" else settings.read_timeout
+        limit = connect_timeout if kind == "connect" else read_timeout
         return "timeout", f"{kind} timeout ({limit:g} s) from {host}", True
     causes: list[BaseException] = []
     cause: BaseException | None = exc
