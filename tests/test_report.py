@@ -733,3 +733,53 @@ def test_demo_reports_in_chromium(demo_build, tmp_path):
     firm = sorted((out / "firms").glob("*.html"))[0]
     check_in_browser(out, tmp_path, {"demo-index.png": "index.html",
                                      "demo-firm.png": f"firms/{firm.name}"})
+
+
+# --- what changed (issue 17) ---------------------------------------------------------------
+
+
+def change_items(index: Path) -> list[tuple[str, str, str]]:
+    """(direction, text, href) of each item of the front page's "what changed" box."""
+    text = index.read_text(encoding="utf-8")
+    box = text[text.index('<section class="changed"'):]
+    box = box[:box.index("</section>")]
+    items = []
+    for li in re.findall(r"<li class=\"(\w+)\">(.*?)</li>", box, flags=re.S):
+        href = re.search(r'href="([^"]+)"', li[1]).group(1)
+        body = re.sub(r'<span class="dir">.*?</span>', "", li[1])
+        words = " ".join(html.unescape(re.sub(r"<[^>]+>", "", body)).split())
+        items.append((li[0], words, href))
+    return items
+
+
+def assert_resolves(out: Path, href: str) -> None:
+    target, _, frag = href.partition("#")
+    assert (out / target).exists(), href
+    assert unquote(frag) in parse(out / target).ids, href
+
+
+def test_bh_q_values_are_monotone_and_keep_missing():
+    from pipeline.report.changes import bh_q
+
+    q = bh_q(pd.Series([0.01, 0.04, None, 0.03, 0.5]))
+    assert q.round(4).tolist()[:2] == [0.04, 0.0533] and pd.isna(q[2])
+    assert q[4] == 0.5
+
+
+@pytest.mark.slow
+def test_front_page_lists_the_demo_planted_shifts(demo_build):
+    out = demo_build / "reports"
+    items = change_items(out / "index.html")
+    text = [(d, t) for d, t, _ in items]
+    assert any(d == "rose" and t.startswith("Lumidia: share of citizens") for d, t in text)
+    assert any(d == "fell" and t.startswith("Citavia: share of problems") for d, t in text)
+    # Vigimetra's data-platform theme (the topic whose top terms hold "donnée") rises.
+    assert any(d == "rose" and t.startswith("Vigimetra: share of topic") and "donnée" in t
+               for d, t in text)
+    assert any(d == "entered" and t.startswith("Lumidia: offer domain bim") for d, t in text)
+    # No shift that was not planted: Aquantis and Nexurba stay flat.
+    assert not any(t.startswith(("Aquantis", "Nexurba")) for _, t in text), text
+    for _, t, href in items:
+        assert re.search(r"\d+ % in \d{4} → \d+ % in \d{4}|absent in \d{4}", t), t
+        assert "interval" in t, t
+        assert_resolves(out, href)

@@ -50,7 +50,7 @@ def firm_context(study: Study, firm: str, domain_grid: dict | None, *, max_kwic:
         "topics": _topics(study, firm, known_docs), "vocab": vocab,
         "frames": _frames(study, firm, domain_grid),
         "kwic_frames": kwic_frames, "kwic_terms": kwic_terms, "max_kwic": max_kwic,
-        "captures": records(caps), "fdr": study.fdr, "n_terms": n_terms,
+        "captures": records(caps), "n_terms": n_terms,
         "n_sources": int(caps["url"].nunique()),
     }
 

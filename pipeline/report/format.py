@@ -83,6 +83,17 @@ def human(name: object) -> str:
     return str(name).replace("_", " ")
 
 
+def firm_name(firm: object) -> str:
+    """A firm's display name from its id: `lumidia` → `Lumidia` (ids stay in URLs only)."""
+    return human(firm).title()
+
+
+def term(text: object) -> str:
+    """A term or phrase for reading: `réseau_d'_eau` → `réseau d'eau` (phrases are joined
+    with underscores by the preprocess stage)."""
+    return re.sub(r"(?<=['’]) ", "", str(text).replace("_", " ")).strip()
+
+
 def shorten(text: str, width: int) -> str:
     """Cut a label at a word boundary, marking the cut with an ellipsis."""
     if len(text) <= width:
@@ -166,6 +177,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(human=human, plural=plural, pct=fmt_pct, num=fmt_num, pval=fmt_p,
                        date=fmt_date, year=fmt_year, safe_url=safe_url, lang_name=lang_name,
-                       anchor=anchor, firm_file=firm_file, sortval=sort_value)
+                       anchor=anchor, firm_file=firm_file, sortval=sort_value,
+                       firm_name=firm_name, term=term)
     env.tests["null"] = isnull
     return env

@@ -87,7 +87,7 @@ def build_report(inputs: ReportInputs, params: ReportParams) -> Report:
     log.info("report: index done")
     render("topics.html", "topics.html", **topics_context(study))
     log.info("report: topics page done")
-    render("shifts.html", "shifts.html", **shifts_context(study), fdr=study.fdr)
+    render("shifts.html", "shifts.html", **shifts_context(study))
     log.info("report: shifts page done")
     for n, firm in enumerate(study.firms, 1):
         render("firm.html", f"firms/{firm_file(firm)}",
@@ -108,7 +108,7 @@ def _common(study: Study) -> dict:
                   "captured": (fmt_date(u["captured_at"].min()),
                                fmt_date(u["captured_at"].max()))},
         "firm_links": [{"firm": f, "file": firm_file(f)} for f in study.firms],
-        "groups": study.groups, "min_docs": study.min_docs,
+        "groups": study.groups, "min_docs": study.min_docs, "fdr": study.fdr,
         "exports": [{"name": n, "what": EXPORTS[n][1]} for n in EXPORTS],
     }
 
