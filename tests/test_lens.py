@@ -230,7 +230,7 @@ def test_index_shows_each_map_with_inertia_coordinates_and_closest_pairs(with_ca
     # closest pair first: alpha and beta share their profile in both tables
     pairs = re.findall(r"Firm pairs, closest first.*?</table>", ca, re.S)
     assert len(pairs) == 2 and all(
-        re.search(r"<tbody>\s*<tr><th scope=\"row\"><a[^>]*>alpha</a> · <a[^>]*>beta</a>", p)
+        re.search(r"<tbody>\s*<tr><th scope=\"row\"><a[^>]*>Alpha</a> · <a[^>]*>Beta</a>", p)
         for p in pairs)
     # every term is in the table, escaped; a term with concordance lines links to them
     assert html.escape(SCRIPT) in ca and SCRIPT not in ca

@@ -512,7 +512,7 @@ def test_captures_keep_last_attempt_and_archive_links(built):
 def test_index_shows_domain_cells_with_documents_and_kwic_links(study, request):
     index = (request.getfixturevalue(study) / "index.html").read_text(encoding="utf-8")
     table = index.split('id="frame-domains"')[1].split("</table>")[0]
-    row = re.search(r'<tr><th scope="row" class="firm"><a href="firms/beta.html">beta</a>.*?</tr>',
+    row = re.search(r'<tr><th scope="row" class="firm"><a href="firms/beta.html">Beta</a>.*?</tr>',
                     table, re.S).group(0)
     on = re.findall(r'<td class="cell on".*?</td>', row, re.S)
     assert len(on) == 1 and "#kwic-domains-mobility" in on[0]  # only mobility is present
@@ -544,17 +544,18 @@ def test_firm_page_numbers_rest_on_documents(built):
     page = "\n".join(parse(built / "firms/alpha.html").text)
     # distinctive vocabulary: n_terms rows in the stage's rank order (not by z, which would
     # reverse them), with the documents behind them; a term without rank is not shown
-    assert "alpha: 8 documents" in page
+    assert "Alpha: 8 documents" in page
     html_ = (built / "firms/alpha.html").read_text("utf-8")
     vocab = html_.split('id="vocabulary"')[1].split('id="frames"')[0]
-    ranked = re.findall(r'<th scope="row" lang="fr">alpha_terme_(\d\d)</th>', vocab)
+    # phrases read with spaces (the preprocess stage joins them with underscores)
+    ranked = re.findall(r'<th scope="row" lang="fr">alpha terme (\d\d)</th>', vocab)
     assert ranked == [f"{i:02d}" for i in range(25)]
-    assert "alpha_bruit" not in vocab
+    assert "alpha bruit" not in vocab and "alpha_terme_00</th>" not in vocab
     # the trend test and a year with too little text (gamma 2021)
     assert "0.200" in page and "0.004" in page
     # offer domains by year: shaded where present that year (beta: mobility only)
     beta = (built / "firms/beta.html").read_text(encoding="utf-8")
-    grid = beta.split("beta: domains, rate per 10,000 tokens by year")[1].split("</table>")[0]
+    grid = beta.split("Beta: domains, rate per 10,000 tokens by year")[1].split("</table>")[0]
     rows = {re.search(r'#kwic-domains-(\w+)"', r).group(1): r.count('class="cell on"')
             for r in grid.split("<tr>")[2:]}
     assert rows["mobility"] == 4 and rows["data_analysis"] == 0 and rows["water"] == 0
@@ -723,6 +724,7 @@ def test_pages_load_in_chromium_offline(built, hostile, tmp_path):
                                                  "firm-alpha.png": "firms/alpha.html"})
     check_in_browser(hostile, tmp_path / "hostile", {},
                      only=("firms/alpha.html", "topics.html", "index.html"))
+    check_widths(built, tmp_path / "widths")
 
 
 @pytest.mark.slow
@@ -733,6 +735,7 @@ def test_demo_reports_in_chromium(demo_build, tmp_path):
     firm = sorted((out / "firms").glob("*.html"))[0]
     check_in_browser(out, tmp_path, {"demo-index.png": "index.html",
                                      "demo-firm.png": f"firms/{firm.name}"})
+    check_widths(out, tmp_path / "widths")
 
 
 # --- what changed (issue 17) ---------------------------------------------------------------
@@ -783,3 +786,83 @@ def test_front_page_lists_the_demo_planted_shifts(demo_build):
         assert re.search(r"\d+ % in \d{4} → \d+ % in \d{4}|absent in \d{4}", t), t
         assert "interval" in t, t
         assert_resolves(out, href)
+
+
+# --- readable everywhere (issue 17) --------------------------------------------------------
+
+WIDTH_PROBE = """<script>addEventListener("load", function () {
+  var w = innerWidth, wide = [];
+  document.querySelectorAll("body *").forEach(function (e) {
+    if (e.getBoundingClientRect().right > w + 1 && !e.closest(".scroll")) {
+      wide.push(e.tagName + "." + e.className);
+    }
+  });
+  parent.postMessage(JSON.stringify({width: w, scroll: document.documentElement.scrollWidth,
+                                     wide: wide.slice(0, 5)}), "*");
+});</script>"""
+WIDTH_FRAME = """<!DOCTYPE html><html><body><pre id="probe"></pre>
+<iframe src="{src}" width="{width}" height="900"></iframe><script>
+addEventListener("message", function (e) {{
+  document.getElementById("probe").textContent = e.data; }});
+</script></body></html>"""
+
+
+def page_width(path: Path, width: int, profile: Path) -> dict:
+    """How wide `path` lays out in a `width`-px viewport (headless Chromium's window cannot be
+    narrower than 500 px, so the page is loaded, with a probe, in an iframe of that width)."""
+    probe = path.with_name(f"_probe_{path.name}")
+    frame = path.with_name(f"_frame_{path.name}")
+    probe.write_text(path.read_text(encoding="utf-8").replace("</body>", WIDTH_PROBE + "</body>"),
+                     encoding="utf-8")
+    frame.write_text(WIDTH_FRAME.format(src=probe.name, width=width), encoding="utf-8")
+    try:
+        dom, _, _ = run_chromium(frame.as_uri(), profile, "--dump-dom",
+                                 "--virtual-time-budget=10000", "--window-size=1500,1000")
+    finally:
+        probe.unlink()
+        frame.unlink()
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom, flags=re.S)
+    assert found and found.group(1), f"{path.name}: the width probe did not report"
+    return json.loads(html.unescape(found.group(1)))
+
+
+def check_widths(out: Path, tmp: Path) -> None:
+    """No page scrolls sideways at 420 or 1400 px (wide tables scroll inside their box)."""
+    for width in (420, 1400):
+        for n, path in enumerate(pages(out)):
+            got = page_width(path, width, tmp / f"w{width}-{n}")
+            assert got["width"] == width, got
+            assert got["scroll"] <= width and not got["wide"], f"{path.name} at {width}: {got}"
+
+
+def test_stylesheet_colours_pass_wcag_aa():
+    from pipeline.report.figures import AA_TEXT, MUTED, contrast
+
+    css = (ROOT / "pipeline/report/templates/style.css").read_text(encoding="utf-8")
+    var = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-fA-F]{6})", css))
+    for name in ("ink", "muted", "accent", "good", "warn"):
+        for bg in ("#ffffff", var["soft"]):
+            assert contrast(var[name], bg) >= AA_TEXT, (name, bg)
+    header = re.search(r"header\.site \{[^}]*background: (#[0-9a-fA-F]{6})", css).group(1)
+    assert contrast("#ffffff", header) >= AA_TEXT
+    for colour in re.findall(r"\.changes \.\w+ \.dir \{ color: (#[0-9a-fA-F]{6})", css):
+        assert contrast(colour, "#ffffff") >= AA_TEXT, colour
+    assert contrast(MUTED, "#ffffff") >= AA_TEXT  # grey text in the figures
+    assert contrast("#9a9a9a", "#ffffff") < AA_TEXT  # the check can fail
+
+
+def test_heat_map_cell_text_passes_aa_on_every_shade():
+    import matplotlib
+
+    from pipeline.report.figures import AA_TEXT, contrast, ink_on
+
+    for v in np.linspace(0, 1, 21):
+        bg = matplotlib.colors.to_hex(matplotlib.colormaps["Blues"](v))
+        assert contrast(ink_on(bg), bg) >= AA_TEXT, bg
+
+
+def test_phrases_and_firms_read_as_words():
+    assert fmt.term("réseau_d'_eau") == "réseau d'eau"
+    assert fmt.term("smart_city") == "smart city"
+    assert fmt.firm_name("lumidia") == "Lumidia"
+    assert fmt.firm_name("eau_de_paris") == "Eau De Paris"

@@ -30,7 +30,31 @@ from matplotlib.figure import Figure
 # Colour-blind-safe palette (Okabe & Ito) for series; the heat map uses a sequential map.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#000000")
-MUTED = "#9a9a9a"
+MUTED = "#6b6b6b"  # grey text and marks: 5.3:1 on white (WCAG AA for text)
+# Topic lines: Okabe and Ito's colour-blind-safe colours (no red/green pair, unlike tab10),
+# without the two lightest, and two of Paul Tol's: every line at least 3:1 against white.
+TOPIC_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#882255", "#999933",
+                 "#332288")
+AA_TEXT = 4.5  # WCAG AA contrast for normal text
+
+
+def luminance(colour: str) -> float:
+    """WCAG relative luminance of a colour (`#rrggbb` or any matplotlib colour)."""
+    rgb = matplotlib.colors.to_rgb(colour)
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def ink_on(background: str) -> str:
+    """Black or white, whichever reads better on `background`."""
+    return "#000000" if contrast("#000000", background) >= contrast("#ffffff", background) \
+        else "#ffffff"
 
 RC = {
     "svg.fonttype": "none",          # text as <text>: the browser's fonts, nothing fetched
@@ -122,8 +146,9 @@ def heatmap(matrix: np.ndarray, *, rows: Sequence[str], cols: Sequence[str], tit
         vmax = float(np.nanmax(matrix)) if np.isfinite(matrix).any() else 1.0
         # pcolormesh stays vector in SVG (imshow would embed a PNG); values are written in the
         # cells, so no colour bar is needed to read them.
-        ax.pcolormesh(shown, cmap="Blues", vmin=0, vmax=vmax or 1.0, edgecolors="white",
-                      linewidth=1.0)
+        cmap = matplotlib.colormaps["Blues"]
+        norm = matplotlib.colors.Normalize(vmin=0, vmax=vmax or 1.0)
+        ax.pcolormesh(shown, cmap=cmap, norm=norm, edgecolors="white", linewidth=1.0)
         ax.set_xlim(0, len(cols))
         ax.set_ylim(len(rows), 0)
         ax.xaxis.tick_top()
@@ -139,9 +164,9 @@ def heatmap(matrix: np.ndarray, *, rows: Sequence[str], cols: Sequence[str], tit
                 ax.text(j + 0.5, i + 0.5, "–", ha="center", va="center", color=MUTED)
                 continue
             weak = missing is not None and bool(missing[i, j])
-            dark = value > 0.6 * (vmax or 1.0)
+            ink = ink_on(matplotlib.colors.to_hex(cmap(norm(value))))
             ax.text(j + 0.5, i + 0.5, fmt.format(value), ha="center", va="center", fontsize=8,
-                    color=MUTED if weak else ("white" if dark else "black"),
+                    color=ink,
                     fontstyle="italic" if weak else "normal")
         if cbar_label:
             ax.set_xlabel(plain(cbar_label) + " (value in each cell)", color=MUTED)
@@ -298,8 +323,11 @@ def small_multiples(panels: Sequence[tuple[str, Sequence[Series]]], *, title: st
             for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
                 seen.setdefault(label, handle)
         if len(seen) > 1:
+            # Long labels (topic names) go one or two to a row so that none is cut.
+            longest = max(len(label) for label in seen)
+            per_row = 1 if longest > 48 else 2 if longest > 24 else 4
             fig.legend(list(seen.values()), list(seen.keys()), loc="outside lower center",
-                       ncols=min(4, len(seen)), fontsize=7, frameon=False)
+                       ncols=min(per_row, len(seen)), fontsize=7, frameon=False)
         return render(fig, title=title, desc=desc)
 
 
