@@ -866,3 +866,29 @@ def test_phrases_and_firms_read_as_words():
     assert fmt.term("smart_city") == "smart city"
     assert fmt.firm_name("lumidia") == "Lumidia"
     assert fmt.firm_name("eau_de_paris") == "Eau De Paris"
+
+
+# --- the shifts page around its figures (issue 17) -----------------------------------------
+
+
+def test_shifts_page_puts_figures_first_and_collapses_the_trend_table(built):
+    page = (built / "shifts.html").read_text(encoding="utf-8")
+    heads = re.findall(r'<h2 id="([^"]+)"', page)
+    first_topic = next(n for n, h in enumerate(heads) if h.startswith("topic-shifts-"))
+    assert heads[0].startswith("frame-") and heads.index("trends") > first_topic
+    # the trend table is folded away, filterable, and still holds every test (no JS needed)
+    trends = page.split('<h2 id="trends">')[1].split('<h2 id="terms">')[0]
+    assert trends.index("<details") < trends.index("<table") < trends.index("</details>")
+    assert "data-filter" in trends
+    shifts = pd.read_parquet(built / "data" / "shifts.parquet")
+    assert trends.count("<tr><th scope=\"row\">") == len(shifts)
+    # each topic panel with a firm that has two years of enough documents (min_docs 3) has
+    # its first/last-year table with both intervals
+    p = pd.read_parquet(built / "data" / "prevalence.parquet")
+    p = p[(p["level"] == "firm_year") & (p["n_docs"] >= 3)]
+    years = p.groupby(["lang", "firm"])["year"].nunique()
+    langs = sorted({lang for (lang, _), n in years.items() if n >= 2})
+    assert ('id="topic-ends-' in page) == bool(langs)
+    for lang in langs:
+        block = page.split(f'id="topic-ends-{lang}"')[1].split("</details>")[0]
+        assert "95 % interval" in block and " pts</td>" in block

@@ -17,7 +17,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.report.format import anchor, firm_file, fmt_pct, human, isnull, lang_name
+from pipeline.report.format import (
+    anchor,
+    firm_file,
+    fmt_pct,
+    human,
+    isnull,
+    lang_name,
+    none,
+)
 from pipeline.report.study import Study
 
 MIN_TOPIC_CHANGE = 0.10  # a topic share must move by this much (absolute) to be listed
@@ -76,31 +84,52 @@ def _frame_shifts(study: Study) -> list[dict]:
     return items
 
 
-def _topic_shifts(study: Study) -> list[dict]:
+def topic_ends(study: Study) -> list[dict]:
+    """Every firm × topic's share in its first and last year with enough documents.
+
+    Each row: lang, firm, topic, name, year_a, share_a, low_a, high_a, n_a (and the same
+    with `_b` for the last year), change (b - a) and `shift`: the two 95 % intervals do not
+    overlap and the share moved by at least `MIN_TOPIC_CHANGE`. Firms in report order.
+    """
     p = study.inputs.prevalence
     p = p[(p["level"] == "firm_year") & p["year"].notna() & (p["n_docs"] >= study.min_docs)]
-    items = []
+    rows = []
     for (lang, firm, topic), r in p.groupby(["lang", "firm", "topic"], sort=False):
         r = r.sort_values("year")
         if len(r) < 2:
             continue
         a, b = r.iloc[0], r.iloc[-1]
-        if any(isnull(v) for v in (a["ci_low"], a["ci_high"], b["ci_low"], b["ci_high"])):
-            continue
-        apart = a["ci_high"] < b["ci_low"] or b["ci_high"] < a["ci_low"]
-        if not apart or abs(b["share"] - a["share"]) < MIN_TOPIC_CHANGE:
+        known = not any(isnull(v) for v in (a["ci_low"], a["ci_high"], b["ci_low"],
+                                             b["ci_high"]))
+        apart = known and (a["ci_high"] < b["ci_low"] or b["ci_high"] < a["ci_low"])
+        change = float(b["share"] - a["share"])
+        rows.append({
+            "lang": lang, "firm": firm, "topic": int(topic),
+            "name": study.topic_name(lang, topic), "change": change,
+            "shift": bool(apart and abs(change) >= MIN_TOPIC_CHANGE),
+            **{f"{k}_{side}": none(row[col]) for side, row in (("a", a), ("b", b))
+               for k, col in (("year", "year"), ("share", "share"), ("low", "ci_low"),
+                              ("high", "ci_high"), ("n", "n_docs"))}})
+    rows.sort(key=lambda x: (x["lang"], study.order.get(x["firm"], 0), x["topic"]))
+    return rows
+
+
+def _topic_shifts(study: Study) -> list[dict]:
+    items = []
+    for t in topic_ends(study):
+        if not t["shift"]:
             continue
         items.append({
-            "kind": "topic share", "firm": firm, "file": firm_file(firm),
-            "what": f"share of topic {study.topic_name(lang, topic)} ({lang_name(lang)} texts)",
-            "direction": "rose" if b["share"] > a["share"] else "fell",
-            "size": f"{fmt_pct(a['share'], 0)} in {int(a['year'])} → "
-                    f"{fmt_pct(b['share'], 0)} in {int(b['year'])}",
-            "interval": f"95 % intervals {fmt_pct(a['ci_low'], 0)}–{fmt_pct(a['ci_high'], 0)} "
-                        f"and {fmt_pct(b['ci_low'], 0)}–{fmt_pct(b['ci_high'], 0)}, "
-                        f"{int(a['n_docs'])} and {int(b['n_docs'])} documents",
-            "href": f"shifts.html#{anchor('topic-shifts', lang)}",
-            "_o": (study.order.get(firm, 0), lang, int(topic))})
+            "kind": "topic share", "firm": t["firm"], "file": firm_file(t["firm"]),
+            "what": f"share of topic {t['name']} ({lang_name(t['lang'])} texts)",
+            "direction": "rose" if t["change"] > 0 else "fell",
+            "size": f"{fmt_pct(t['share_a'], 0)} in {int(t['year_a'])} → "
+                    f"{fmt_pct(t['share_b'], 0)} in {int(t['year_b'])}",
+            "interval": f"95 % intervals {fmt_pct(t['low_a'], 0)}–{fmt_pct(t['high_a'], 0)} "
+                        f"and {fmt_pct(t['low_b'], 0)}–{fmt_pct(t['high_b'], 0)}, "
+                        f"{int(t['n_a'])} and {int(t['n_b'])} documents",
+            "href": f"shifts.html#{anchor('topic-shifts', t['lang'])}",
+            "_o": (study.order.get(t["firm"], 0), t["lang"], t["topic"])})
     items.sort(key=lambda x: x.pop("_o"))
     return items
 

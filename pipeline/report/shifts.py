@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.report import figures
+from pipeline.report.changes import topic_ends
 from pipeline.report.format import (
     anchor,
     firm_file,
@@ -77,6 +78,7 @@ def _rate_panels(study: Study) -> list[dict]:
 def _topic_panels(study: Study) -> list[dict]:
     """Per language model: every topic's share by year, one panel per firm."""
     i = study.inputs
+    ends = topic_ends(study)
     out = []
     for lang in study.langs:
         p = i.prevalence[(i.prevalence["lang"] == lang) & (i.prevalence["level"] == "firm_year")]
@@ -101,7 +103,8 @@ def _topic_panels(study: Study) -> list[dict]:
             # The panel's N: the firm's documents in this language's model, not all languages.
             n = n_docs.get(firm, int(r.groupby("year")["n_docs"].max().sum()))
             panels.append((study.firm_label(firm, n), lines))
-        out.append({"lang": lang, "svg": figures.small_multiples(
+        out.append({"lang": lang, "ends": [t for t in ends if t["lang"] == lang],
+                    "svg": figures.small_multiples(
             panels, ylabel="mean topic share",
             title=f"Topic shares by year, one panel per firm on shared axes "
                   f"({lang_name(lang)} model)",

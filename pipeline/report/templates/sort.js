@@ -32,3 +32,24 @@
     });
   });
 })();
+// Filterable tables: a search box above each table marked data-filter keeps the rows holding
+// every word typed (the box exists only with JavaScript; without it every row shows).
+(function () {
+  document.querySelectorAll("table[data-filter]").forEach(function (table) {
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "filter";
+    box.placeholder = "Filter rows (firm, year, term …)";
+    var caption = table.caption ? table.caption.textContent : "the table";
+    box.setAttribute("aria-label", "Filter the rows of " + caption);
+    var holder = table.closest(".scroll") || table;
+    holder.parentNode.insertBefore(box, holder);
+    box.addEventListener("input", function () {
+      var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        var text = (row.textContent + " " + (row.getAttribute("data-filter-text") || "")).toLowerCase();
+        row.hidden = !words.every(function (w) { return text.indexOf(w) >= 0; });
+      });
+    });
+  });
+})();
