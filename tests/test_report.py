@@ -892,3 +892,35 @@ def test_shifts_page_puts_figures_first_and_collapses_the_trend_table(built):
     for lang in langs:
         block = page.split(f'id="topic-ends-{lang}"')[1].split("</details>")[0]
         assert "95 % interval" in block and " pts</td>" in block
+
+
+# --- evidence one click away (issue 17) ----------------------------------------------------
+
+
+def test_numbers_link_to_their_concordance_lines(built):
+    index = (built / "index.html").read_text(encoding="utf-8")
+    opposition = index.split('id="frames"')[1].split("</table>")[0]
+    links = re.findall(r'<td class="num" data-sort="[^"]*"><a href="(firms/[^"]+)"', opposition)
+    assert links
+    for href in links:
+        assert_resolves(built, html.unescape(href))
+    trends = (built / "shifts.html").read_text(encoding="utf-8").split('id="trend-table"')[1]
+    for href in re.findall(r'<td class="num" data-sort="[^"]*"><a href="(firms/[^"]+)"',
+                           trends)[:20]:
+        assert_resolves(built, html.unescape(href))
+    # a PDF line names its page and the document's year; the capture date says what it is
+    firm = (built / "firms/alpha.html").read_text(encoding="utf-8")
+    kwic = firm.split('id="kwic"')[1]
+    assert re.search(r"PDF page \d+ of the \d{4} document", kwic) or ", p. " not in kwic
+    assert re.search(r"captured \d{4}-\d\d-\d\d", kwic) and "data-filter" in kwic
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_a_link_to_folded_lines_opens_them(built, tmp_path):
+    firm = built / "firms/alpha.html"
+    folded = re.search(r'<details id="([^"]+)">', firm.read_text(encoding="utf-8")).group(1)
+    dom, _, _ = run_chromium(f"{firm.as_uri()}#{folded}", tmp_path / "p", "--dump-dom")
+    assert re.search(rf'<details id="{re.escape(folded)}" open', dom)
+    others = re.findall(r'<details id="[^"]+" open', dom)
+    assert len(others) == 1  # only the target opens

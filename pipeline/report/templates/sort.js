@@ -53,3 +53,20 @@
     });
   });
 })();
+// Evidence one click away: a link to a folded section opens it (and the folds around it).
+(function () {
+  function reveal() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target) { return; }
+    for (var e = target; e; e = e.parentElement) {
+      if (e.tagName === "DETAILS") { e.open = true; }
+    }
+    if (target.tagName === "SECTION") {
+      target.querySelectorAll("details").forEach(function (d) { d.open = true; });
+    }
+    target.scrollIntoView();
+  }
+  window.addEventListener("hashchange", reveal);
+  reveal();
+})();
