@@ -924,3 +924,52 @@ def test_a_link_to_folded_lines_opens_them(built, tmp_path):
     assert re.search(rf'<details id="{re.escape(folded)}" open', dom)
     others = re.findall(r'<details id="[^"]+" open', dom)
     assert len(others) == 1  # only the target opens
+
+
+# --- speed (issue 17) ----------------------------------------------------------------------
+
+
+def test_unchanged_figures_are_read_back_not_redrawn(tmp_path):
+    from pipeline.params import ReportParams
+    from pipeline.report import figures
+
+    inputs = report.ReportInputs(**make_study())
+    cache = tmp_path / "figures"
+    with figures.cached_figures(None):
+        plain = report.build_report(inputs, ReportParams())
+    first = report.build_report(inputs, ReportParams(), figure_cache=cache)
+    drawn = {p.name for p in cache.glob("*.svg")}
+    assert drawn and first.pages == plain.pages  # the cache changes no byte of a page
+    calls = []
+    original = figures.render
+    figures.render = lambda fig, **kw: calls.append(kw) or original(fig, **kw)
+    try:
+        again = report.build_report(inputs, ReportParams(), figure_cache=cache)
+    finally:
+        figures.render = original
+    assert calls == [] and again.pages == first.pages
+    # a changed table redraws the figures it feeds, and only those; stale SVGs are dropped
+    changed = make_study()
+    changed["prevalence"] = changed["prevalence"].assign(share=changed["prevalence"]["share"] / 2)
+    report.build_report(report.ReportInputs(**changed), ReportParams(), figure_cache=cache)
+    now = {p.name for p in cache.glob("*.svg")}
+    assert now != drawn and now & drawn
+
+
+def test_a_rerun_with_unchanged_inputs_does_nothing_and_a_change_reruns(tmp_path):
+    args = write_project(tmp_path, make_study())
+    assert report.main(args) == 0
+    index = tmp_path / "reports/index.html"
+    stamp = index.stat().st_mtime_ns
+    assert report.main(args) == 0
+    assert index.stat().st_mtime_ns == stamp  # nothing rewritten
+    index.write_text("edited by hand", encoding="utf-8")
+    assert report.main(args) == 0
+    assert "</h1>" in index.read_text(encoding="utf-8")  # a damaged output is rewritten
+    study = make_study()
+    study["shifts"] = study["shifts"].iloc[:-1]
+    write_project(tmp_path, study)
+    assert report.main(args) == 0
+    assert (tmp_path / "reports/data/shifts.parquet").exists()
+    assert len(pd.read_parquet(tmp_path / "reports/data/shifts.parquet")) == len(
+        study["shifts"])

@@ -15,12 +15,17 @@ safe to repeat and leaves no open figures behind.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import io
 import itertools
+import json
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from html import escape
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -118,11 +123,74 @@ def _unique_ids(svg: str, prefix: str) -> str:
                   lambda m: f"#{prefix}{m.group(1)}" if m.group(1) in ids else m.group(0), svg)
 
 
+# --- the figure cache ------------------------------------------------------------------------
+# A figure is drawn from its arguments only, so a hash of them (with this module's source and
+# matplotlib's version) names its SVG: an unchanged figure is read back, not redrawn.
+
+log = logging.getLogger(__name__)
+_CODE = hashlib.sha256(Path(__file__).read_bytes() + matplotlib.__version__.encode()).hexdigest()
+_cache: dict = {"folder": None, "hits": 0, "misses": 0}
+
+
+@contextlib.contextmanager
+def cached_figures(folder: Path | None) -> Iterator[dict]:
+    """Within the block, figures are looked up in (and added to) `folder` (None: no cache).
+    Yields the counts of hits and misses."""
+    saved = dict(_cache)
+    _cache.update(folder=folder, hits=0, misses=0, used=set())
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    try:
+        yield _cache
+    finally:
+        if folder is not None:
+            log.info("figures: %d drawn, %d from the cache", _cache["misses"], _cache["hits"])
+            # the cache holds the last report's figures only
+            for old in folder.glob("*.svg"):
+                if old.name not in _cache["used"]:
+                    old.unlink()
+        _cache.update(saved)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, np.ma.MaskedArray):
+        return {"data": value.filled(np.nan).tolist(), "mask": np.ma.getmaskarray(value).tolist()}
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    return str(value)
+
+
+def cached(draw):
+    """Serve `draw`'s SVG from the cache when it was drawn before with the same arguments."""
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        folder = _cache["folder"]
+        if folder is None:
+            return draw(*args, **kwargs)
+        blob = json.dumps([draw.__name__, _CODE, args, kwargs], default=_jsonable,
+                          sort_keys=True, ensure_ascii=False)
+        path = folder / f"{hashlib.sha256(blob.encode()).hexdigest()[:32]}.svg"
+        _cache["used"].add(path.name)
+        if path.exists():
+            _cache["hits"] += 1
+            return Svg(path.read_text(encoding="utf-8"))
+        _cache["misses"] += 1
+        svg = draw(*args, **kwargs)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(str(svg), encoding="utf-8")
+        tmp.replace(path)
+        return svg
+
+    return wrapper
+
+
 def _new_figure(width: float, height: float) -> Figure:
     with matplotlib.rc_context(RC):
         return Figure(figsize=(width, height), layout="constrained")
 
 
+@cached
 def heatmap(matrix: np.ndarray, *, rows: Sequence[str], cols: Sequence[str], title: str,
             desc: str = "", fmt: str = "{:.0%}", cbar_label: str = "",
             missing: np.ndarray | None = None) -> Svg:
@@ -173,6 +241,7 @@ def heatmap(matrix: np.ndarray, *, rows: Sequence[str], cols: Sequence[str], tit
         return render(fig, title=title, desc=desc)
 
 
+@cached
 def interval_chart(items: Sequence[tuple[str, float | None, float | None, float | None, bool]],
                    *, title: str, xlabel: str, desc: str = "", xlim: tuple[float, float] | None
                    = None, percent: bool = True, width: float = 6.0) -> Svg:
@@ -250,6 +319,7 @@ def _year_axis(ax, years: Sequence[float]) -> None:
     ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
 
 
+@cached
 def time_series(series: Sequence[Series], *, title: str, ylabel: str, desc: str = "",
                 ylim: tuple[float | None, float | None] | None = None, percent: bool = True,
                 width: float = 6.0, height: float = 2.8) -> Svg:
@@ -281,6 +351,7 @@ def time_series(series: Sequence[Series], *, title: str, ylabel: str, desc: str 
         return render(fig, title=title, desc=desc)
 
 
+@cached
 def small_multiples(panels: Sequence[tuple[str, Sequence[Series]]], *, title: str, ylabel: str,
                     desc: str = "", ylim: tuple[float, float] | None = None,
                     percent: bool = True, ncols: int = 3) -> Svg:
@@ -331,6 +402,7 @@ def small_multiples(panels: Sequence[tuple[str, Sequence[Series]]], *, title: st
         return render(fig, title=title, desc=desc)
 
 
+@cached
 def sweep_chart(ks: Sequence[int], metrics: dict[str, Sequence[float]], *, chosen: int | None,
                 title: str, desc: str = "") -> Svg:
     """Model-selection curves: one panel per metric against K, the chosen K marked.
@@ -357,6 +429,7 @@ def sweep_chart(ks: Sequence[int], metrics: dict[str, Sequence[float]], *, chose
         return render(fig, title=title, desc=desc)
 
 
+@cached
 def ca_map(rows: Sequence[tuple[str, float, float]],
            columns: Sequence[tuple[str, float, float, bool]], *, shares: tuple[float, float],
            title: str, desc: str = "", row_kind: str = "firms",

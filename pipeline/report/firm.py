@@ -175,34 +175,65 @@ def _set_years_figure(study: Study, firm: str, g: dict) -> str | None:
 
 def _concordances(study: Study, firm: str, vocab: list[dict], known_docs: set[str], *,
                   max_kwic: int) -> tuple[list[dict], list[dict]]:
-    """Concordance blocks: every frame term, then the distinctive terms listed in `vocab`."""
+    """Concordance blocks: every frame term, then the distinctive terms listed in `vocab`.
+
+    The firm's lines are counted and turned into rows once (one pass over the table), then
+    shared out to their terms: a firm with hundreds of terms costs one conversion, not one each.
+    """
     k = study.inputs.kwic
     k = k[k["firm"] == firm].sort_values(["year", "doc_id", "passage_id", "sent_id"],
                                          na_position="last")
+    keys = ["group", "frame", "lang", "term"]
+    k = k.assign(group=k["group"].fillna(""), frame=k["frame"].fillna(""))
+    counts = k.groupby(keys, sort=False).agg(n=("doc_id", "size"), n_docs=("doc_id", "nunique"))
+    by_term: dict[tuple, list[dict]] = {}
+    for r in _kwic_lines(k.groupby(keys, sort=False).head(max_kwic), known_docs):
+        by_term.setdefault(tuple(r[c] or "" for c in keys), []).append(r)
+    for r in (r for lines in by_term.values() for r in lines):
+        r["group"] = r["group"] or None
+        r["frame"] = r["frame"] or None
+    # a frame's terms pool their languages (as before: grouped by term only)
+    per_frame: dict[tuple, dict[str, dict]] = {}
+    for (group, frame, lang, term), c in counts.iterrows():
+        if not group:
+            continue
+        t = per_frame.setdefault((group, frame), {}).setdefault(
+            term, {"term": term, "n": 0, "docs": set(), "lines": []})
+        t["n"] += int(c["n"])
+        t["lines"] += by_term[(group, frame, lang, term)]
+    frame_docs = k[k["group"] != ""].groupby(["group", "frame"])["doc_id"].agg(["size",
+                                                                                "nunique"])
+    term_docs = k[k["group"] != ""].groupby(["group", "frame", "term"])["doc_id"].nunique()
     frames = []
     for g in study.groups:
         for f in g["frames"]:
-            lines = k[(k["group"] == g["name"]) & (k["frame"] == f["name"])]
+            key = (g["name"], f["name"])
             terms = []
-            for term, t in lines.groupby("term", sort=True):
-                terms.append({"term": term, "n": len(t), "n_docs": t["doc_id"].nunique(),
+            for term in sorted(per_frame.get(key, {})):
+                t = per_frame[key][term]
+                lines = sorted(t["lines"], key=_line_order)[:max_kwic]
+                terms.append({"term": term, "n": t["n"], "n_docs": int(term_docs[(*key, term)]),
                               "anchor": anchor("kwic", g["name"], f["name"], term),
-                              "lines": _kwic_lines(t.head(max_kwic), known_docs)})
+                              "lines": lines})
             terms.sort(key=lambda t: -t["n"])
+            n, n_docs = (frame_docs.loc[key] if key in frame_docs.index else (0, 0))
             frames.append({"group": g["name"], "frame": f["name"],
                            "anchor": anchor("kwic", g["name"], f["name"]),
-                           "n": len(lines), "n_docs": lines["doc_id"].nunique(),
-                           "terms": terms})
+                           "n": int(n), "n_docs": int(n_docs), "terms": terms})
     terms = []
     shown = {(v["lang"], r["term"]) for v in vocab for r in v["rows"]}
-    kt = k[k["group"].isna()]
-    for (lang, term), t in kt.groupby(["lang", "term"], sort=True):
-        if (lang, term) in shown:
-            terms.append({"lang": lang, "term": term, "n": len(t),
-                          "n_docs": t["doc_id"].nunique(),
+    for (group, _frame, lang, term), c in sorted(counts.iterrows(), key=lambda x: x[0][2:]):
+        if not group and (lang, term) in shown:
+            terms.append({"lang": lang, "term": term, "n": int(c["n"]),
+                          "n_docs": int(c["n_docs"]),
                           "anchor": anchor("kwic-term", lang, term),
-                          "lines": _kwic_lines(t.head(max_kwic), known_docs)})
+                          "lines": by_term[("", "", lang, term)]})
     return frames, terms
+
+
+def _line_order(r: dict) -> tuple:
+    """Concordance lines by year (undated last), document, passage, sentence."""
+    return (r["year"] is None, r["year"] or 0, r["doc_id"], r["passage_id"], r["sent_id"])
 
 
 def _firm_passages(study: Study, firm: str, lang: str, topic: int,

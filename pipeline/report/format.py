@@ -36,16 +36,28 @@ def none(value: object) -> object:
 
 
 def records(df: pd.DataFrame) -> list[dict]:
-    """Rows as dicts with every missing value as None (templates test `is none`)."""
+    """Rows as dicts with every missing value as None (templates test `is none`).
+
+    Column by column (`Series.tolist` gives Python scalars), not through an object-typed
+    copy of the frame: a report makes over a thousand of these from small frames.
+    """
     if df.empty:
         return []
-    out = df.astype(object).where(df.notna(), None).to_dict("records")
-    for row in out:
-        for key, value in row.items():
-            if isinstance(value, np.generic):
-                row[key] = value.item()
-            elif isinstance(value, np.ndarray):
-                row[key] = value.tolist()
+    cols = [str(c) for c in df.columns]
+    values = [_plain_column(df.iloc[:, n].tolist()) for n in range(len(cols))]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _plain_column(values: list) -> list:
+    out = []
+    for v in values:
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        elif isnull(v):
+            v = None
+        elif isinstance(v, np.generic):
+            v = v.item()
+        out.append(v)
     return out
 
 
