@@ -736,6 +736,7 @@ def test_demo_reports_in_chromium(demo_build, tmp_path):
     check_in_browser(out, tmp_path, {"demo-index.png": "index.html",
                                      "demo-firm.png": f"firms/{firm.name}"})
     check_widths(out, tmp_path / "widths")
+    check_views(out)
 
 
 # --- what changed (issue 17) ---------------------------------------------------------------
@@ -973,3 +974,59 @@ def test_a_rerun_with_unchanged_inputs_does_nothing_and_a_change_reruns(tmp_path
     assert (tmp_path / "reports/data/shifts.parquet").exists()
     assert len(pd.read_parquet(tmp_path / "reports/data/shifts.parquet")) == len(
         study["shifts"])
+
+
+# --- interactive views (issue 17) ----------------------------------------------------------
+
+
+def check_views(out: Path) -> None:
+    """The term scatters and topic maps are inline SVG whose every link lands on an anchor."""
+    firm_pages = sorted((out / "firms").glob("*.html"))
+    n_scatters, n_links = 0, 0
+    for path in firm_pages:
+        text = path.read_text(encoding="utf-8")
+        for fig in re.findall(r'<figure class="term-scatter".*?</figure>', text, flags=re.S):
+            n_scatters += 1
+            svg = fig[fig.index("<svg"):fig.index("</svg>")]
+            assert svg.count("<circle") >= 5 and 'class="pt key"' in svg
+            hrefs = re.findall(r'<a href="#([^"]+)"', svg)
+            n_links += len(hrefs)
+            ids = parse(path).ids
+            assert all(unquote(html.unescape(h)) in ids for h in hrefs), path.name
+    assert n_scatters >= 1 and n_links >= 1
+    topics = (out / "topics.html").read_text(encoding="utf-8")
+    maps = re.findall(r'<div class="topic-map".*?</script>', topics, flags=re.S)
+    assert maps
+    ids = parse(out / "topics.html").ids
+    for block in maps:
+        hrefs = re.findall(r'<a href="#([^"]+)" data-topic', block)
+        assert len(hrefs) >= 2 and all(unquote(h) in ids for h in hrefs)
+        data = json.loads(block.split('class="topic-map-data">')[1].split("</script>")[0])
+        assert all(t["terms"] and t["href"][1:] in ids for t in data["topics"])
+
+
+def test_scatters_and_topic_maps_link_to_existing_anchors(built, hostile):
+    check_views(built)
+    # terms from the web stay escaped inside the SVG and the JSON
+    for path in [*sorted((hostile / "firms").glob("*.html")), hostile / "topics.html"]:
+        text = path.read_text(encoding="utf-8")
+        assert "<script>alert" not in text.replace("<script>\n", "")
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_interactive_views_run_offline_and_pages_read_without_javascript(built, tmp_path):
+    topics = built / "topics.html"
+    dom, log, requests = run_chromium(topics.as_uri(), tmp_path / "js", "--dump-dom")
+    assert console_lines(log) == [] and requests == []
+    panel = dom.split('class="relevance"')[1].split("</div>")[0]
+    assert 'type="range"' in panel and len(re.findall(r"<li>", panel)) >= 3
+    firm = built / "firms/alpha.html"
+    dom, _, _ = run_chromium(firm.as_uri(), tmp_path / "js2", "--dump-dom")
+    assert "Find a term on the scatter" in dom
+    # without JavaScript the page is its HTML as written: no control, the static map, the
+    # scatter and the tables
+    for path in (topics, firm):
+        page = path.read_text(encoding="utf-8")
+        assert 'class="relevance"' not in page and 'class="filter"' not in page
+        assert "<svg" in page and "<table" in page and "</h1>" in page

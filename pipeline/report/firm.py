@@ -6,8 +6,16 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.lexicon import OFFER_GROUP
-from pipeline.report import figures
-from pipeline.report.format import anchor, human, lang_name, records, shorten, years_span
+from pipeline.report import figures, views
+from pipeline.report.format import (
+    anchor,
+    firm_name,
+    human,
+    lang_name,
+    records,
+    shorten,
+    years_span,
+)
 from pipeline.report.grids import set_grid
 from pipeline.report.study import (
     Study,
@@ -114,7 +122,15 @@ def _vocabulary(study: Study, firm: str, *, n_terms: int) -> list[dict]:
             r["kwic"] = (anchor("kwic-term", lang, r["term"]) if r["term"] in kwic_terms
                          else frame_terms.get(r["term"]))
         lang_docs = study.usable[study.usable["lang"] == lang]
-        vocab.append({"lang": lang, "rows": recs,
+        # a dot links where the table's "lines" link goes (the terms with lines shown here),
+        # else to the frame's lines of a lexicon term
+        links = {t: f"#{a}" for t, a in frame_terms.items()}
+        links.update({r["term"]: f"#{r['kwic']}" for r in recs if r["kwic"]})
+        scatter = views.term_scatter(
+            rows, links=links,
+            title=f"{firm_name(firm)} against all other firms ({lang_name(lang)}): each term's "
+                  "frequency in the firm against its log ratio; coloured terms are distinctive")
+        vocab.append({"lang": lang, "rows": recs, "scatter": scatter,
                       "n_docs_a": int((lang_docs["firm"] == firm).sum()),
                       "n_docs_b": int((lang_docs["firm"] != firm).sum()),
                       "total_a": int(rows["total_a"].iloc[0]),
