@@ -995,14 +995,15 @@ def check_views(out: Path) -> None:
             assert all(unquote(html.unescape(h)) in ids for h in hrefs), path.name
     assert n_scatters >= 1 and n_links >= 1
     topics = (out / "topics.html").read_text(encoding="utf-8")
-    maps = re.findall(r'<div class="topic-map".*?</script>', topics, flags=re.S)
+    maps = re.findall(r'<div class="topic-map".*?</figure>', topics, flags=re.S)
     assert maps
     ids = parse(out / "topics.html").ids
     for block in maps:
         hrefs = re.findall(r'<a href="#([^"]+)" data-topic', block)
         assert len(hrefs) >= 2 and all(unquote(h) in ids for h in hrefs)
-        data = json.loads(block.split('class="topic-map-data">')[1].split("</script>")[0])
+        data = json.loads(html.unescape(re.search(r'data-topics="([^"]*)"', block).group(1)))
         assert all(t["terms"] and t["href"][1:] in ids for t in data["topics"])
+        assert all(w[2] > 0 for t in data["topics"] for w in t["terms"])  # no log(x / 0)
 
 
 def test_scatters_and_topic_maps_link_to_existing_anchors(built, hostile):

@@ -119,7 +119,7 @@ def topic_map(terms: pd.DataFrame, shares: dict[int, float], names: dict[int, st
         title: the map's text alternative.
 
     Returns:
-        {"svg": the map, "data": JSON for the slider (safe inside a script element)}.
+        {"svg": the map, "data": JSON text for the slider (escape it where it goes)}.
     """
     topics = sorted(set(terms["topic"].astype(int)))
     if len(topics) < 2:
@@ -149,12 +149,15 @@ def topic_map(terms: pd.DataFrame, shares: dict[int, float], names: dict[int, st
                      f'<text x="{px[n]:.1f}" y="{py[n] + 4:.1f}" text-anchor="middle">{t}</text>'
                      "</a>")
     parts.append("</svg>")
-    marginal = (np.array([shares.get(t, 0.0) for t in topics])[:, None] * phi).sum(axis=0)
-    marginal = marginal / marginal.sum() if marginal.sum() else marginal
+    weights = np.array([shares.get(t, 0.0) for t in topics])
+    if not weights.sum():  # no overall shares: topics weigh alike
+        weights = np.ones(len(topics))
+    marginal = (weights[:, None] * phi).sum(axis=0)
+    marginal /= marginal.sum()
     data = {"topics": [
         {"topic": t, "name": names[t], "href": f"#{anchors[t]}",
          "terms": [[readable(vocab[j]), float(phi[n, j]), float(marginal[j])]
                    for j in np.argsort(-phi[n])[:TERMS_JSON] if phi[n, j] > 0]}
         for n, t in enumerate(topics)]}
-    text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
-    return {"svg": Markup("".join(parts)), "data": Markup(text.replace("&", "\\u0026"))}
+    # JSON for a data- attribute: the template's autoescaping makes it safe there
+    return {"svg": Markup("".join(parts)), "data": json.dumps(data, ensure_ascii=False)}

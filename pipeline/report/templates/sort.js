@@ -93,7 +93,7 @@
 // Topic map: a topic picker and a relevance slider (LDAvis' lambda) ranking the topic's terms.
 (function () {
   document.querySelectorAll(".topic-map").forEach(function (holder) {
-    var data = JSON.parse(holder.querySelector("script.topic-map-data").textContent);
+    var data = JSON.parse(holder.getAttribute("data-topics"));
     var panel = document.createElement("div");
     panel.className = "relevance";
     var pick = document.createElement("select");
