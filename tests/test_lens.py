@@ -311,7 +311,8 @@ def test_demo_domain_table_marks_the_planted_domains_and_their_entries(demo_buil
     rows = re.findall(r'<tr><th scope="row"><a [^>]*>(\w+)</a></th><td><a [^>]*>([^<]+)</a></td>'
                       r'\s*<td class="num">(\d{4})</td>', entries)
     assert {(f, d.replace(" ", "_"), int(y)) for f, d, y in rows} == {
-        (e["firm"], e["domain"], e["year"]) for e in truth["domain_entries"]}
+        (truth["firms"][e["firm"]]["name"], e["domain"], e["year"])
+        for e in truth["domain_entries"]}  # firms by display name
     for e in truth["domain_entries"]:
         page = (demo_build / f"reports/firms/{e['firm']}.html").read_text(encoding="utf-8")
         grid = section(page, 'id="domains-years"', "</table>")

@@ -76,9 +76,11 @@ def term_scatter(rows: pd.DataFrame, *, links: dict[str, str], title: str) -> Ma
                "</circle>")
         href = links.get(row["term"])
         parts.append(f'<a href="{escape(href)}">{dot}</a>' if href else dot)
-        if row["term"] in labelled:
-            parts.append(f'<text x="{x[n] + 5:.1f}" y="{y[n] - 5:.1f}" class="term">'
-                         f"{escape(word)}</text>")
+        if row["term"] in labelled:  # labels near the right edge end at their dot
+            end = x[n] > W - 140
+            anchor = ' text-anchor="end"' if end else ""
+            parts.append(f'<text x="{x[n] + (-5 if end else 5):.1f}" y="{y[n] - 5:.1f}" '
+                         f'class="term"{anchor}>{escape(word)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
