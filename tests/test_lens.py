@@ -230,7 +230,7 @@ def test_index_shows_each_map_with_inertia_coordinates_and_closest_pairs(with_ca
     # closest pair first: alpha and beta share their profile in both tables
     pairs = re.findall(r"Firm pairs, closest first.*?</table>", ca, re.S)
     assert len(pairs) == 2 and all(
-        re.search(r"<tbody>\s*<tr><th scope=\"row\"><a[^>]*>alpha</a> · <a[^>]*>beta</a>", p)
+        re.search(r"<tbody>\s*<tr><th scope=\"row\"><a[^>]*>Alpha</a> · <a[^>]*>Beta</a>", p)
         for p in pairs)
     # every term is in the table, escaped; a term with concordance lines links to them
     assert html.escape(SCRIPT) in ca and SCRIPT not in ca
@@ -311,7 +311,8 @@ def test_demo_domain_table_marks_the_planted_domains_and_their_entries(demo_buil
     rows = re.findall(r'<tr><th scope="row"><a [^>]*>(\w+)</a></th><td><a [^>]*>([^<]+)</a></td>'
                       r'\s*<td class="num">(\d{4})</td>', entries)
     assert {(f, d.replace(" ", "_"), int(y)) for f, d, y in rows} == {
-        (e["firm"], e["domain"], e["year"]) for e in truth["domain_entries"]}
+        (truth["firms"][e["firm"]]["name"], e["domain"], e["year"])
+        for e in truth["domain_entries"]}  # firms by display name
     for e in truth["domain_entries"]:
         page = (demo_build / f"reports/firms/{e['firm']}.html").read_text(encoding="utf-8")
         grid = section(page, 'id="domains-years"', "</table>")

@@ -512,7 +512,7 @@ def test_captures_keep_last_attempt_and_archive_links(built):
 def test_index_shows_domain_cells_with_documents_and_kwic_links(study, request):
     index = (request.getfixturevalue(study) / "index.html").read_text(encoding="utf-8")
     table = index.split('id="frame-domains"')[1].split("</table>")[0]
-    row = re.search(r'<tr><th scope="row" class="firm"><a href="firms/beta.html">beta</a>.*?</tr>',
+    row = re.search(r'<tr><th scope="row" class="firm"><a href="firms/beta.html">Beta</a>.*?</tr>',
                     table, re.S).group(0)
     on = re.findall(r'<td class="cell on".*?</td>', row, re.S)
     assert len(on) == 1 and "#kwic-domains-mobility" in on[0]  # only mobility is present
@@ -544,17 +544,19 @@ def test_firm_page_numbers_rest_on_documents(built):
     page = "\n".join(parse(built / "firms/alpha.html").text)
     # distinctive vocabulary: n_terms rows in the stage's rank order (not by z, which would
     # reverse them), with the documents behind them; a term without rank is not shown
-    assert "alpha: 8 documents" in page
+    assert "Alpha: 8 documents" in page
     html_ = (built / "firms/alpha.html").read_text("utf-8")
     vocab = html_.split('id="vocabulary"')[1].split('id="frames"')[0]
-    ranked = re.findall(r'<th scope="row" lang="fr">alpha_terme_(\d\d)</th>', vocab)
+    # phrases read with spaces (the preprocess stage joins them with underscores)
+    ranked = re.findall(r'<th scope="row" lang="fr">alpha terme (\d\d)</th>', vocab)
     assert ranked == [f"{i:02d}" for i in range(25)]
-    assert "alpha_bruit" not in vocab
+    table = vocab.split("</figure>")[-1]  # the scatter above the table draws every term
+    assert "alpha bruit" not in table and "alpha_terme_00</th>" not in vocab
     # the trend test and a year with too little text (gamma 2021)
     assert "0.200" in page and "0.004" in page
     # offer domains by year: shaded where present that year (beta: mobility only)
     beta = (built / "firms/beta.html").read_text(encoding="utf-8")
-    grid = beta.split("beta: domains, rate per 10,000 tokens by year")[1].split("</table>")[0]
+    grid = beta.split("Beta: domains, rate per 10,000 tokens by year")[1].split("</table>")[0]
     rows = {re.search(r'#kwic-domains-(\w+)"', r).group(1): r.count('class="cell on"')
             for r in grid.split("<tr>")[2:]}
     assert rows["mobility"] == 4 and rows["data_analysis"] == 0 and rows["water"] == 0
@@ -723,6 +725,7 @@ def test_pages_load_in_chromium_offline(built, hostile, tmp_path):
                                                  "firm-alpha.png": "firms/alpha.html"})
     check_in_browser(hostile, tmp_path / "hostile", {},
                      only=("firms/alpha.html", "topics.html", "index.html"))
+    check_widths(built, tmp_path / "widths")
 
 
 @pytest.mark.slow
@@ -733,3 +736,301 @@ def test_demo_reports_in_chromium(demo_build, tmp_path):
     firm = sorted((out / "firms").glob("*.html"))[0]
     check_in_browser(out, tmp_path, {"demo-index.png": "index.html",
                                      "demo-firm.png": f"firms/{firm.name}"})
+    check_widths(out, tmp_path / "widths")
+    check_views(out)
+
+
+# --- what changed (issue 17) ---------------------------------------------------------------
+
+
+def change_items(index: Path) -> list[tuple[str, str, str]]:
+    """(direction, text, href) of each item of the front page's "what changed" box."""
+    text = index.read_text(encoding="utf-8")
+    box = text[text.index('<section class="changed"'):]
+    box = box[:box.index("</section>")]
+    items = []
+    for li in re.findall(r"<li class=\"(\w+)\">(.*?)</li>", box, flags=re.S):
+        href = re.search(r'href="([^"]+)"', li[1]).group(1)
+        body = re.sub(r'<span class="dir">.*?</span>', "", li[1])
+        words = " ".join(html.unescape(re.sub(r"<[^>]+>", "", body)).split())
+        items.append((li[0], words, href))
+    return items
+
+
+def assert_resolves(out: Path, href: str) -> None:
+    target, _, frag = href.partition("#")
+    assert (out / target).exists(), href
+    assert unquote(frag) in parse(out / target).ids, href
+
+
+def test_bh_q_values_are_monotone_and_keep_missing():
+    from pipeline.report.changes import bh_q
+
+    q = bh_q(pd.Series([0.01, 0.04, None, 0.03, 0.5]))
+    assert q.round(4).tolist()[:2] == [0.04, 0.0533] and pd.isna(q[2])
+    assert q[4] == 0.5
+
+
+@pytest.mark.slow
+def test_front_page_lists_the_demo_planted_shifts(demo_build):
+    out = demo_build / "reports"
+    items = change_items(out / "index.html")
+    text = [(d, t) for d, t, _ in items]
+    assert any(d == "rose" and t.startswith("Lumidia: share of citizens") for d, t in text)
+    assert any(d == "fell" and t.startswith("Citavia: share of problems") for d, t in text)
+    # Vigimetra's data-platform theme (the topic whose top terms hold "donnée") rises.
+    assert any(d == "rose" and t.startswith("Vigimetra: share of topic") and "donnée" in t
+               for d, t in text)
+    assert any(d == "entered" and t.startswith("Lumidia: offer domain bim") for d, t in text)
+    # No shift that was not planted: Aquantis and Nexurba stay flat.
+    assert not any(t.startswith(("Aquantis", "Nexurba")) for _, t in text), text
+    for _, t, href in items:
+        assert re.search(r"\d+ % in \d{4} → \d+ % in \d{4}|absent in \d{4}", t), t
+        assert "interval" in t, t
+        assert_resolves(out, href)
+
+
+# --- readable everywhere (issue 17) --------------------------------------------------------
+
+WIDTH_PROBE = """<script>addEventListener("load", function () {
+  var w = innerWidth, wide = [];
+  document.querySelectorAll("body *").forEach(function (e) {
+    // an inline SVG clips what it draws beyond its box, so only the svg itself counts
+    var inner = e.closest("svg") && e.tagName.toLowerCase() !== "svg";
+    if (e.getBoundingClientRect().right > w + 1 && !e.closest(".scroll") && !inner) {
+      wide.push(e.tagName + "." + e.className);
+    }
+  });
+  parent.postMessage(JSON.stringify({width: w, scroll: document.documentElement.scrollWidth,
+                                     wide: wide.slice(0, 5)}), "*");
+});</script>"""
+WIDTH_FRAME = """<!DOCTYPE html><html><body><pre id="probe"></pre>
+<iframe src="{src}" width="{width}" height="900"></iframe><script>
+addEventListener("message", function (e) {{
+  document.getElementById("probe").textContent = e.data; }});
+</script></body></html>"""
+
+
+def page_width(path: Path, width: int, profile: Path) -> dict:
+    """How wide `path` lays out in a `width`-px viewport (headless Chromium's window cannot be
+    narrower than 500 px, so the page is loaded, with a probe, in an iframe of that width)."""
+    probe = path.with_name(f"_probe_{path.name}")
+    frame = path.with_name(f"_frame_{path.name}")
+    probe.write_text(path.read_text(encoding="utf-8").replace("</body>", WIDTH_PROBE + "</body>"),
+                     encoding="utf-8")
+    frame.write_text(WIDTH_FRAME.format(src=probe.name, width=width), encoding="utf-8")
+    try:
+        dom, _, _ = run_chromium(frame.as_uri(), profile, "--dump-dom",
+                                 "--virtual-time-budget=10000", "--window-size=1500,1000")
+    finally:
+        probe.unlink()
+        frame.unlink()
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom, flags=re.S)
+    assert found and found.group(1), f"{path.name}: the width probe did not report"
+    return json.loads(html.unescape(found.group(1)))
+
+
+def check_widths(out: Path, tmp: Path) -> None:
+    """No page scrolls sideways at 420 or 1400 px (wide tables scroll inside their box)."""
+    for width in (420, 1400):
+        for n, path in enumerate(pages(out)):
+            got = page_width(path, width, tmp / f"w{width}-{n}")
+            assert got["width"] == width, got
+            assert got["scroll"] <= width and not got["wide"], f"{path.name} at {width}: {got}"
+
+
+def test_stylesheet_colours_pass_wcag_aa():
+    from pipeline.report.figures import AA_TEXT, MUTED, contrast
+
+    css = (ROOT / "pipeline/report/templates/style.css").read_text(encoding="utf-8")
+    var = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-fA-F]{6})", css))
+    for name in ("ink", "muted", "accent", "good", "warn"):
+        for bg in ("#ffffff", var["soft"]):
+            assert contrast(var[name], bg) >= AA_TEXT, (name, bg)
+    header = re.search(r"header\.site \{[^}]*background: (#[0-9a-fA-F]{6})", css).group(1)
+    assert contrast("#ffffff", header) >= AA_TEXT
+    for colour in re.findall(r"\.changes \.\w+ \.dir \{ color: (#[0-9a-fA-F]{6})", css):
+        assert contrast(colour, "#ffffff") >= AA_TEXT, colour
+    assert contrast(MUTED, "#ffffff") >= AA_TEXT  # grey text in the figures
+    assert contrast("#9a9a9a", "#ffffff") < AA_TEXT  # the check can fail
+
+
+def test_heat_map_cell_text_passes_aa_on_every_shade():
+    import matplotlib
+
+    from pipeline.report.figures import AA_TEXT, contrast, ink_on
+
+    for v in np.linspace(0, 1, 21):
+        bg = matplotlib.colors.to_hex(matplotlib.colormaps["Blues"](v))
+        assert contrast(ink_on(bg), bg) >= AA_TEXT, bg
+
+
+def test_phrases_and_firms_read_as_words():
+    assert fmt.term("réseau_d'_eau") == "réseau d'eau"
+    assert fmt.term("smart_city") == "smart city"
+    assert fmt.firm_name("lumidia") == "Lumidia"
+    assert fmt.firm_name("eau_de_paris") == "Eau De Paris"
+
+
+# --- the shifts page around its figures (issue 17) -----------------------------------------
+
+
+def test_shifts_page_puts_figures_first_and_collapses_the_trend_table(built):
+    page = (built / "shifts.html").read_text(encoding="utf-8")
+    heads = re.findall(r'<h2 id="([^"]+)"', page)
+    first_topic = next(n for n, h in enumerate(heads) if h.startswith("topic-shifts-"))
+    assert heads[0].startswith("frame-") and heads.index("trends") > first_topic
+    # the trend table is folded away, filterable, and still holds every test (no JS needed)
+    trends = page.split('<h2 id="trends">')[1].split('<h2 id="terms">')[0]
+    assert trends.index("<details") < trends.index("<table") < trends.index("</details>")
+    assert "data-filter" in trends
+    shifts = pd.read_parquet(built / "data" / "shifts.parquet")
+    assert trends.count("<tr><th scope=\"row\">") == len(shifts)
+    # each topic panel with a firm that has two years of enough documents (min_docs 3) has
+    # its first/last-year table with both intervals
+    p = pd.read_parquet(built / "data" / "prevalence.parquet")
+    p = p[(p["level"] == "firm_year") & (p["n_docs"] >= 3)]
+    years = p.groupby(["lang", "firm"])["year"].nunique()
+    langs = sorted({lang for (lang, _), n in years.items() if n >= 2})
+    assert ('id="topic-ends-' in page) == bool(langs)
+    for lang in langs:
+        block = page.split(f'id="topic-ends-{lang}"')[1].split("</details>")[0]
+        assert "95 % interval" in block and " pts</td>" in block
+
+
+# --- evidence one click away (issue 17) ----------------------------------------------------
+
+
+def test_numbers_link_to_their_concordance_lines(built):
+    index = (built / "index.html").read_text(encoding="utf-8")
+    opposition = index.split('id="frames"')[1].split("</table>")[0]
+    links = re.findall(r'<td class="num" data-sort="[^"]*"><a href="(firms/[^"]+)"', opposition)
+    assert links
+    for href in links:
+        assert_resolves(built, html.unescape(href))
+    trends = (built / "shifts.html").read_text(encoding="utf-8").split('id="trend-table"')[1]
+    for href in re.findall(r'<td class="num" data-sort="[^"]*"><a href="(firms/[^"]+)"',
+                           trends)[:20]:
+        assert_resolves(built, html.unescape(href))
+    # a PDF line names its page and the document's year; the capture date says what it is
+    firm = (built / "firms/alpha.html").read_text(encoding="utf-8")
+    kwic = firm.split('id="kwic"')[1]
+    assert re.search(r"PDF page \d+ of the \d{4} document", kwic) or ", p. " not in kwic
+    assert re.search(r"captured \d{4}-\d\d-\d\d", kwic) and "data-filter" in kwic
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_a_link_to_folded_lines_opens_them(built, tmp_path):
+    firm = built / "firms/alpha.html"
+    folded = re.search(r'<details id="([^"]+)">', firm.read_text(encoding="utf-8")).group(1)
+    dom, _, _ = run_chromium(f"{firm.as_uri()}#{folded}", tmp_path / "p", "--dump-dom")
+    assert re.search(rf'<details id="{re.escape(folded)}" open', dom)
+    others = re.findall(r'<details id="[^"]+" open', dom)
+    assert len(others) == 1  # only the target opens
+
+
+# --- speed (issue 17) ----------------------------------------------------------------------
+
+
+def test_unchanged_figures_are_read_back_not_redrawn(tmp_path):
+    from pipeline.params import ReportParams
+    from pipeline.report import figures
+
+    inputs = report.ReportInputs(**make_study())
+    cache = tmp_path / "figures"
+    with figures.cached_figures(None):
+        plain = report.build_report(inputs, ReportParams())
+    first = report.build_report(inputs, ReportParams(), figure_cache=cache)
+    drawn = {p.name for p in cache.glob("*.svg")}
+    assert drawn and first.pages == plain.pages  # the cache changes no byte of a page
+    calls = []
+    original = figures.render
+    figures.render = lambda fig, **kw: calls.append(kw) or original(fig, **kw)
+    try:
+        again = report.build_report(inputs, ReportParams(), figure_cache=cache)
+    finally:
+        figures.render = original
+    assert calls == [] and again.pages == first.pages
+    # a changed table redraws the figures it feeds, and only those; stale SVGs are dropped
+    changed = make_study()
+    changed["prevalence"] = changed["prevalence"].assign(share=changed["prevalence"]["share"] / 2)
+    report.build_report(report.ReportInputs(**changed), ReportParams(), figure_cache=cache)
+    now = {p.name for p in cache.glob("*.svg")}
+    assert now != drawn and now & drawn
+
+
+def test_a_rerun_with_unchanged_inputs_does_nothing_and_a_change_reruns(tmp_path):
+    args = write_project(tmp_path, make_study())
+    assert report.main(args) == 0
+    index = tmp_path / "reports/index.html"
+    stamp = index.stat().st_mtime_ns
+    assert report.main(args) == 0
+    assert index.stat().st_mtime_ns == stamp  # nothing rewritten
+    index.write_text("edited by hand", encoding="utf-8")
+    assert report.main(args) == 0
+    assert "</h1>" in index.read_text(encoding="utf-8")  # a damaged output is rewritten
+    study = make_study()
+    study["shifts"] = study["shifts"].iloc[:-1]
+    write_project(tmp_path, study)
+    assert report.main(args) == 0
+    assert (tmp_path / "reports/data/shifts.parquet").exists()
+    assert len(pd.read_parquet(tmp_path / "reports/data/shifts.parquet")) == len(
+        study["shifts"])
+
+
+# --- interactive views (issue 17) ----------------------------------------------------------
+
+
+def check_views(out: Path) -> None:
+    """The term scatters and topic maps are inline SVG whose every link lands on an anchor."""
+    firm_pages = sorted((out / "firms").glob("*.html"))
+    n_scatters, n_links = 0, 0
+    for path in firm_pages:
+        text = path.read_text(encoding="utf-8")
+        for fig in re.findall(r'<figure class="term-scatter".*?</figure>', text, flags=re.S):
+            n_scatters += 1
+            svg = fig[fig.index("<svg"):fig.index("</svg>")]
+            assert svg.count("<circle") >= 5 and 'class="pt key"' in svg
+            hrefs = re.findall(r'<a href="#([^"]+)"', svg)
+            n_links += len(hrefs)
+            ids = parse(path).ids
+            assert all(unquote(html.unescape(h)) in ids for h in hrefs), path.name
+    assert n_scatters >= 1 and n_links >= 1
+    topics = (out / "topics.html").read_text(encoding="utf-8")
+    maps = re.findall(r'<div class="topic-map".*?</figure>', topics, flags=re.S)
+    assert maps
+    ids = parse(out / "topics.html").ids
+    for block in maps:
+        hrefs = re.findall(r'<a href="#([^"]+)" data-topic', block)
+        assert len(hrefs) >= 2 and all(unquote(h) in ids for h in hrefs)
+        data = json.loads(html.unescape(re.search(r'data-topics="([^"]*)"', block).group(1)))
+        assert all(t["terms"] and t["href"][1:] in ids for t in data["topics"])
+        assert all(w[2] > 0 for t in data["topics"] for w in t["terms"])  # no log(x / 0)
+
+
+def test_scatters_and_topic_maps_link_to_existing_anchors(built, hostile):
+    check_views(built)
+    # terms from the web stay escaped inside the SVG and the JSON
+    for path in [*sorted((hostile / "firms").glob("*.html")), hostile / "topics.html"]:
+        text = path.read_text(encoding="utf-8")
+        assert "<script>alert" not in text.replace("<script>\n", "")
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_interactive_views_run_offline_and_pages_read_without_javascript(built, tmp_path):
+    topics = built / "topics.html"
+    dom, log, requests = run_chromium(topics.as_uri(), tmp_path / "js", "--dump-dom")
+    assert console_lines(log) == [] and requests == []
+    panel = dom.split('class="relevance"')[1].split("</div>")[0]
+    assert 'type="range"' in panel and len(re.findall(r"<li>", panel)) >= 3
+    firm = built / "firms/alpha.html"
+    dom, _, _ = run_chromium(firm.as_uri(), tmp_path / "js2", "--dump-dom")
+    assert "Find a term on the scatter" in dom
+    # without JavaScript the page is its HTML as written: no control, the static map, the
+    # scatter and the tables
+    for path in (topics, firm):
+        page = path.read_text(encoding="utf-8")
+        assert 'class="relevance"' not in page and 'class="filter"' not in page
+        assert "<svg" in page and "<table" in page and "</h1>" in page

@@ -15,12 +15,17 @@ safe to repeat and leaves no open figures behind.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import io
 import itertools
+import json
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from html import escape
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -30,7 +35,31 @@ from matplotlib.figure import Figure
 # Colour-blind-safe palette (Okabe & Ito) for series; the heat map uses a sequential map.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#000000")
-MUTED = "#9a9a9a"
+MUTED = "#6b6b6b"  # grey text and marks: 5.3:1 on white (WCAG AA for text)
+# Topic lines: Okabe and Ito's colour-blind-safe colours (no red/green pair, unlike tab10),
+# without the two lightest, and two of Paul Tol's: every line at least 3:1 against white.
+TOPIC_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#882255", "#999933",
+                 "#332288")
+AA_TEXT = 4.5  # WCAG AA contrast for normal text
+
+
+def luminance(colour: str) -> float:
+    """WCAG relative luminance of a colour (`#rrggbb` or any matplotlib colour)."""
+    rgb = matplotlib.colors.to_rgb(colour)
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def ink_on(background: str) -> str:
+    """Black or white, whichever reads better on `background`."""
+    return "#000000" if contrast("#000000", background) >= contrast("#ffffff", background) \
+        else "#ffffff"
 
 RC = {
     "svg.fonttype": "none",          # text as <text>: the browser's fonts, nothing fetched
@@ -94,11 +123,74 @@ def _unique_ids(svg: str, prefix: str) -> str:
                   lambda m: f"#{prefix}{m.group(1)}" if m.group(1) in ids else m.group(0), svg)
 
 
+# --- the figure cache ------------------------------------------------------------------------
+# A figure is drawn from its arguments only, so a hash of them (with this module's source and
+# matplotlib's version) names its SVG: an unchanged figure is read back, not redrawn.
+
+log = logging.getLogger(__name__)
+_CODE = hashlib.sha256(Path(__file__).read_bytes() + matplotlib.__version__.encode()).hexdigest()
+_cache: dict = {"folder": None, "hits": 0, "misses": 0}
+
+
+@contextlib.contextmanager
+def cached_figures(folder: Path | None) -> Iterator[dict]:
+    """Within the block, figures are looked up in (and added to) `folder` (None: no cache).
+    Yields the counts of hits and misses."""
+    saved = dict(_cache)
+    _cache.update(folder=folder, hits=0, misses=0, used=set())
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    try:
+        yield _cache
+    finally:
+        if folder is not None:
+            log.info("figures: %d drawn, %d from the cache", _cache["misses"], _cache["hits"])
+            # the cache holds the last report's figures only
+            for old in folder.glob("*.svg"):
+                if old.name not in _cache["used"]:
+                    old.unlink()
+        _cache.update(saved)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, np.ma.MaskedArray):
+        return {"data": value.filled(np.nan).tolist(), "mask": np.ma.getmaskarray(value).tolist()}
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    return str(value)
+
+
+def cached(draw):
+    """Serve `draw`'s SVG from the cache when it was drawn before with the same arguments."""
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        folder = _cache["folder"]
+        if folder is None:
+            return draw(*args, **kwargs)
+        blob = json.dumps([draw.__name__, _CODE, args, kwargs], default=_jsonable,
+                          sort_keys=True, ensure_ascii=False)
+        path = folder / f"{hashlib.sha256(blob.encode()).hexdigest()[:32]}.svg"
+        _cache["used"].add(path.name)
+        if path.exists():
+            _cache["hits"] += 1
+            return Svg(path.read_text(encoding="utf-8"))
+        _cache["misses"] += 1
+        svg = draw(*args, **kwargs)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(str(svg), encoding="utf-8")
+        tmp.replace(path)
+        return svg
+
+    return wrapper
+
+
 def _new_figure(width: float, height: float) -> Figure:
     with matplotlib.rc_context(RC):
         return Figure(figsize=(width, height), layout="constrained")
 
 
+@cached
 def heatmap(matrix: np.ndarray, *, rows: Sequence[str], cols: Sequence[str], title: str,
             desc: str = "", fmt: str = "{:.0%}", cbar_label: str = "",
             missing: np.ndarray | None = None) -> Svg:
@@ -122,8 +214,9 @@ def heatmap(matrix: np.ndarray, *, rows: Sequence[str], cols: Sequence[str], tit
         vmax = float(np.nanmax(matrix)) if np.isfinite(matrix).any() else 1.0
         # pcolormesh stays vector in SVG (imshow would embed a PNG); values are written in the
         # cells, so no colour bar is needed to read them.
-        ax.pcolormesh(shown, cmap="Blues", vmin=0, vmax=vmax or 1.0, edgecolors="white",
-                      linewidth=1.0)
+        cmap = matplotlib.colormaps["Blues"]
+        norm = matplotlib.colors.Normalize(vmin=0, vmax=vmax or 1.0)
+        ax.pcolormesh(shown, cmap=cmap, norm=norm, edgecolors="white", linewidth=1.0)
         ax.set_xlim(0, len(cols))
         ax.set_ylim(len(rows), 0)
         ax.xaxis.tick_top()
@@ -139,15 +232,16 @@ def heatmap(matrix: np.ndarray, *, rows: Sequence[str], cols: Sequence[str], tit
                 ax.text(j + 0.5, i + 0.5, "–", ha="center", va="center", color=MUTED)
                 continue
             weak = missing is not None and bool(missing[i, j])
-            dark = value > 0.6 * (vmax or 1.0)
+            ink = ink_on(matplotlib.colors.to_hex(cmap(norm(value))))
             ax.text(j + 0.5, i + 0.5, fmt.format(value), ha="center", va="center", fontsize=8,
-                    color=MUTED if weak else ("white" if dark else "black"),
+                    color=ink,
                     fontstyle="italic" if weak else "normal")
         if cbar_label:
             ax.set_xlabel(plain(cbar_label) + " (value in each cell)", color=MUTED)
         return render(fig, title=title, desc=desc)
 
 
+@cached
 def interval_chart(items: Sequence[tuple[str, float | None, float | None, float | None, bool]],
                    *, title: str, xlabel: str, desc: str = "", xlim: tuple[float, float] | None
                    = None, percent: bool = True, width: float = 6.0) -> Svg:
@@ -225,6 +319,7 @@ def _year_axis(ax, years: Sequence[float]) -> None:
     ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
 
 
+@cached
 def time_series(series: Sequence[Series], *, title: str, ylabel: str, desc: str = "",
                 ylim: tuple[float | None, float | None] | None = None, percent: bool = True,
                 width: float = 6.0, height: float = 2.8) -> Svg:
@@ -256,6 +351,7 @@ def time_series(series: Sequence[Series], *, title: str, ylabel: str, desc: str 
         return render(fig, title=title, desc=desc)
 
 
+@cached
 def small_multiples(panels: Sequence[tuple[str, Sequence[Series]]], *, title: str, ylabel: str,
                     desc: str = "", ylim: tuple[float, float] | None = None,
                     percent: bool = True, ncols: int = 3) -> Svg:
@@ -298,11 +394,15 @@ def small_multiples(panels: Sequence[tuple[str, Sequence[Series]]], *, title: st
             for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
                 seen.setdefault(label, handle)
         if len(seen) > 1:
+            # Long labels (topic names) go one or two to a row so that none is cut.
+            longest = max(len(label) for label in seen)
+            per_row = 1 if longest > 48 else 2 if longest > 24 else 4
             fig.legend(list(seen.values()), list(seen.keys()), loc="outside lower center",
-                       ncols=min(4, len(seen)), fontsize=7, frameon=False)
+                       ncols=min(per_row, len(seen)), fontsize=7, frameon=False)
         return render(fig, title=title, desc=desc)
 
 
+@cached
 def sweep_chart(ks: Sequence[int], metrics: dict[str, Sequence[float]], *, chosen: int | None,
                 title: str, desc: str = "") -> Svg:
     """Model-selection curves: one panel per metric against K, the chosen K marked.
@@ -329,6 +429,7 @@ def sweep_chart(ks: Sequence[int], metrics: dict[str, Sequence[float]], *, chose
         return render(fig, title=title, desc=desc)
 
 
+@cached
 def ca_map(rows: Sequence[tuple[str, float, float]],
            columns: Sequence[tuple[str, float, float, bool]], *, shares: tuple[float, float],
            title: str, desc: str = "", row_kind: str = "firms",

@@ -6,8 +6,16 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.lexicon import OFFER_GROUP
-from pipeline.report import figures
-from pipeline.report.format import anchor, human, lang_name, records, shorten, years_span
+from pipeline.report import figures, views
+from pipeline.report.format import (
+    anchor,
+    firm_name,
+    human,
+    lang_name,
+    records,
+    shorten,
+    years_span,
+)
 from pipeline.report.grids import set_grid
 from pipeline.report.study import (
     Study,
@@ -50,7 +58,7 @@ def firm_context(study: Study, firm: str, domain_grid: dict | None, *, max_kwic:
         "topics": _topics(study, firm, known_docs), "vocab": vocab,
         "frames": _frames(study, firm, domain_grid),
         "kwic_frames": kwic_frames, "kwic_terms": kwic_terms, "max_kwic": max_kwic,
-        "captures": records(caps), "fdr": study.fdr, "n_terms": n_terms,
+        "captures": records(caps), "n_terms": n_terms,
         "n_sources": int(caps["url"].nunique()),
     }
 
@@ -114,7 +122,15 @@ def _vocabulary(study: Study, firm: str, *, n_terms: int) -> list[dict]:
             r["kwic"] = (anchor("kwic-term", lang, r["term"]) if r["term"] in kwic_terms
                          else frame_terms.get(r["term"]))
         lang_docs = study.usable[study.usable["lang"] == lang]
-        vocab.append({"lang": lang, "rows": recs,
+        # a dot links where the table's "lines" link goes (the terms with lines shown here),
+        # else to the frame's lines of a lexicon term
+        links = {t: f"#{a}" for t, a in frame_terms.items()}
+        links.update({r["term"]: f"#{r['kwic']}" for r in recs if r["kwic"]})
+        scatter = views.term_scatter(
+            rows, links=links,
+            title=f"{firm_name(firm)} against all other firms ({lang_name(lang)}): each term's "
+                  "frequency in the firm against its log ratio; coloured terms are distinctive")
+        vocab.append({"lang": lang, "rows": recs, "scatter": scatter,
                       "n_docs_a": int((lang_docs["firm"] == firm).sum()),
                       "n_docs_b": int((lang_docs["firm"] != firm).sum()),
                       "total_a": int(rows["total_a"].iloc[0]),
@@ -175,34 +191,65 @@ def _set_years_figure(study: Study, firm: str, g: dict) -> str | None:
 
 def _concordances(study: Study, firm: str, vocab: list[dict], known_docs: set[str], *,
                   max_kwic: int) -> tuple[list[dict], list[dict]]:
-    """Concordance blocks: every frame term, then the distinctive terms listed in `vocab`."""
+    """Concordance blocks: every frame term, then the distinctive terms listed in `vocab`.
+
+    The firm's lines are counted and turned into rows once (one pass over the table), then
+    shared out to their terms: a firm with hundreds of terms costs one conversion, not one each.
+    """
     k = study.inputs.kwic
     k = k[k["firm"] == firm].sort_values(["year", "doc_id", "passage_id", "sent_id"],
                                          na_position="last")
+    keys = ["group", "frame", "lang", "term"]
+    k = k.assign(group=k["group"].fillna(""), frame=k["frame"].fillna(""))
+    counts = k.groupby(keys, sort=False).agg(n=("doc_id", "size"), n_docs=("doc_id", "nunique"))
+    by_term: dict[tuple, list[dict]] = {}
+    for r in _kwic_lines(k.groupby(keys, sort=False).head(max_kwic), known_docs):
+        by_term.setdefault(tuple(r[c] or "" for c in keys), []).append(r)
+    for r in (r for lines in by_term.values() for r in lines):
+        r["group"] = r["group"] or None
+        r["frame"] = r["frame"] or None
+    # a frame's terms pool their languages (as before: grouped by term only)
+    per_frame: dict[tuple, dict[str, dict]] = {}
+    for (group, frame, lang, term), c in counts.iterrows():
+        if not group:
+            continue
+        t = per_frame.setdefault((group, frame), {}).setdefault(
+            term, {"term": term, "n": 0, "docs": set(), "lines": []})
+        t["n"] += int(c["n"])
+        t["lines"] += by_term[(group, frame, lang, term)]
+    frame_docs = k[k["group"] != ""].groupby(["group", "frame"])["doc_id"].agg(["size",
+                                                                                "nunique"])
+    term_docs = k[k["group"] != ""].groupby(["group", "frame", "term"])["doc_id"].nunique()
     frames = []
     for g in study.groups:
         for f in g["frames"]:
-            lines = k[(k["group"] == g["name"]) & (k["frame"] == f["name"])]
+            key = (g["name"], f["name"])
             terms = []
-            for term, t in lines.groupby("term", sort=True):
-                terms.append({"term": term, "n": len(t), "n_docs": t["doc_id"].nunique(),
+            for term in sorted(per_frame.get(key, {})):
+                t = per_frame[key][term]
+                lines = sorted(t["lines"], key=_line_order)[:max_kwic]
+                terms.append({"term": term, "n": t["n"], "n_docs": int(term_docs[(*key, term)]),
                               "anchor": anchor("kwic", g["name"], f["name"], term),
-                              "lines": _kwic_lines(t.head(max_kwic), known_docs)})
+                              "lines": lines})
             terms.sort(key=lambda t: -t["n"])
+            n, n_docs = (frame_docs.loc[key] if key in frame_docs.index else (0, 0))
             frames.append({"group": g["name"], "frame": f["name"],
                            "anchor": anchor("kwic", g["name"], f["name"]),
-                           "n": len(lines), "n_docs": lines["doc_id"].nunique(),
-                           "terms": terms})
+                           "n": int(n), "n_docs": int(n_docs), "terms": terms})
     terms = []
     shown = {(v["lang"], r["term"]) for v in vocab for r in v["rows"]}
-    kt = k[k["group"].isna()]
-    for (lang, term), t in kt.groupby(["lang", "term"], sort=True):
-        if (lang, term) in shown:
-            terms.append({"lang": lang, "term": term, "n": len(t),
-                          "n_docs": t["doc_id"].nunique(),
+    for (group, _frame, lang, term), c in sorted(counts.iterrows(), key=lambda x: x[0][2:]):
+        if not group and (lang, term) in shown:
+            terms.append({"lang": lang, "term": term, "n": int(c["n"]),
+                          "n_docs": int(c["n_docs"]),
                           "anchor": anchor("kwic-term", lang, term),
-                          "lines": _kwic_lines(t.head(max_kwic), known_docs)})
+                          "lines": by_term[("", "", lang, term)]})
     return frames, terms
+
+
+def _line_order(r: dict) -> tuple:
+    """Concordance lines by year (undated last), document, passage, sentence."""
+    return (r["year"] is None, r["year"] or 0, r["doc_id"], r["passage_id"], r["sent_id"])
 
 
 def _firm_passages(study: Study, firm: str, lang: str, topic: int,

@@ -36,16 +36,28 @@ def none(value: object) -> object:
 
 
 def records(df: pd.DataFrame) -> list[dict]:
-    """Rows as dicts with every missing value as None (templates test `is none`)."""
+    """Rows as dicts with every missing value as None (templates test `is none`).
+
+    Column by column (`Series.tolist` gives Python scalars), not through an object-typed
+    copy of the frame: a report makes over a thousand of these from small frames.
+    """
     if df.empty:
         return []
-    out = df.astype(object).where(df.notna(), None).to_dict("records")
-    for row in out:
-        for key, value in row.items():
-            if isinstance(value, np.generic):
-                row[key] = value.item()
-            elif isinstance(value, np.ndarray):
-                row[key] = value.tolist()
+    cols = [str(c) for c in df.columns]
+    values = [_plain_column(df.iloc[:, n].tolist()) for n in range(len(cols))]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _plain_column(values: list) -> list:
+    out = []
+    for v in values:
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        elif isnull(v):
+            v = None
+        elif isinstance(v, np.generic):
+            v = v.item()
+        out.append(v)
     return out
 
 
@@ -81,6 +93,17 @@ def safe_url(url: object) -> str | None:
 def human(name: object) -> str:
     """A lexicon or column name for reading: `energy_performance` → `energy performance`."""
     return str(name).replace("_", " ")
+
+
+def firm_name(firm: object) -> str:
+    """A firm's display name from its id: `lumidia` → `Lumidia` (ids stay in URLs only)."""
+    return human(firm).title()
+
+
+def term(text: object) -> str:
+    """A term or phrase for reading: `réseau_d'_eau` → `réseau d'eau` (phrases are joined
+    with underscores by the preprocess stage)."""
+    return re.sub(r"(?<=['’]) ", "", str(text).replace("_", " ")).strip()
 
 
 def shorten(text: str, width: int) -> str:
@@ -166,6 +189,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(human=human, plural=plural, pct=fmt_pct, num=fmt_num, pval=fmt_p,
                        date=fmt_date, year=fmt_year, safe_url=safe_url, lang_name=lang_name,
-                       anchor=anchor, firm_file=firm_file, sortval=sort_value)
+                       anchor=anchor, firm_file=firm_file, sortval=sort_value,
+                       firm_name=firm_name, term=term)
     env.tests["null"] = isnull
     return env

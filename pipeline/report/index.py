@@ -8,6 +8,7 @@ import pandas as pd
 
 from pipeline.lexicon import OFFER_GROUP
 from pipeline.report import figures
+from pipeline.report.changes import what_changed
 from pipeline.report.correspondence import correspondence_context
 from pipeline.report.format import (
     anchor,
@@ -44,8 +45,8 @@ def index_context(study: Study, domain_grids: dict[str, dict], *, n_terms: int,
     """
     i = study.inputs
     collection = i.collection
-    return {"firms": _firm_rows(study), "totals": collection.drop(columns=["firm", "year"])
-            .sum().to_dict(),
+    return {"changes": what_changed(study), "firms": _firm_rows(study),
+            "totals": collection.drop(columns=["firm", "year"]).sum().to_dict(),
             "heatmaps": _heatmaps(study), "oppositions": _oppositions(study),
             "sets": _sets(study, domain_grids), "presence_rate": study.presence_rate,
             "presence_docs": study.presence_docs, "failures": _failure_reasons(i.fetches),

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.report import figures
+from pipeline.report.changes import topic_ends
 from pipeline.report.format import (
     anchor,
     firm_file,
@@ -15,12 +16,9 @@ from pipeline.report.format import (
     lang_name,
     none,
     records,
-    shorten,
 )
 from pipeline.report.study import Study, rate_series, series, share_rows
 
-TOPIC_LABEL_WIDTH = 30  # characters of a topic's name in a panel's legend
-MAX_TAB10 = 10  # topics drawn in tab10's colours; more take tab20's
 TERMS_SHOWN = 10  # terms that rose, and that fell, per firm and language
 
 
@@ -80,15 +78,17 @@ def _rate_panels(study: Study) -> list[dict]:
 def _topic_panels(study: Study) -> list[dict]:
     """Per language model: every topic's share by year, one panel per firm."""
     i = study.inputs
+    ends = topic_ends(study)
     out = []
     for lang in study.langs:
         p = i.prevalence[(i.prevalence["lang"] == lang) & (i.prevalence["level"] == "firm_year")]
         if p.empty:
             continue
         topics = sorted(p["topic"].astype(int).unique())
-        palette = figures.matplotlib.colormaps["tab10" if len(topics) <= MAX_TAB10 else "tab20"]
-        colours = {t: figures.matplotlib.colors.to_hex(palette(n % palette.N))
-                   for n, t in enumerate(topics)}
+        pf = i.prevalence[(i.prevalence["lang"] == lang) & (i.prevalence["level"] == "firm")]
+        n_docs = pf.groupby("firm")["n_docs"].max().astype(int).to_dict()
+        palette = figures.TOPIC_PALETTE
+        colours = {t: palette[n % len(palette)] for n, t in enumerate(topics)}
         panels = []
         for firm in study.firms:
             r = p[p["firm"] == firm]
@@ -97,12 +97,14 @@ def _topic_panels(study: Study) -> list[dict]:
             lines = []
             for t, part in r.groupby("topic", sort=True):
                 part = part.rename(columns={"share": "value"})
-                lines.append(series(part, label=shorten(study.topic_name(lang, t),
-                                                        TOPIC_LABEL_WIDTH),
+                lines.append(series(part, label=study.topic_name(lang, t),
                                     enough=part["n_docs"] >= study.min_docs,
                                     colour=colours[int(t)]))
-            panels.append((study.firm_label(firm), lines))
-        out.append({"lang": lang, "svg": figures.small_multiples(
+            # The panel's N: the firm's documents in this language's model, not all languages.
+            n = n_docs.get(firm, int(r.groupby("year")["n_docs"].max().sum()))
+            panels.append((study.firm_label(firm, n), lines))
+        out.append({"lang": lang, "ends": [t for t in ends if t["lang"] == lang],
+                    "svg": figures.small_multiples(
             panels, ylabel="mean topic share",
             title=f"Topic shares by year, one panel per firm on shared axes "
                   f"({lang_name(lang)} model)",

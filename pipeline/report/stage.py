@@ -23,6 +23,8 @@ it rests on and the exported table it is drawn from; figures resting on too litt
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,7 @@ from pipeline.errors import EXIT_OK
 from pipeline.io import SchemaError, read_table, write_csv, write_table, write_text
 from pipeline.lexicon import LexiconError, load_lexicon
 from pipeline.params import ReportParams, lexicon_path, load_block
+from pipeline.report import figures
 from pipeline.report.exports import EXPORTS, data_readme, export_tables
 from pipeline.report.firm import firm_context
 from pipeline.report.format import environment, firm_file, fmt_date, years_span
@@ -56,8 +59,10 @@ class Report:
     exports: dict[str, tuple[pd.DataFrame, pa.Schema]] = field(default_factory=dict)
 
 
-def build_report(inputs: ReportInputs, params: ReportParams) -> Report:
-    """Render every page and collect every exported table. No file is read or written.
+def build_report(inputs: ReportInputs, params: ReportParams, *,
+                 figure_cache: Path | None = None) -> Report:
+    """Render every page and collect every exported table. No file is read or written but
+    the figure cache's (when given): an SVG drawn before from the same data is read back.
 
     Args:
         inputs: the tables of the earlier stages.
@@ -67,9 +72,16 @@ def build_report(inputs: ReportInputs, params: ReportParams) -> Report:
             little text"), `ca_labels` (terms or domains labelled on a correspondence-analysis
             map: the largest contributions to the plane).
 
+        figure_cache: folder of SVGs named by a hash of each figure's data (None: draw all).
+
     Returns:
         The pages (relative path → HTML) and the exports (name → table, schema).
     """
+    with figures.cached_figures(figure_cache):
+        return _build(inputs, params)
+
+
+def _build(inputs: ReportInputs, params: ReportParams) -> Report:
     study = Study(inputs, min_docs=params.min_docs)
     # The offer-domain grids serve both the index's entries table and each firm page.
     grids = domain_grids(study)
@@ -87,7 +99,7 @@ def build_report(inputs: ReportInputs, params: ReportParams) -> Report:
     log.info("report: index done")
     render("topics.html", "topics.html", **topics_context(study))
     log.info("report: topics page done")
-    render("shifts.html", "shifts.html", **shifts_context(study), fdr=study.fdr)
+    render("shifts.html", "shifts.html", **shifts_context(study))
     log.info("report: shifts page done")
     for n, firm in enumerate(study.firms, 1):
         render("firm.html", f"firms/{firm_file(firm)}",
@@ -108,7 +120,7 @@ def _common(study: Study) -> dict:
                   "captured": (fmt_date(u["captured_at"].min()),
                                fmt_date(u["captured_at"].max()))},
         "firm_links": [{"firm": f, "file": firm_file(f)} for f in study.firms],
-        "groups": study.groups, "min_docs": study.min_docs,
+        "groups": study.groups, "min_docs": study.min_docs, "fdr": study.fdr,
         "exports": [{"name": n, "what": EXPORTS[n][1]} for n in EXPORTS],
     }
 
@@ -182,9 +194,56 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     params = load_block(args.params, ReportParams)
-    inputs = read_inputs(raw=args.raw, interim=args.interim, topics=args.topics,
-                         contrasts=args.contrasts, lexicon=lexicon_path(args.params))
-    report = build_report(inputs, params)
+    lexicon = lexicon_path(args.params)
+    folders = {"raw": args.raw, "interim": args.interim, "topics": args.topics,
+               "contrasts": args.contrasts}
+    stamp_path = args.out / STAMP
+    stamp = _stamp(folders, lexicon, params)
+    if _unchanged(stamp_path, stamp, args.out):
+        log.info("report: inputs, params and code unchanged since %s; nothing to do", stamp_path)
+        return EXIT_OK
+    inputs = read_inputs(**folders, lexicon=lexicon)
+    report = build_report(inputs, params, figure_cache=args.out / ".cache" / "figures")
     written = write_report(report, args.out)
+    files = {str(p.relative_to(args.out)): _digest(p.read_bytes()) for p in written}
+    write_text(json.dumps({"inputs": stamp, "files": files}, indent=1), stamp_path)
     log.info("report: wrote %d files under %s", len(written), args.out)
     return EXIT_OK
+
+
+# --- skipping an unchanged report ---------------------------------------------------------
+# A re-run whose inputs, params and report code are those of the last run, and whose written
+# files are still as written, does nothing (figures are cached apart, for partial changes).
+
+STAMP = ".cache/report.json"
+_CODE_DIR = Path(__file__).parent
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _stamp(folders: dict[str, Path], lexicon: Path | None, params: ReportParams) -> str:
+    h = hashlib.sha256(params.model_dump_json().encode())
+    paths = [p for folder in dict.fromkeys(folders.values()) for p in sorted(
+        folder.glob("*.parquet"))]
+    if lexicon is not None and lexicon.exists():
+        paths.append(lexicon)
+    paths += sorted(_CODE_DIR.rglob("*.py")) + sorted((_CODE_DIR / "templates").iterdir())
+    for path in paths:
+        h.update(str(path.name).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _unchanged(stamp_path: Path, stamp: str, out: Path) -> bool:
+    try:
+        last = json.loads(stamp_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if last.get("inputs") != stamp:
+        return False
+    for rel, digest in last.get("files", {}).items():
+        path = out / rel
+        if not path.exists() or _digest(path.read_bytes()) != digest:
+            return False
+    return True

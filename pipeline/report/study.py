@@ -10,7 +10,8 @@ import pandas as pd
 
 from pipeline.lexicon import Lexicon
 from pipeline.report.figures import PALETTE
-from pipeline.report.format import anchor, firm_file, human, records
+from pipeline.report.format import anchor, firm_file, firm_name, human, records
+from pipeline.report.format import term as readable
 
 MAX_SERIES = 5  # a set group with more frames (offer domains) is shown as a table, not lines
 SHARE_AXIS_MIN = 0.05  # a topic-share axis reaches at least this far ...
@@ -129,14 +130,14 @@ class Study:
         return list(groups.values())
 
     def label(self, lang: str, topic: int) -> str:
-        return self.labels.get((lang, int(topic)), f"topic {int(topic)}")
+        return readable(self.labels.get((lang, int(topic)), f"topic {int(topic)}"))
 
     def topic_name(self, lang: str, topic: int) -> str:
         return f"{int(topic)}: {self.label(lang, topic)}"
 
     def firm_label(self, firm: str, n: int | None = None) -> str:
         n = self.n_docs.get(firm, 0) if n is None else n
-        return f"{firm} ({n} doc{'s' if n != 1 else ''})"
+        return f"{firm_name(firm)} ({n} doc{'s' if n != 1 else ''})"
 
 
 # --- row selections shared by the pages ---------------------------------------------------

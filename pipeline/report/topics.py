@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.report import figures
+from pipeline.report import figures, views
 from pipeline.report.format import anchor, firm_file, lang_name, records
 from pipeline.report.study import Study, series, share_xlim, top_terms
 
@@ -46,7 +46,16 @@ def _model(study: Study, lang: str) -> dict:
     topics = sorted(set(p["topic"].astype(int))
                     | set(i.topic_terms.loc[i.topic_terms["lang"] == lang, "topic"].astype(int)))
     dt = i.doc_topics[i.doc_topics["lang"] == lang]
+    tt = i.topic_terms[(i.topic_terms["lang"] == lang) & (i.topic_terms["by"] == "prob")]
+    overall = p[p["level"] == "all"].groupby("topic")["share"].first()
+    topic_map = views.topic_map(
+        tt, shares={int(t): float(s) for t, s in overall.items()},
+        names={t: study.topic_name(lang, t) for t in topics},
+        anchors={t: anchor("topic", lang, t) for t in topics},
+        title=f"Inter-topic map of the {lang_name(lang)} model: topics closer together share "
+              "more of their terms; circle areas are the topics' shares of the text")
     return {"lang": lang, "topics": [_topic(study, lang, t, p) for t in topics],
+            "map": topic_map,
             "n_passages": int(dt["passage_id"].nunique()),
             "n_docs": int(dt["doc_id"].nunique())}
 
