@@ -676,3 +676,29 @@ def test_demo_top_keyness_terms_hold_each_firms_distinctive_terms(demo_build, tr
             words = {w for t in mine for w in t.split("_")}
             missing = [t for t in terms if t not in words]
             assert not missing, f"{firm} ({lang}): {missing} not among its top terms"
+
+
+# --- stable intervals (issue 14, part 7) ----------------------------------------------------
+
+
+def test_the_same_site_scraped_twice_gives_identical_intervals():
+    """Two scrapes of identical content get other doc_ids (they hash the capture time); the
+    bootstrap draws follow the text, so every interval is the same."""
+    rng = np.random.default_rng(7)
+    texts = []
+    for i in range(10):
+        words = [str(w) for w in rng.choice(FILLER, 30)]
+        words += ["citoyens"] * int(rng.integers(0, 4)) + ["clients"] * int(rng.integers(1, 4))
+        texts.append({"firm": "acme" if i < 6 else "bolt", "year": 2020 + i % 2,
+                      "text": " ".join(words) + "."})
+    first = make_corpus([{**d, "doc_id": f"scrape1-{i:02d}"} for i, d in enumerate(texts)])
+    # The second scrape: other ids, sorting in another order than the first's.
+    second = make_corpus([{**d, "doc_id": f"{99 - i:02d}-scrape2"} for i, d in enumerate(texts)])
+    params = ContrastsParams(**{**PARAMS, "min_tokens": 1})
+    a = score_contrasts(*first, LEXICON, params).frame_measures
+    b = score_contrasts(*second, LEXICON, params).frame_measures
+    cols = ["group", "frame", "measure", "level", "firm", "year", "lang"]
+    a, b = (t.sort_values(cols, na_position="last").reset_index(drop=True) for t in (a, b))
+    assert a["ci_low"].notna().sum() > 10
+    pd.testing.assert_frame_equal(a[[*cols, "value", "ci_low", "ci_high"]],
+                                  b[[*cols, "value", "ci_low", "ci_high"]])

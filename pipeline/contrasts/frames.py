@@ -44,6 +44,7 @@ import pandas as pd
 from scipy import sparse
 
 from pipeline.lexicon import Lexicon
+from pipeline.resample import content_order
 
 log = logging.getLogger(__name__)
 
@@ -502,11 +503,22 @@ def measure_cells(values: np.ndarray, cell: np.ndarray, n_cells: int, quantities
 
 
 def pool_languages(docs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """One row per document: its firm and year, and the counts `names` and `n_tokens` summed
-    over its languages (rows sorted by doc_id)."""
-    return (docs.groupby("doc_id", sort=True)
-            .agg({"firm": "first", "year": "first", **{c: "sum" for c in [*names, "n_tokens"]}})
-            .reset_index())
+    """One row per document: its firm, year and content key, and the counts `names` and
+    `n_tokens` summed over its languages (rows in content order, see `by_content`)."""
+    keep = {"firm": "first", "year": "first", **{c: "sum" for c in [*names, "n_tokens"]}}
+    if "content_key" in docs:
+        keep["content_key"] = "first"
+    return by_content(docs.groupby("doc_id", sort=True).agg(keep).reset_index())
+
+
+def by_content(docs: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted by `content_key` (then doc_id), so the bootstrap's draws follow the text,
+    not the capture ids: two scrapes of identical content give identical intervals. Without
+    the column, rows are sorted by doc_id."""
+    if "content_key" not in docs:
+        return docs.sort_values("doc_id").reset_index(drop=True)
+    keys = docs["content_key"].fillna(docs["doc_id"])
+    return docs.iloc[content_order(keys, docs["doc_id"])].reset_index(drop=True)
 
 
 def measure_frames(docs: pd.DataFrame, columns: list[tuple[str, str]], lexicon: Lexicon, *,
@@ -515,7 +527,8 @@ def measure_frames(docs: pd.DataFrame, columns: list[tuple[str, str]], lexicon: 
 
     Args:
         docs: one row per (document, language): `doc_id`, `firm`, `year`, `lang`, `n_tokens`,
-            and one match-count column per (group, frame) in `columns`, named `group/frame`.
+            and one match-count column per (group, frame) in `columns`, named `group/frame`;
+            optionally `content_key` (see `pipeline.resample`), the order of the draws.
         columns: the (group, frame) count columns, in order.
         lexicon: the frame lexicon.
         n_bootstrap: bootstrap resamples of documents.
@@ -531,10 +544,8 @@ def measure_frames(docs: pd.DataFrame, columns: list[tuple[str, str]], lexicon: 
     langs = [None, *sorted(docs["lang"].dropna().unique())]
     rows = []
     for li, lang in enumerate(langs):
-        if lang is None:
-            d = pool_languages(docs, names)
-        else:
-            d = docs[docs["lang"] == lang].sort_values("doc_id").reset_index(drop=True)
+        d = (pool_languages(docs, names) if lang is None
+             else by_content(docs[docs["lang"] == lang]))
         values = d[[*names, "n_tokens"]].to_numpy(dtype=float)
         matched = values[:, :-1] > 0
         for vi, level in enumerate(LEVELS):

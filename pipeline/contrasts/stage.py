@@ -73,6 +73,7 @@ from pipeline.errors import EXIT_OK
 from pipeline.io import empty_frame, read_table, write_csv, write_table
 from pipeline.lexicon import LANGS, Lexicon, load_lexicon
 from pipeline.params import ContrastsParams, lexicon_path, load_block
+from pipeline.resample import content_keys
 
 log = logging.getLogger(__name__)
 
@@ -275,8 +276,9 @@ def document_counts(bags: pd.DataFrame, hits: pd.DataFrame, stream_sents: pd.Dat
     """Matches of every frame and word tokens per (document, language).
 
     Returns:
-        The table (doc_id, firm, year, lang, n_tokens, one `group/frame` column per frame)
-        and the (group, frame) of each count column.
+        The table (doc_id, firm, year, lang, n_tokens, one `group/frame` column per frame,
+        `content_key`: a hash of the document's bag terms, the order the bootstrap draws
+        from) and the (group, frame) of each count column.
     """
     columns = [(f.group, f.name) for f in lexicon.frames()]
     names = [f"{g}/{f}" for g, f in columns]
@@ -297,6 +299,7 @@ def document_counts(bags: pd.DataFrame, hits: pd.DataFrame, stream_sents: pd.Dat
                         sorted(orphan)[0])
     for n in names:
         docs[n] = docs[n].fillna(0).astype(np.int64) if n in docs else 0
+    docs["content_key"] = content_keys(bags).reindex(docs["doc_id"]).to_numpy()
     return docs, columns
 
 

@@ -70,6 +70,7 @@ from pipeline import cli, schemas
 from pipeline.errors import EXIT_OK, TopicsError
 from pipeline.io import empty_frame, read_table, write_csv, write_json, write_table
 from pipeline.params import TopicsParams, load_block
+from pipeline.resample import content_keys, content_order
 from pipeline.topics.models import (
     Corpus,
     TopicModel,
@@ -371,20 +372,33 @@ class DocShares:
     """Topic shares per document.
 
     Attributes:
-        docs: one row per document: doc_id, firm, year, n_passages.
+        docs: one row per document: doc_id, firm, year, n_passages, and optionally
+            content_key (a hash of its text: the order bootstrap draws follow).
         shares: documents × K matrix, rows summing to 1.
     """
 
     docs: pd.DataFrame
     shares: np.ndarray
 
+    def in_content_order(self) -> DocShares:
+        """The same documents sorted by content key (then doc_id), so resampling draws
+        follow the text and two scrapes of identical content give identical intervals."""
+        docs = self.docs.reset_index(drop=True)
+        keys = docs["content_key"].fillna(docs["doc_id"]) if "content_key" in docs \
+            else docs["doc_id"]
+        order = content_order(keys, docs["doc_id"])
+        return DocShares(docs=docs.iloc[order].reset_index(drop=True), shares=self.shares[order])
 
-def document_shares(doc_topics: pd.DataFrame, weights: pd.Series | None = None) -> DocShares:
+
+def document_shares(doc_topics: pd.DataFrame, weights: pd.Series | None = None,
+                    keys: pd.Series | None = None) -> DocShares:
     """Average passage shares into document shares, weighting passages by their tokens.
 
     Args:
         doc_topics: rows of DOC_TOPICS for one language (passage × topic).
         weights: word tokens per passage_id; equal weights when not given.
+        keys: content key per doc_id (`pipeline.resample.content_keys`), kept as
+            `docs.content_key` for the bootstrap.
 
     Returns:
         The documents (sorted by doc_id) and their shares.
@@ -403,6 +417,8 @@ def document_shares(doc_topics: pd.DataFrame, weights: pd.Series | None = None) 
             .agg(doc_id=("doc_id", "first"), firm=("firm", "first"), year=("year", "first"),
                  n_passages=("doc_id", "size"))
             .reset_index(drop=True))
+    if keys is not None:
+        docs["content_key"] = keys.reindex(docs["doc_id"]).to_numpy()
     return DocShares(docs=docs, shares=shares)
 
 
@@ -451,7 +467,8 @@ def prevalence(doc_shares: DocShares, *, n_bootstrap: int, seed: int, lang: str 
         Rows of PREVALENCE: level all, firm, year, firm_year; ci_low/ci_high are NaN for a
         group of fewer than two documents.
     """
-    docs, shares = doc_shares.docs.reset_index(drop=True), doc_shares.shares
+    doc_shares = doc_shares.in_content_order()
+    docs, shares = doc_shares.docs, doc_shares.shares
     if docs.empty:
         return pd.DataFrame(columns=[c for c in schemas.PREVALENCE.names if c != "lang"])
     k = shares.shape[1]
@@ -506,6 +523,7 @@ def share_change(doc_shares: DocShares, *, topic: int, year_from: int, year_to: 
     Raises:
         TopicsError: when either year has no document.
     """
+    doc_shares = doc_shares.in_content_order()
     docs = doc_shares.docs
     sel = docs["firm"].eq(firm).to_numpy() if firm is not None else np.ones(len(docs), bool)
     a = doc_shares.shares[sel & docs["year"].eq(year_from).fillna(False).to_numpy(), topic]
@@ -521,6 +539,15 @@ def share_change(doc_shares: DocShares, *, topic: int, year_from: int, year_to: 
 
 
 # --- the stage core --------------------------------------------------------------------------
+
+
+def in_content_order(bags: pd.DataFrame, keys: pd.Series | None = None) -> pd.DataFrame:
+    """Passages sorted by their document's content key, then passage order: the order the
+    models read them in. It makes the vocabulary ids, hence the fits and the shares, depend
+    on the text only, not on the input row order or the capture ids."""
+    keys = content_keys(bags) if keys is None else keys
+    return (bags.assign(_key=keys.reindex(bags["doc_id"]).to_numpy())
+            .sort_values(["_key", "doc_id", "passage_id"], kind="stable").drop(columns="_key"))
 
 
 # The `topics:` keys the sweep takes as they are.
@@ -555,8 +582,8 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, params: TopicsParams
                                                              "prevalence")}
     if bags.empty:
         log.warning("no passages in the bags: no topic model")
-    # Sorting makes the vocabulary ids, hence the fits, independent of the input row order.
-    bags = bags.sort_values("passage_id", kind="stable")
+    keys = content_keys(bags)
+    bags = in_content_order(bags, keys)
     for lang, sub in bags.groupby("lang", sort=True):
         terms = [list(t) for t in sub["terms"]]
         corpus = build_corpus(terms, min_df=params.min_df, max_df=params.max_df)
@@ -626,7 +653,8 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, params: TopicsParams
             reps["text"] = reps["text"].fillna("")
         tables["topic_passages"].append(reps.assign(lang=lang))
 
-        docs = document_shares(doc_topics, meta.set_index("passage_id")["n_tokens"])
+        docs = document_shares(doc_topics, meta.set_index("passage_id")["n_tokens"],
+                               keys=keys)
         tables["prevalence"].append(prevalence(docs, n_bootstrap=params.n_bootstrap,
                                                seed=params.seed, lang=lang).assign(lang=lang))
 
