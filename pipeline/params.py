@@ -81,6 +81,11 @@ class ExtractParams(Block):
     passage_words: int = Field(250, ge=20, description="passages of about this many words, cut "
                                                        "on paragraph or sentence ends")
     workers: PosInt = Field(2, description="processes for extraction (1 = in process)")
+    date_by_capture: bool = Field(False, description="give a live capture that nothing dates "
+                                                     "(no year= in sources.txt, no date in "
+                                                     "the page or text) its capture year; by "
+                                                     "default it is undated: counted, but kept "
+                                                     "off every time axis")
 
 
 class PreprocessParams(Block):

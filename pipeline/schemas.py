@@ -99,11 +99,17 @@ DOCUMENTS = _schema(
     ("text", pa.string(), False, "clean main text; paragraphs separated by a blank line; "
      "empty when skipped"),
     ("lang", pa.string(), True, "dominant language (ISO 639-1): the language of most words, "
-     "paragraphs tagged by py3langid; null when skipped"),
+     "paragraphs tagged by py3langid; null when skipped or undecided (no paragraph could be "
+     "read); a language other than fr and en is kept out of the analyses but listed in the "
+     "report"),
+    ("lang_confidence", pa.float32(), True, "how sure `lang` is: 1.0 when function words "
+     "decide it, else py3langid's probability on the body text (for a mixed document, its "
+     "language's share of words); null when lang is null"),
     ("declared_lang", pa.string(), True, "language the page declares (html lang, sources)"),
     ("year", pa.int16(), True, "year the document speaks for"),
     ("year_source", pa.string(), True, "sources, archive, title (a report's title or first "
-     "page), published or captured: the first rule that gave a year"),
+     "page), published or captured: the first rule that gave a year; undated (year null) "
+     "when none did and extract.date_by_capture is false"),
     ("published", pa.string(), True, "publication date found in the page (ISO date, never after "
      "the capture): from its metadata (URL, meta tags, JSON-LD); from its text too (<time>, date "
      "patterns) where it decides the year (live captures without a year in sources.txt)"),
@@ -398,7 +404,8 @@ COLLECTION = _schema(
     "collection",
     ("firm", pa.string(), False, "firm id"),
     ("year", pa.int16(), True, "year the captures speak for (document year, else the source's "
-     "year=, else the archive or fetch year); null when unknown"),
+     "year=, else the archive or fetch year); null for undated documents (see "
+     "documents.year_source)"),
     ("n_sources", pa.int32(), False, "distinct URLs asked for"),
     ("n_fetched", pa.int32(), False, "captures fetched (outcome ok)"),
     ("n_from_archive", pa.int32(), False, "of which from a web archive"),
@@ -430,8 +437,9 @@ CAPTURES = _schema(
     ("duplicate_of", pa.string(), True, "doc_id this document repeats"),
     ("title", pa.string(), True, "page or report title"),
     ("lang", pa.string(), True, "dominant language"),
+    ("lang_confidence", pa.float32(), True, "how sure the language is (see documents)"),
     ("year", pa.int16(), True, "document year"),
-    ("year_source", pa.string(), True, "where the year comes from"),
+    ("year_source", pa.string(), True, "where the year comes from (undated: none)"),
     ("n_words", pa.int32(), True, "words of clean text"),
 )
 

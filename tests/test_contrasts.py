@@ -564,7 +564,8 @@ def write_inputs(root, corpus):
     write_table(s, root / "processed" / "sentences.parquet", schemas.SENTENCES)
     write_table(b, root / "processed" / "bags.parquet", schemas.BAGS)
     docs = d.assign(fetch_id="f", firm="x", kind="page", url="u", final_url=None,
-                    format="html", title=None, text="", lang="fr", declared_lang=None,
+                    format="html", title=None, text="", lang="fr", lang_confidence=1.0,
+                    declared_lang=None,
                     year=2020, year_source="sources", published=None, n_pages=None, n_words=1,
                     status="ok", error=None, similarity=None)
     write_table(docs[schemas.DOCUMENTS.names], root / "interim" / "documents.parquet",
@@ -702,3 +703,35 @@ def test_the_same_site_scraped_twice_gives_identical_intervals():
     assert a["ci_low"].notna().sum() > 10
     pd.testing.assert_frame_equal(a[[*cols, "value", "ci_low", "ci_high"]],
                                   b[[*cols, "value", "ci_low", "ci_high"]])
+
+
+def test_undated_documents_count_for_their_firm_but_stay_off_every_time_axis():
+    """Issue 14, part 1: an undated page (year null) weighs in the firm's figures over all
+    years, never in a year, a firm-year, a late-vs-early side or a trend."""
+    s, b, d, p = planted_corpus()
+    undated = make_corpus([{"firm": "acme", "year": None, "doc_id": f"undated{i}",
+                            "text": "Les clients, clients et clients du réseau. " * 30}
+                           for i in range(3)])
+    corpus = [pd.concat([x, y], ignore_index=True) for x, y in zip((s, b, d, p), undated,
+                                                                 strict=True)]
+    with_undated = score_contrasts(*corpus, LEXICON, ContrastsParams(**PARAMS))
+    base = score_contrasts(s, b, d, p, LEXICON, ContrastsParams(**PARAMS))
+    m, m0 = with_undated.frame_measures, base.frame_measures
+    assert m.loc[m["level"].isin(["year", "firm_year"]), "year"].notna().all()
+    cols = ["group", "frame", "measure", "level", "firm", "year", "lang"]
+    by_year = m[m["level"].isin(["year", "firm_year"])].merge(
+        m0[m0["level"].isin(["year", "firm_year"])], on=cols)
+    assert len(by_year) == (m0["level"].isin(["year", "firm_year"])).sum()
+    np.testing.assert_allclose(by_year["value_x"].astype(float),
+                               by_year["value_y"].astype(float))
+    pd.testing.assert_frame_equal(with_undated.shifts, base.shifts)
+    # The firm's figure over all years does count them: more clients.
+    def acme_share(t):
+        return t[(t["level"] == "firm") & (t["firm"] == "acme") & (t["frame"] == "citizens")
+                 & (t["measure"] == "share") & t["lang"].isna()]["value"].iloc[0]
+    assert acme_share(m) < acme_share(m0) - 0.05
+    def sides(t):  # the comparisons over time and the years on each side
+        t = t[t["comparison"].isin(["late_vs_early", "year_vs_year"])]
+        return set(map(tuple, t[["comparison", "group_a", "group_b", "years_a", "years_b"]]
+                       .drop_duplicates().to_numpy()))
+    assert sides(base.keyness) and sides(with_undated.keyness) == sides(base.keyness)

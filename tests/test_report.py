@@ -733,3 +733,29 @@ def test_demo_reports_in_chromium(demo_build, tmp_path):
     firm = sorted((out / "firms").glob("*.html"))[0]
     check_in_browser(out, tmp_path, {"demo-index.png": "index.html",
                                      "demo-firm.png": f"firms/{firm.name}"})
+
+
+def test_undated_and_other_language_documents_are_counted_and_named(tmp_path):
+    """Issue 14, parts 1 and 3: the index and the firm page say how many documents are
+    undated and why; a document in another language is listed with its confidence."""
+    tables = make_study()
+    docs = tables["documents"].copy()
+    live = docs.index[(docs["firm"] == "alpha") & (docs["year_source"] == "captured")]
+    docs.loc[live[:2], "year"] = None
+    docs.loc[live[:2], "year_source"] = "undated"
+    other = docs.index[(docs["firm"] == "beta") & (docs["year_source"] == "captured")][0]
+    docs.loc[other, ["lang", "lang_confidence"]] = ["de", 0.97]
+    docs["year"] = docs["year"].astype("Int16")
+    tables["documents"] = docs
+    tables = {**tables, **stage_tables(tables)}
+    assert report.main(write_project(tmp_path, tables)) == 0
+    index = " ".join(" ".join(parse(tmp_path / "reports" / "index.html").text).split())
+    assert "2 documents carry no date" in index and "date_by_capture" in index
+    assert "left out of the analyses for their language (1)" in index and "0.97" in index
+    # The study's languages stay French and English.
+    assert "German" not in index.split("languages")[0]
+    alpha = " ".join(" ".join(parse(tmp_path / "reports" / "firms" / "alpha.html").text).split())
+    assert "2 documents carry no date of alpha" in alpha
+    collection = tables["collection"]
+    assert collection[(collection["firm"] == "alpha") & collection["year"].isna()][
+        "n_documents"].sum() == 2

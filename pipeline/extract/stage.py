@@ -42,7 +42,7 @@ from pipeline import cli, io, schemas, warc
 from pipeline.errors import EXIT_OK
 from pipeline.extract import language
 from pipeline.extract.collection import captures_table, collection_table
-from pipeline.extract.dating import date_document
+from pipeline.extract.dating import by_capture, date_document
 from pipeline.extract.dedup import (
     DupCandidate,
     boilerplate_keys,
@@ -50,7 +50,7 @@ from pipeline.extract.dedup import (
     normalize_paragraph,
 )
 from pipeline.extract.html import decode_html, extract_html
-from pipeline.extract.language import dominant_language, tag_paragraphs
+from pipeline.extract.language import dominant_language, tag_document
 from pipeline.extract.passages import Paragraph, count_words, cut_passages
 from pipeline.extract.pdf import read_pdf
 from pipeline.params import ExtractParams, load_block
@@ -115,6 +115,7 @@ class Extracted:
     n_pages: int | None = None
     year: int | None = None
     year_source: str | None = None
+    lang_confidence: float | None = None  # how sure the document-level language decision is
     paragraphs: list[Paragraph] = field(default_factory=list)
     first_page: str = ""  # a PDF's raw first page and running headers, for dating
 
@@ -249,7 +250,10 @@ def extract_batch(captures: Sequence[Capture], *, min_words: int) -> list[Extrac
     for out in results:
         if out.status == "ok":
             try:
-                tags = tag_paragraphs([p.text for p in out.paragraphs])
+                found = tag_document([p.text for p in out.paragraphs],
+                                     prior=out.capture.source_lang)
+                tags = found.tags
+                out.lang_confidence = _confidence(found, out.paragraphs)
             except Exception as exc:  # never lose a document to language identification
                 log.warning("%s: language identification failed: %s", out.capture.url, exc)
                 tags = [None] * len(out.paragraphs)
@@ -257,6 +261,21 @@ def extract_batch(captures: Sequence[Capture], *, min_words: int) -> list[Extrac
                               for p, t in zip(out.paragraphs, tags, strict=True)]
         _date(out)
     return results
+
+
+def _confidence(found, paragraphs) -> float | None:
+    """The document-level decision's confidence when the dominant language is the decided
+    one; for a mixed document dominated by another language, that language's share of words."""
+    weights = Counter()
+    for tag, p in zip(found.tags, paragraphs, strict=True):
+        if tag is not None:
+            weights[tag] += p.n_words
+    if not weights:
+        return None
+    dominant = weights.most_common(1)[0][0]
+    if dominant == found.lang:
+        return found.confidence
+    return round(weights[dominant] / sum(weights.values()), 3)
 
 
 def extract_capture(capture: Capture, *, min_words: int) -> Extracted:
@@ -273,6 +292,13 @@ def _date(out: Extracted) -> None:
         is_report=c.kind == "report" or out.format == "pdf",
         title=out.title, first_page=first_page, published=out.published,
         captured_at=c.captured_at)
+
+
+def _date_by_capture(results: list[Extracted], date_by_capture: bool) -> None:
+    """Undated documents get their capture year when params.yaml asks for it."""
+    for r in results:
+        r.year, r.year_source = by_capture(r.year, r.year_source, r.capture.captured_at,
+                                           date_by_capture=date_by_capture)
 
 
 def _extract_into(out: Extracted, capture: Capture, min_words: int) -> None:
@@ -425,7 +451,9 @@ def _document_row(r: Extracted) -> dict:
     return {
         "doc_id": c.doc_id, "fetch_id": c.fetch_id, "firm": c.firm, "kind": c.kind,
         "url": c.url, "final_url": c.final_url, "format": r.format, "title": r.title,
-        "text": text, "lang": lang, "declared_lang": r.declared_lang, "year": r.year,
+        "text": text, "lang": lang,
+        "lang_confidence": r.lang_confidence if lang is not None else None,
+        "declared_lang": r.declared_lang, "year": r.year,
         "year_source": r.year_source, "published": r.published,
         "captured_at": pd.Timestamp(c.captured_at), "n_pages": r.n_pages,
         "n_words": sum(p.n_words for p in r.paragraphs), "status": r.status, "error": r.error,
@@ -473,7 +501,8 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams
             `boilerplate_share` and `boilerplate_min_docs` (which paragraphs are a firm's
             boilerplate), `near_duplicate` (the Jaccard similarity of word 5-gram shingles from
             which a document duplicates an earlier one of its firm), `passage_words`, `workers`
-            (a pool is used from `POOL_MIN_DOCS` captures on).
+            (a pool is used from `POOL_MIN_DOCS` captures on), `date_by_capture` (an undated
+            live capture takes its capture year instead of none).
 
     Returns:
         (documents, passages) as DataFrames with the columns of schemas DOCUMENTS and PASSAGES.
@@ -482,6 +511,7 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams
     started = time.perf_counter()
     fresh = [c for c in captures if c.outcome != "not_modified"]
     results = _run_all(fresh, min_words=params.min_words, workers=params.workers)
+    _date_by_capture(results, params.date_by_capture)
     _remove_boilerplate(results, min_words=params.min_words,
                         boilerplate_share=params.boilerplate_share,
                         boilerplate_min_docs=params.boilerplate_min_docs)
@@ -504,6 +534,7 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams
                if c.outcome == "not_modified"]
     for r in pending:
         _date(r)
+    _date_by_capture(pending, params.date_by_capture)
     for row in (extra := _not_modified_rows(pending, rows)):
         paragraphs[row["doc_id"]] = paragraphs[row["duplicate_of"]]
     rows.extend(extra)

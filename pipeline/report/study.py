@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.lexicon import Lexicon
+from pipeline.lexicon import LANGS, Lexicon
 from pipeline.report.figures import PALETTE
 from pipeline.report.format import anchor, firm_file, human, records
 
@@ -55,6 +55,15 @@ class ReportInputs:
 def usable(documents: pd.DataFrame) -> pd.DataFrame:
     """Documents the figures rest on: text extracted, not a duplicate."""
     return documents[(documents["status"] == "ok") & documents["duplicate_of"].isna()]
+
+
+def other_languages(docs: pd.DataFrame) -> pd.DataFrame:
+    """Usable documents left out of the analyses for their language: another language than
+    French and English, or none decided; with their language and its confidence."""
+    out = docs[~docs["lang"].isin(LANGS)]
+    cols = ["firm", "doc_id", "url", "title", "year", "lang", "n_words"]
+    out = out.assign(lang_confidence=out.get("lang_confidence"))
+    return out[[*cols, "lang_confidence"]].sort_values(["firm", "url", "doc_id"])
 
 
 class Study:
