@@ -157,7 +157,7 @@ def test_letter_spaced_headings_cannot_decide_a_document():
     assert found.confidence > 0.9
     # Upper-case and letter-spaced lines are recognised as such; prose is not.
     assert language._heading_like(YEARBOOK[1].split())
-    assert language._heading_like("RAPPORT ANNUEL DU GROUPE ET DE SES FILIALES".split())
+    assert language._heading_like(["RAPPORT", "ANNUEL", "DU", "GROUPE", "ET", "SES", "FILIALES"])
     assert not language._heading_like(FR[0].split())
 
 
