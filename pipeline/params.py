@@ -86,6 +86,10 @@ class ExtractParams(Block):
                                                      "the page or text) its capture year; by "
                                                      "default it is undated: counted, but kept "
                                                      "off every time axis")
+    chrome_min_firms: PosInt = Field(3, description="a short line (12 words at most) "
+                                                    "found word for word in documents of this "
+                                                    "many firms is page chrome, removed like "
+                                                    "the lines of pipeline/extract/chrome.yaml")
 
 
 class PreprocessParams(Block):

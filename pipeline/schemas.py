@@ -116,6 +116,9 @@ DOCUMENTS = _schema(
     ("captured_at", TS, False, "capture time: archive timestamp, or fetch time if live"),
     ("n_pages", pa.int32(), True, "pages of a PDF; null for HTML"),
     ("n_words", pa.int32(), False, "words in text"),
+    ("n_chrome", pa.int32(), False, "page-chrome paragraphs removed from text (paywall, share "
+     "and print buttons, embeds, 'lire aussi', consent, credits: pipeline/extract/chrome.yaml; "
+     "or lines found word for word in documents of extract.chrome_min_firms firms)"),
     ("status", pa.string(), False, "ok, or why the document is skipped: empty, corrupt, "
      "encrypted, no_text_layer (a scan), link_list, unsupported_type, boilerplate_only, "
      "unreadable (WARC record), failed (unexpected extraction error)"),
@@ -415,6 +418,7 @@ COLLECTION = _schema(
     ("n_duplicates", pa.int32(), False, "documents repeating another (only date a page)"),
     ("n_skipped", pa.int32(), False, "documents skipped (empty, corrupt, no text layer ...)"),
     ("n_words", pa.int64(), False, "words in the usable documents"),
+    ("n_chrome", pa.int64(), False, "page-chrome lines removed from the usable documents"),
 )
 
 CAPTURES = _schema(

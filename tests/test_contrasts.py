@@ -564,7 +564,7 @@ def write_inputs(root, corpus):
     write_table(s, root / "processed" / "sentences.parquet", schemas.SENTENCES)
     write_table(b, root / "processed" / "bags.parquet", schemas.BAGS)
     docs = d.assign(fetch_id="f", firm="x", kind="page", url="u", final_url=None,
-                    format="html", title=None, text="", lang="fr", lang_confidence=1.0,
+                    format="html", title=None, text="", lang="fr", lang_confidence=1.0, n_chrome=0,
                     declared_lang=None,
                     year=2020, year_source="sources", published=None, n_pages=None, n_words=1,
                     status="ok", error=None, similarity=None)

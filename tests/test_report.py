@@ -745,6 +745,7 @@ def test_undated_and_other_language_documents_are_counted_and_named(tmp_path):
     docs.loc[live[:2], "year_source"] = "undated"
     other = docs.index[(docs["firm"] == "beta") & (docs["year_source"] == "captured")][0]
     docs.loc[other, ["lang", "lang_confidence"]] = ["de", 0.97]
+    docs.loc[live[2:4], "n_chrome"] = 3  # issue 14, part 4: chrome lines counted per firm
     docs["year"] = docs["year"].astype("Int16")
     tables["documents"] = docs
     tables = {**tables, **stage_tables(tables)}
@@ -756,6 +757,7 @@ def test_undated_and_other_language_documents_are_counted_and_named(tmp_path):
     assert "German" not in index.split("languages")[0]
     alpha = " ".join(" ".join(parse(tmp_path / "reports" / "firms" / "alpha.html").text).split())
     assert "2 documents carry no date of alpha" in alpha
+    assert "6 page-chrome lines" in alpha
     collection = tables["collection"]
     assert collection[(collection["firm"] == "alpha") & collection["year"].isna()][
         "n_documents"].sum() == 2

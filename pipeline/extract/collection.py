@@ -73,6 +73,9 @@ def collection_table(fetches: pd.DataFrame, documents: pd.DataFrame) -> pd.DataF
         d[d["duplicate_of"].notna()].groupby(keys, dropna=False).size().rename("n_duplicates"),
         d[d["status"] != "ok"].groupby(keys, dropna=False).size().rename("n_skipped"),
         usable.groupby(keys, dropna=False)["n_words"].sum().rename("n_words"),
+        usable.groupby(keys, dropna=False)["n_chrome"].sum().rename("n_chrome")
+        if "n_chrome" in usable else usable.groupby(keys, dropna=False).size().mul(0)
+        .rename("n_chrome"),
     ]
     out = pd.concat(parts, axis=1).reset_index()
     out.columns = ["firm", "year", *[p.name for p in parts]]

@@ -41,6 +41,7 @@ import pandas as pd
 from pipeline import cli, io, schemas, warc
 from pipeline.errors import EXIT_OK
 from pipeline.extract import language
+from pipeline.extract.chrome import ChromeRules, load_chrome, normalize_line, spread_lines
 from pipeline.extract.collection import captures_table, collection_table
 from pipeline.extract.dating import by_capture, date_document
 from pipeline.extract.dedup import (
@@ -116,6 +117,7 @@ class Extracted:
     year: int | None = None
     year_source: str | None = None
     lang_confidence: float | None = None  # how sure the document-level language decision is
+    n_chrome: int = 0  # page-chrome lines removed (see chrome.py)
     paragraphs: list[Paragraph] = field(default_factory=list)
     first_page: str = ""  # a PDF's raw first page and running headers, for dating
 
@@ -444,6 +446,31 @@ def _remove_boilerplate(results: list[Extracted], *, min_words: int, boilerplate
             r.paragraphs = kept
 
 
+def _remove_chrome(results: list[Extracted], rules: ChromeRules, *, min_firms: int,
+                   min_words: int) -> None:
+    """Drop page-chrome paragraphs (by the list, or shared word for word by several firms)."""
+    ok = [r for r in results if r.status == "ok"]
+    spread = spread_lines(((r.capture.firm, [p.text for p in r.paragraphs]) for r in ok),
+                          min_firms=min_firms)
+    for r in ok:
+        kept = [p for p in r.paragraphs
+                if not (rules.is_chrome(p.text) or normalize_line(p.text) in spread)]
+        r.n_chrome = len(r.paragraphs) - len(kept)
+        if not r.n_chrome:
+            continue
+        n_words = sum(p.n_words for p in kept)
+        if n_words < min_words:
+            r.status = "boilerplate_only"
+            r.error = (f"{r.n_chrome} of {len(r.paragraphs)} paragraphs are page chrome; "
+                       f"{n_words} words remain (fewer than min_words={min_words})")
+            r.paragraphs = []
+        else:
+            r.paragraphs = kept
+    if spread:
+        log.info("page chrome: %d line(s) shared by %d firms or more, e.g. %r", len(spread),
+                 min_firms, sorted(spread)[0])
+
+
 def _document_row(r: Extracted) -> dict:
     c = r.capture
     text = "\n\n".join(p.text for p in r.paragraphs)
@@ -456,7 +483,8 @@ def _document_row(r: Extracted) -> dict:
         "declared_lang": r.declared_lang, "year": r.year,
         "year_source": r.year_source, "published": r.published,
         "captured_at": pd.Timestamp(c.captured_at), "n_pages": r.n_pages,
-        "n_words": sum(p.n_words for p in r.paragraphs), "status": r.status, "error": r.error,
+        "n_words": sum(p.n_words for p in r.paragraphs), "n_chrome": r.n_chrome,
+        "status": r.status, "error": r.error,
         "duplicate_of": None, "similarity": None,
     }
 
@@ -489,8 +517,8 @@ def _not_modified_rows(pending: list[Extracted], rows: list[dict]) -> list[dict]
     return out
 
 
-def extract_documents(captures: Iterable[Capture], params: ExtractParams
-                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def extract_documents(captures: Iterable[Capture], params: ExtractParams,
+                      chrome: ChromeRules | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Extract every capture into documents and passages.
 
     Args:
@@ -502,7 +530,9 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams
             boilerplate), `near_duplicate` (the Jaccard similarity of word 5-gram shingles from
             which a document duplicates an earlier one of its firm), `passage_words`, `workers`
             (a pool is used from `POOL_MIN_DOCS` captures on), `date_by_capture` (an undated
-            live capture takes its capture year instead of none).
+            live capture takes its capture year instead of none), `chrome_min_firms` (a short
+            line in documents of that many firms is page chrome).
+        chrome: the page-chrome list (default: `pipeline/extract/chrome.yaml`).
 
     Returns:
         (documents, passages) as DataFrames with the columns of schemas DOCUMENTS and PASSAGES.
@@ -515,6 +545,8 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams
     _remove_boilerplate(results, min_words=params.min_words,
                         boilerplate_share=params.boilerplate_share,
                         boilerplate_min_docs=params.boilerplate_min_docs)
+    _remove_chrome(results, chrome or load_chrome(), min_firms=params.chrome_min_firms,
+                   min_words=params.min_words)
     rows = [_document_row(r) for r in results]
     # The earliest capture is the original; captures of one day (one scrape) are taken in the
     # order of sources.txt, then by crawl depth.
