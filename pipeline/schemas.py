@@ -337,6 +337,27 @@ SHIFTS = _schema(
      "min_tokens word tokens, left out of the fit"),
 )
 
+VERSUS = _schema(
+    "versus",
+    ("group", pa.string(), False, "lexicon group (an opposition, or a set such as domains)"),
+    ("frame", pa.string(), False, "frame (first side for an opposition's share)"),
+    ("measure", pa.string(), False, "share (oppositions) or rate per 10,000 tokens (sets)"),
+    ("firm", pa.string(), False, "firm id"),
+    ("value", pa.float64(), True, "the firm's figure, all years, French and English pooled"),
+    ("rest_value", pa.float64(), True, "the same figure over all other firms pooled"),
+    ("diff", pa.float64(), True, "value − rest_value"),
+    ("ci_low", pa.float64(), True, "95 % bootstrap interval of diff (documents resampled "
+     "within the firm and within the rest)"),
+    ("ci_high", pa.float64(), True, "95 % bootstrap interval of diff"),
+    ("p_value", pa.float64(), True, "two-sided bootstrap p-value of diff = 0"),
+    ("q_value", pa.float64(), True, "Benjamini-Hochberg q-value across firms (per figure); "
+     "null when the firm has too little text"),
+    ("differs", pa.bool_(), False, "q ≤ fdr: the firm differs from the rest"),
+    ("n_docs", pa.int32(), False, "the firm's documents"),
+    ("n_tokens", pa.int64(), False, "the firm's word tokens"),
+    ("enough", pa.bool_(), False, "the firm has at least min_tokens word tokens"),
+)
+
 DOMAINS = _schema(
     "domains",
     ("group", pa.string(), False, "lexicon group of kind set (domains, performance ...)"),
@@ -463,6 +484,10 @@ FIRM_DOMAINS = _schema(
      "documents at or above contrasts.presence_rate and presence_docs); null when the firm "
      "has too little text to tell"),
     ("enough", pa.bool_(), False, "false when the firm has too little text to tell"),
+    ("vs_rest", pa.string(), True, "higher or lower: the firm's rate differs from the other "
+     "firms' pooled (firm-vs-rest bootstrap test, BH q ≤ contrasts.fdr across firms; see the "
+     "versus table); null when it does not, or cannot be told"),
+    ("q_vs_rest", pa.float64(), True, "the q-value of that test"),
 )
 
 THRESHOLDS = _schema(

@@ -598,7 +598,7 @@ def test_main_writes_every_table(tmp_path):
     assert status == 0
     tables = {name: read_table(out / f"{name}.parquet", getattr(schemas, name.upper()))
               for name in ("keyness", "frame_measures", "shifts", "domains", "firm_domains",
-                           "thresholds", "kwic")}
+                           "versus", "thresholds", "kwic")}
     assert all(len(t) for t in tables.values())
     # the thresholds behind `rank` and `present` travel with the tables, for the report
     assert tables["thresholds"].iloc[0].tolist() == [PARAMS["fdr"], PARAMS["presence_rate"],
@@ -735,3 +735,49 @@ def test_undated_documents_count_for_their_firm_but_stay_off_every_time_axis():
         return set(map(tuple, t[["comparison", "group_a", "group_b", "years_a", "years_b"]]
                        .drop_duplicates().to_numpy()))
     assert sides(base.keyness) and sides(with_undated.keyness) == sides(base.keyness)
+
+
+# --- firm against the rest (issue 14, part 6) -------------------------------------------------
+
+
+def test_each_firm_is_tested_against_the_rest_with_bh_and_thin_firms_are_flagged(planted):
+    """acme says citoyens (0.8), bolt clients (0.2), cora drifts between (0.5 over its years):
+    acme is higher than the rest, bolt lower, cora not different."""
+    v = planted.versus
+    share = v[(v["group"] == "audience") & (v["measure"] == "share")].set_index("firm")
+    assert share.loc["acme", "differs"] and share.loc["acme", "ci_low"] > 0
+    assert share.loc["bolt", "differs"] and share.loc["bolt", "ci_high"] < 0
+    assert not share.loc["cora", "differs"]
+    assert share.loc["cora", "ci_low"] < 0 < share.loc["cora", "ci_high"]
+    assert (share["q_value"] >= share["p_value"]).all()
+    # The diff is the firm's figure minus the rest's, all years pooled.
+    m = planted.frame_measures
+    firm_share = m[(m["level"] == "firm") & (m["group"] == "audience")
+                   & (m["measure"] == "share") & m["lang"].isna()].set_index("firm")["value"]
+    assert share.loc["acme", "value"] == pytest.approx(firm_share["acme"])
+    # Domains are rates, tested the same way.
+    assert {"water", "platform"} <= set(v.loc[v["group"] == "domains", "frame"])
+
+
+def test_a_firm_with_six_documents_is_flagged_and_never_said_to_differ():
+    s, b, d, p = planted_corpus()
+    thin = make_corpus([{"firm": "dora", "year": 2020, "doc_id": f"thin{i}",
+                         "text": "Les citoyens et les citoyens du quartier."} for i in range(6)])
+    corpus = [pd.concat([x, y], ignore_index=True) for x, y in zip((s, b, d, p), thin,
+                                                                 strict=True)]
+    v = score_contrasts(*corpus, LEXICON, ContrastsParams(**PARAMS)).versus
+    dora = v[v["firm"] == "dora"]
+    assert len(dora) and not dora["enough"].any() and not dora["differs"].any()
+    assert dora["q_value"].isna().all() and (dora["n_docs"] == 6).all()
+
+
+def test_the_firm_domain_table_says_which_firm_a_domain_sets_apart(planted):
+    """Only acme says hyperviseur: its platform cell is higher than the rest, the others'
+    cells are lower, so the table separates firms even where presence alone would not."""
+    fd = planted.firm_domains
+    fd = fd[fd["domain"] == "platform"].set_index("firm")
+    assert fd.loc["acme", "vs_rest"] == "higher" and fd.loc["acme", "q_vs_rest"] <= 0.05
+    assert fd.loc[["bolt", "cora"], "vs_rest"].tolist() == ["lower", "lower"]
+    # Water, which no firm says, sets no firm apart.
+    water = planted.firm_domains
+    assert water.loc[water["domain"] == "water", "vs_rest"].isna().all()

@@ -429,6 +429,37 @@ def nan_quantiles(values: np.ndarray, qs) -> list[np.ndarray]:
     return out
 
 
+def resample_cells(values: np.ndarray, cell: np.ndarray, n_cells: int,
+                   quantities: list[Quantity], *, n_bootstrap: int, rng: np.random.Generator,
+                   chunk: int = 100) -> np.ndarray:
+    """The figures of `n_bootstrap` resamples: (n_bootstrap × n_cells × n_quantities).
+
+    Each resample draws, in every cell, as many documents as the cell holds, with
+    replacement, from that cell only (documents in the order given: see `by_content`).
+    """
+    n_docs, n_cols = values.shape
+    size = np.bincount(cell, minlength=n_cells)
+    order = np.argsort(cell, kind="stable")
+    cell_sorted = cell[order]
+    first = np.r_[0, np.cumsum(size)[:-1]]
+    # Document j (in cell order) contributes its counts to its cell's block of columns.
+    mx = sparse.csr_matrix(
+        (values[order].ravel(),
+         (np.repeat(np.arange(n_docs), n_cols),
+          (cell_sorted[:, None] * n_cols + np.arange(n_cols)).ravel())),
+        shape=(n_docs, n_cells * n_cols))
+    reps = np.empty((n_bootstrap, n_cells, len(quantities)))
+    for b0 in range(0, n_bootstrap, chunk):
+        nb = min(chunk, n_bootstrap - b0)
+        u = rng.random((nb, n_docs))
+        picks = first[cell_sorted] + np.floor(u * size[cell_sorted]).astype(np.int64)
+        w = sparse.csr_matrix((np.ones(nb * n_docs), (np.repeat(np.arange(nb), n_docs),
+                                                      picks.ravel())), shape=(nb, n_docs))
+        s = (w @ mx).toarray().reshape(nb, n_cells, n_cols)
+        reps[b0:b0 + nb] = np.stack([_ratio(s, q) for q in quantities], axis=-1)
+    return reps
+
+
 def measure_cells(values: np.ndarray, cell: np.ndarray, n_cells: int, quantities: list[Quantity],
                   *, n_bootstrap: int, rng: np.random.Generator, chunk: int = 100,
                   max_floats: int = 20_000_000) -> dict[str, np.ndarray]:
@@ -470,24 +501,8 @@ def measure_cells(values: np.ndarray, cell: np.ndarray, n_cells: int, quantities
     hi = np.full_like(value, np.nan)
     size = np.bincount(cell, minlength=n_cells)
     if n_bootstrap > 0 and n_docs and quantities:
-        order = np.argsort(cell, kind="stable")
-        cell_sorted = cell[order]
-        first = np.r_[0, np.cumsum(size)[:-1]]
-        # Document j (in cell order) contributes its counts to its cell's block of columns.
-        mx = sparse.csr_matrix(
-            (values[order].ravel(),
-             (np.repeat(np.arange(n_docs), n_cols),
-              (cell_sorted[:, None] * n_cols + np.arange(n_cols)).ravel())),
-            shape=(n_docs, n_cells * n_cols))
-        reps = np.empty((n_bootstrap, n_cells, len(quantities)))
-        for b0 in range(0, n_bootstrap, chunk):
-            nb = min(chunk, n_bootstrap - b0)
-            u = rng.random((nb, n_docs))
-            picks = first[cell_sorted] + np.floor(u * size[cell_sorted]).astype(np.int64)
-            w = sparse.csr_matrix((np.ones(nb * n_docs), (np.repeat(np.arange(nb), n_docs),
-                                                          picks.ravel())), shape=(nb, n_docs))
-            s = (w @ mx).toarray().reshape(nb, n_cells, n_cols)
-            reps[b0:b0 + nb] = np.stack([_ratio(s, q) for q in quantities], axis=-1)
+        reps = resample_cells(values, cell, n_cells, quantities, n_bootstrap=n_bootstrap,
+                              rng=rng, chunk=chunk)
         lo, hi = nan_quantiles(reps, (0.025, 0.975))
         few = size < 2
         lo[few] = np.nan
