@@ -545,3 +545,33 @@ def test_prevalence_intervals_follow_content_not_document_ids():
     b = scrape([f"{9 - i}z" for i in range(8)])
     assert a["ci_low"].notna().any()
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_names_are_kept_out_of_topic_bags_phrases_included():
+    """Issue 14, part 5: topics are about frames, not case studies: the town and the person
+    go, common words stay, and a phrase holding a name goes with it."""
+    from pipeline.topics.names import drop_names, proper_nouns
+
+    sents = pd.DataFrame({
+        "tokens": [["Jeanne", "Martin", "équipe", "Valbrune", "en", "capteurs"],
+                   ["La", "ville", "de", "Valbrune", "mesure", "l'", "air"],
+                   ["Les", "capteurs", "mesurent", "la", "ville"]],
+        "lemmas": [["jeanne", "martin", "équiper", "valbrune", "en", "capteur"],
+                   ["le", "ville", "de", "valbrune", "mesurer", "le", "air"],
+                   ["le", "capteur", "mesurer", "le", "ville"]],
+        "pos": [["PROPN", "PROPN", "VERB", "PROPN", "ADP", "NOUN"],
+                ["DET", "NOUN", "ADP", "PROPN", "VERB", "DET", "NOUN"],
+                ["DET", "NOUN", "VERB", "DET", "NOUN"]],
+        "keep": [[True, True, True, True, False, True],
+                 [False, True, False, True, True, False, True],
+                 [False, True, True, False, True]]})
+    names = proper_nouns(sents)
+    assert names == {"jeanne", "martin", "valbrune"}
+    bags = pd.DataFrame({"passage_id": ["p0"], "terms": [["jeanne", "ville_de_valbrune",
+                                                          "capteur", "ville", "air"]]})
+    out = drop_names(bags, names)
+    assert out["terms"].iloc[0] == ["capteur", "ville", "air"]
+    assert bags["terms"].iloc[0][0] == "jeanne"  # the input is left as it was
+    # Without parts of speech (simplemma), capitals inside a sentence tell names.
+    plain = sents.assign(pos=[[""] * len(t) for t in sents["tokens"]])
+    assert proper_nouns(plain) == {"martin", "valbrune"}  # "Jeanne" opens its sentence

@@ -82,6 +82,7 @@ from pipeline.topics.models import (
     match_topics,
     top_ids,
 )
+from pipeline.topics.names import drop_names, proper_nouns
 
 log = logging.getLogger(__name__)
 
@@ -699,6 +700,14 @@ def _run(args) -> int:
     bags = read_table(args.processed / schemas.file_name(schemas.BAGS), schemas.BAGS)
     passages = read_table(args.interim / schemas.file_name(schemas.PASSAGES), schemas.PASSAGES,
                           columns=["passage_id", "page_start", "page_end", "text"])
+    sentences_path = args.processed / schemas.file_name(schemas.SENTENCES)
+    if params.drop_names and sentences_path.exists():
+        sentences = read_table(sentences_path, schemas.SENTENCES,
+                               columns=["tokens", "lemmas", "pos", "keep"])
+        bags = drop_names(bags, proper_nouns(sentences))
+    elif params.drop_names:
+        log.warning("%s is missing: proper nouns cannot be told and stay in the bags",
+                    sentences_path)
     result = fit_topics(bags, passages, params)
     for name in ("k_sweep", "topic_terms", "doc_topics", "topic_passages", "prevalence"):
         schema = getattr(schemas, name.upper())
