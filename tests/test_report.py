@@ -762,3 +762,14 @@ def test_undated_and_other_language_documents_are_counted_and_named(tmp_path):
     collection = tables["collection"]
     assert collection[(collection["firm"] == "alpha") & collection["year"].isna()][
         "n_documents"].sum() == 2
+
+
+def test_each_topic_shows_its_size(built):
+    """Issue 14, part 5: a topic's share of the text and the passages it leads."""
+    text = " ".join(" ".join(parse(built / "topics.html").text).split())
+    sizes = re.findall(r"Size: [\d.,]+ ?% of the text.*? the main topic of (\d+) of (\d+) "
+                       r"passages", text)
+    dt = make_study()["doc_topics"]
+    assert len(sizes) == len(dt[["lang", "topic"]].drop_duplicates())
+    # Every passage has one main topic: the sizes add up to the models' passages.
+    assert sum(int(n) for n, _ in sizes) == dt.groupby("lang")["passage_id"].nunique().sum()

@@ -46,7 +46,17 @@ def _model(study: Study, lang: str) -> dict:
     topics = sorted(set(p["topic"].astype(int))
                     | set(i.topic_terms.loc[i.topic_terms["lang"] == lang, "topic"].astype(int)))
     dt = i.doc_topics[i.doc_topics["lang"] == lang]
-    return {"lang": lang, "topics": [_topic(study, lang, t, p) for t in topics],
+    # Each topic's size: the passages it is the main topic of.
+    main = (dt.sort_values(["passage_id", "share", "topic"], ascending=[True, False, True])
+            .drop_duplicates("passage_id")["topic"].astype(int).value_counts().to_dict())
+    topic_rows = [_topic(study, lang, t, p) for t in topics]
+    mean_share = dt.groupby("topic")["share"].mean().to_dict()
+    for row in topic_rows:
+        row["n_main"] = int(main.get(row["topic"], 0))
+        if row["size"] is None:  # no overall prevalence row: the mean passage share
+            row["size"] = {"share": mean_share.get(row["topic"]), "ci_low": None,
+                           "ci_high": None}
+    return {"lang": lang, "topics": topic_rows,
             "n_passages": int(dt["passage_id"].nunique()),
             "n_docs": int(dt["doc_id"].nunique())}
 
@@ -71,6 +81,7 @@ def _topic(study: Study, lang: str, t: int, p: pd.DataFrame) -> dict:
         "svg_firm": _by_firm_figure(study, lang, t, by_firm),
         "svg_year": _by_year_figure(study, lang, t, by_year), "passages": passages,
         "firm_rows": records(by_firm), "year_rows": records(by_year),
+        "size": next(iter(records(p[(p["topic"] == t) & (p["level"] == "all")])), None),
     }
 
 
