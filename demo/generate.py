@@ -1800,9 +1800,11 @@ EARLY_CAPTURES = {("lumidia", "ville-intelligente.html"), ("lumidia", "engagemen
 # firm's 2020 text; truth counts them in no year (counted: false).
 UNDATED_PAGES = (("lumidia", "offres/eclairage-public.html", "fr", "Notre offre d'éclairage", 320),
                  ("nexurba", "en/offer/urban-platform.html", "en", "Our urban platform offer", 320))
-# Press-style chrome on every Citavia news article, once per page (issue 14): a paywall
+# Press-style chrome on two Citavia news articles, once per page (issue 14): a paywall
 # notice ("abonnés" would count for the clients frame), share buttons, an embed name, a
-# "lire aussi" link and a photo credit. The pipeline must remove every line.
+# "lire aussi" link and a photo credit. On fewer than half the firm's pages, so the per-firm
+# boilerplate rule cannot see it: the page-chrome rules must remove every line.
+CHROME_NEWS = ("carrefours-2018.html", "bilan-2020.html")
 NEWS_CHROME = ("Réservé aux abonnés", "Partager", "Imprimer", "Scribd",
                "Lire aussi : les nouvelles lignes de bus de la métropole",
                "Crédit photo : Studio Valbrune")
@@ -1928,7 +1930,8 @@ def build(out: Path) -> dict:
     hub_links = []
     for year, (slug, title) in CITAVIA_NEWS.items():
         doc = by_path_year[(f"/citavia/actualites/{slug}", year)]
-        doc.extra_html = [f"<p>{html.escape(line)}</p>" for line in NEWS_CHROME]
+        if slug in CHROME_NEWS:
+            doc.extra_html = [f"<p>{html.escape(line)}</p>" for line in NEWS_CHROME]
         write(f"live{doc.path}", html_of(doc))
         hub_links.append((doc.path, title, year))
         documents.append({"firm": "citavia", "year": year, "kind": "page", "lang": "fr",
@@ -2211,8 +2214,7 @@ def measure_truth(docs: list[DocSpec], matcher: Matcher, documents: list[dict],
             "robots_disallowed": {"path": ROBOTS_PAGE, "rule": "Disallow: /private/"},
             "early_captures": sorted(f"/{f}/{s}" for f, s in EARLY_CAPTURES),
             "undated_pages": sorted(f"/{f}/{s}" for f, s, *_ in UNDATED_PAGES),
-            "page_chrome": {"paths": sorted(f"/citavia/actualites/{s}"
-                                            for s, _ in CITAVIA_NEWS.values()),
+            "page_chrome": {"paths": sorted(f"/citavia/actualites/{s}" for s in CHROME_NEWS),
                             "lines": list(NEWS_CHROME)},
         },
     }
