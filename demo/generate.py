@@ -1798,8 +1798,7 @@ EARLY_CAPTURES = {("lumidia", "ville-intelligente.html"), ("lumidia", "engagemen
 # Live offer pages that nothing dates (no year= in sources.txt, no date in the page or its
 # text): the pipeline must keep them undated, off every time axis (issue 14). Written like the
 # firm's 2020 text; truth counts them in no year (counted: false).
-UNDATED_PAGES = (("lumidia", "offres/eclairage-public.html", "fr", "Notre offre d'éclairage", 320),
-                 ("nexurba", "en/offer/urban-platform.html", "en", "Our urban platform offer", 320))
+UNDATED_PAGES = (("lumidia", "offres/eclairage-public.html", "fr", "Notre offre d'éclairage", 320),)
 # Press-style chrome on two Citavia news articles, once per page (issue 14): a paywall
 # notice ("abonnés" would count for the clients frame), share buttons, an embed name, a
 # "lire aussi" link and a photo credit. On fewer than half the firm's pages, so the per-firm
