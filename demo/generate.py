@@ -1795,6 +1795,18 @@ ROBOTS_PAGE = "/private/vigimetra-tarifs.html"
 EARLY_CAPTURES = {("lumidia", "ville-intelligente.html"), ("lumidia", "engagements.html"),
                   ("aquantis", "ville-intelligente.html"), ("citavia", "ville-intelligente.html"),
                   ("vigimetra", "ville-intelligente.html"), ("nexurba", "en/smart-city.html")}
+# Live offer pages that nothing dates (no year= in sources.txt, no date in the page or its
+# text): the pipeline must keep them undated, off every time axis (issue 14). Written like the
+# firm's 2020 text; truth counts them in no year (counted: false).
+UNDATED_PAGES = (("lumidia", "offres/eclairage-public.html", "fr", "Notre offre d'éclairage", 320),)
+# Press-style chrome on two Citavia news articles, once per page (issue 14): a paywall
+# notice ("abonnés" would count for the clients frame), share buttons, an embed name, a
+# "lire aussi" link and a photo credit. On fewer than half the firm's pages, so the per-firm
+# boilerplate rule cannot see it: the page-chrome rules must remove every line.
+CHROME_NEWS = ("carrefours-2018.html", "bilan-2020.html")
+NEWS_CHROME = ("Réservé aux abonnés", "Partager", "Imprimer", "Scribd",
+               "Lire aussi : les nouvelles lignes de bus de la métropole",
+               "Crédit photo : Studio Valbrune")
 PUBLISHED_META = {"engagements.html", "en/commitments.html", "fr/engagements.html"}
 
 
@@ -1917,6 +1929,8 @@ def build(out: Path) -> dict:
     hub_links = []
     for year, (slug, title) in CITAVIA_NEWS.items():
         doc = by_path_year[(f"/citavia/actualites/{slug}", year)]
+        if slug in CHROME_NEWS:
+            doc.extra_html = [f"<p>{html.escape(line)}</p>" for line in NEWS_CHROME]
         write(f"live{doc.path}", html_of(doc))
         hub_links.append((doc.path, title, year))
         documents.append({"firm": "citavia", "year": year, "kind": "page", "lang": "fr",
@@ -1927,6 +1941,17 @@ def build(out: Path) -> dict:
     documents.append({"firm": "citavia", "year": 2019, "kind": "page", "lang": "fr",
                       "path": DUPLICATE_COPY, "source": "live", "counted": False,
                       "note": "same page as /citavia/actualites/velo-2019.html"})
+    for firm, slug, lang, title, n_words in UNDATED_PAGES:
+        doc = DocSpec(firm, YEARS[-1], "page", lang, f"/{firm}/{slug}", title, n_words,
+                      counted=False)
+        doc.plan = plan_document(n_words, _mix_of(firm, YEARS[-1]), [], lang,
+                                 second_lang=lang != FIRMS[firm]["lang"])
+        write_firm_year(firm, YEARS[-1], [doc])
+        write(f"live{doc.path}", render_html(doc, None))
+        documents.append({"firm": firm, "year": None, "kind": "page", "lang": lang,
+                          "path": doc.path, "source": "live", "counted": False,
+                          "note": "undated: no year= in sources.txt, no date in the page or "
+                                  "its text; counted for its firm, in no year"})
     hub = by_path_year[("/citavia/actualites/index.html", 2020)]
     hub.extra_html = ['<ul class="news-list">'] + [
         f'<li><a href="{p}">{html.escape(t)}</a> <span class="date">{y}</span></li>'
@@ -2006,6 +2031,10 @@ def sources_text() -> str:
                 "# the same article under a second address (a duplicate)",
                 f"citavia    page   {{site}}{DUPLICATE_COPY}",
             ]
+        for f, slug, lang, _title, _words in UNDATED_PAGES:
+            if f == firm:
+                lines += ["# a live page that nothing dates: undated, in no year",
+                          f"{firm:<10} page   {{site}}/{firm}/{slug} lang={lang}"]
         if firm == "vigimetra":
             lines += ["# disallowed by robots.txt: the scraper must skip it",
                       f"vigimetra  page   {{site}}{ROBOTS_PAGE}"]
@@ -2183,6 +2212,9 @@ def measure_truth(docs: list[DocSpec], matcher: Matcher, documents: list[dict],
                                     "langs": ["fr", "en"]},
             "robots_disallowed": {"path": ROBOTS_PAGE, "rule": "Disallow: /private/"},
             "early_captures": sorted(f"/{f}/{s}" for f, s in EARLY_CAPTURES),
+            "undated_pages": sorted(f"/{f}/{s}" for f, s, *_ in UNDATED_PAGES),
+            "page_chrome": {"paths": sorted(f"/citavia/actualites/{s}" for s in CHROME_NEWS),
+                            "lines": list(NEWS_CHROME)},
         },
     }
 

@@ -99,6 +99,15 @@ class ExtractParams(Block):
     max_bytes: PosInt = Field(50 * 1024 * 1024, description="a capture whose payload (inflated, "
                               "if the server compressed it) is larger is not read: status "
                               "too_large; bounds each capture's memory")
+    date_by_capture: bool = Field(False, description="give a live capture that nothing dates "
+                                                     "(no year= in sources.txt, no date in "
+                                                     "the page or text) its capture year; by "
+                                                     "default it is undated: counted, but kept "
+                                                     "off every time axis")
+    chrome_min_firms: PosInt = Field(3, description="a short line (12 words at most) "
+                                                    "found word for word in documents of this "
+                                                    "many firms is page chrome, removed like "
+                                                    "the lines of pipeline/extract/chrome.yaml")
 
 
 class PreprocessParams(Block):
@@ -138,6 +147,11 @@ class TopicsParams(Block):
     chunksize: PosInt = Field(100, description="passages per LDA online update")
     workers: PosInt = Field(1, description="processes per LDA fit")
     sweep_workers: PosInt = Field(2, description="processes running the sweep's fits")
+    drop_names: bool = Field(True, description="leave proper nouns (place, person, company "
+                                                "names: lemmas mostly tagged PROPN) and the "
+                                                "phrases holding one out of the topic "
+                                                "models' bags; keyness and concordances keep "
+                                                "them")
     min_df: PosInt = Field(3, description="drop terms in fewer passages than this")
     max_df: Share = Field(0.5, description="drop terms in more than this share of passages")
     min_passages: int = Field(30, ge=0, description="a language with fewer passages gets no "

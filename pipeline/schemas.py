@@ -105,17 +105,26 @@ DOCUMENTS = _schema(
     ("text", pa.string(), False, "clean main text; paragraphs separated by a blank line; "
      "empty when skipped"),
     ("lang", pa.string(), True, "dominant language (ISO 639-1): the language of most words, "
-     "paragraphs tagged by py3langid; null when skipped"),
+     "paragraphs tagged by py3langid; null when skipped or undecided (no paragraph could be "
+     "read); a language other than fr and en is kept out of the analyses but listed in the "
+     "report"),
+    ("lang_confidence", pa.float32(), True, "how sure `lang` is: 1.0 when function words "
+     "decide it, else py3langid's probability on the body text (for a mixed document, its "
+     "language's share of words); null when lang is null"),
     ("declared_lang", pa.string(), True, "language the page declares (html lang, sources)"),
     ("year", pa.int16(), True, "year the document speaks for"),
     ("year_source", pa.string(), True, "sources, archive, title (a report's title or first "
-     "page), published or captured: the first rule that gave a year"),
+     "page), published or captured: the first rule that gave a year; undated (year null) "
+     "when none did and extract.date_by_capture is false"),
     ("published", pa.string(), True, "publication date found in the page (ISO date, never after "
      "the capture): from its metadata (URL, meta tags, JSON-LD); from its text too (<time>, date "
      "patterns) where it decides the year (live captures without a year in sources.txt)"),
     ("captured_at", TS, False, "capture time: archive timestamp, or fetch time if live"),
     ("n_pages", pa.int32(), True, "pages of a PDF; null for HTML"),
     ("n_words", pa.int32(), False, "words in text"),
+    ("n_chrome", pa.int32(), False, "page-chrome paragraphs removed from text (paywall, share "
+     "and print buttons, embeds, 'lire aussi', consent, credits: pipeline/extract/chrome.yaml; "
+     "or lines found word for word in documents of extract.chrome_min_firms firms)"),
     ("status", pa.string(), False, "ok, or why the document is skipped: empty, corrupt, "
      "encrypted, no_text_layer (a scan), link_list, unsupported_type, too_large (payload past "
      "extract's max_bytes: not read), boilerplate_only, "
@@ -335,6 +344,27 @@ SHIFTS = _schema(
      "min_tokens word tokens, left out of the fit"),
 )
 
+VERSUS = _schema(
+    "versus",
+    ("group", pa.string(), False, "lexicon group (an opposition, or a set such as domains)"),
+    ("frame", pa.string(), False, "frame (first side for an opposition's share)"),
+    ("measure", pa.string(), False, "share (oppositions) or rate per 10,000 tokens (sets)"),
+    ("firm", pa.string(), False, "firm id"),
+    ("value", pa.float64(), True, "the firm's figure, all years, French and English pooled"),
+    ("rest_value", pa.float64(), True, "the same figure over all other firms pooled"),
+    ("diff", pa.float64(), True, "value − rest_value"),
+    ("ci_low", pa.float64(), True, "95 % bootstrap interval of diff (documents resampled "
+     "within the firm and within the rest)"),
+    ("ci_high", pa.float64(), True, "95 % bootstrap interval of diff"),
+    ("p_value", pa.float64(), True, "two-sided bootstrap p-value of diff = 0"),
+    ("q_value", pa.float64(), True, "Benjamini-Hochberg q-value across firms (per figure); "
+     "null when the firm has too little text"),
+    ("differs", pa.bool_(), False, "q ≤ fdr: the firm differs from the rest"),
+    ("n_docs", pa.int32(), False, "the firm's documents"),
+    ("n_tokens", pa.int64(), False, "the firm's word tokens"),
+    ("enough", pa.bool_(), False, "the firm has at least min_tokens word tokens"),
+)
+
 DOMAINS = _schema(
     "domains",
     ("group", pa.string(), False, "lexicon group of kind set (domains, performance ...)"),
@@ -405,7 +435,8 @@ COLLECTION = _schema(
     "collection",
     ("firm", pa.string(), False, "firm id"),
     ("year", pa.int16(), True, "year the captures speak for (document year, else the source's "
-     "year=, else the archive or fetch year); null when unknown"),
+     "year=, else the archive or fetch year); null for undated documents (see "
+     "documents.year_source)"),
     ("n_sources", pa.int32(), False, "distinct URLs asked for"),
     ("n_fetched", pa.int32(), False, "captures fetched (outcome ok)"),
     ("n_from_archive", pa.int32(), False, "of which from a web archive"),
@@ -415,6 +446,7 @@ COLLECTION = _schema(
     ("n_duplicates", pa.int32(), False, "documents repeating another (only date a page)"),
     ("n_skipped", pa.int32(), False, "documents skipped (empty, corrupt, no text layer ...)"),
     ("n_words", pa.int64(), False, "words in the usable documents"),
+    ("n_chrome", pa.int64(), False, "page-chrome lines removed from the usable documents"),
 )
 
 CAPTURES = _schema(
@@ -437,8 +469,9 @@ CAPTURES = _schema(
     ("duplicate_of", pa.string(), True, "doc_id this document repeats"),
     ("title", pa.string(), True, "page or report title"),
     ("lang", pa.string(), True, "dominant language"),
+    ("lang_confidence", pa.float32(), True, "how sure the language is (see documents)"),
     ("year", pa.int16(), True, "document year"),
-    ("year_source", pa.string(), True, "where the year comes from"),
+    ("year_source", pa.string(), True, "where the year comes from (undated: none)"),
     ("n_words", pa.int32(), True, "words of clean text"),
 )
 
@@ -458,6 +491,10 @@ FIRM_DOMAINS = _schema(
      "documents at or above contrasts.presence_rate and presence_docs); null when the firm "
      "has too little text to tell"),
     ("enough", pa.bool_(), False, "false when the firm has too little text to tell"),
+    ("vs_rest", pa.string(), True, "higher or lower: the firm's rate differs from the other "
+     "firms' pooled (firm-vs-rest bootstrap test, BH q ≤ contrasts.fdr across firms; see the "
+     "versus table); null when it does not, or cannot be told"),
+    ("q_vs_rest", pa.float64(), True, "the q-value of that test"),
 )
 
 THRESHOLDS = _schema(

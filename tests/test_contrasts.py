@@ -564,7 +564,8 @@ def write_inputs(root, corpus):
     write_table(s, root / "processed" / "sentences.parquet", schemas.SENTENCES)
     write_table(b, root / "processed" / "bags.parquet", schemas.BAGS)
     docs = d.assign(fetch_id="f", firm="x", kind="page", url="u", final_url=None,
-                    format="html", title=None, text="", lang="fr", declared_lang=None,
+                    format="html", title=None, text="", lang="fr", lang_confidence=1.0, n_chrome=0,
+                    declared_lang=None,
                     year=2020, year_source="sources", published=None, n_pages=None, n_words=1,
                     status="ok", error=None, similarity=None)
     write_table(docs[schemas.DOCUMENTS.names], root / "interim" / "documents.parquet",
@@ -597,7 +598,7 @@ def test_main_writes_every_table(tmp_path):
     assert status == 0
     tables = {name: read_table(out / f"{name}.parquet", getattr(schemas, name.upper()))
               for name in ("keyness", "frame_measures", "shifts", "domains", "firm_domains",
-                           "thresholds", "kwic")}
+                           "versus", "thresholds", "kwic")}
     assert all(len(t) for t in tables.values())
     # the thresholds behind `rank` and `present` travel with the tables, for the report
     assert tables["thresholds"].iloc[0].tolist() == [PARAMS["fdr"], PARAMS["presence_rate"],
@@ -676,3 +677,107 @@ def test_demo_top_keyness_terms_hold_each_firms_distinctive_terms(demo_build, tr
             words = {w for t in mine for w in t.split("_")}
             missing = [t for t in terms if t not in words]
             assert not missing, f"{firm} ({lang}): {missing} not among its top terms"
+
+
+# --- stable intervals (issue 14, part 7) ----------------------------------------------------
+
+
+def test_the_same_site_scraped_twice_gives_identical_intervals():
+    """Two scrapes of identical content get other doc_ids (they hash the capture time); the
+    bootstrap draws follow the text, so every interval is the same."""
+    rng = np.random.default_rng(7)
+    texts = []
+    for i in range(10):
+        words = [str(w) for w in rng.choice(FILLER, 30)]
+        words += ["citoyens"] * int(rng.integers(0, 4)) + ["clients"] * int(rng.integers(1, 4))
+        texts.append({"firm": "acme" if i < 6 else "bolt", "year": 2020 + i % 2,
+                      "text": " ".join(words) + "."})
+    first = make_corpus([{**d, "doc_id": f"scrape1-{i:02d}"} for i, d in enumerate(texts)])
+    # The second scrape: other ids, sorting in another order than the first's.
+    second = make_corpus([{**d, "doc_id": f"{99 - i:02d}-scrape2"} for i, d in enumerate(texts)])
+    params = ContrastsParams(**{**PARAMS, "min_tokens": 1})
+    a = score_contrasts(*first, LEXICON, params).frame_measures
+    b = score_contrasts(*second, LEXICON, params).frame_measures
+    cols = ["group", "frame", "measure", "level", "firm", "year", "lang"]
+    a, b = (t.sort_values(cols, na_position="last").reset_index(drop=True) for t in (a, b))
+    assert a["ci_low"].notna().sum() > 10
+    pd.testing.assert_frame_equal(a[[*cols, "value", "ci_low", "ci_high"]],
+                                  b[[*cols, "value", "ci_low", "ci_high"]])
+
+
+def test_undated_documents_count_for_their_firm_but_stay_off_every_time_axis():
+    """Issue 14, part 1: an undated page (year null) weighs in the firm's figures over all
+    years, never in a year, a firm-year, a late-vs-early side or a trend."""
+    s, b, d, p = planted_corpus()
+    undated = make_corpus([{"firm": "acme", "year": None, "doc_id": f"undated{i}",
+                            "text": "Les clients, clients et clients du réseau. " * 30}
+                           for i in range(3)])
+    corpus = [pd.concat([x, y], ignore_index=True) for x, y in zip((s, b, d, p), undated,
+                                                                 strict=True)]
+    with_undated = score_contrasts(*corpus, LEXICON, ContrastsParams(**PARAMS))
+    base = score_contrasts(s, b, d, p, LEXICON, ContrastsParams(**PARAMS))
+    m, m0 = with_undated.frame_measures, base.frame_measures
+    assert m.loc[m["level"].isin(["year", "firm_year"]), "year"].notna().all()
+    cols = ["group", "frame", "measure", "level", "firm", "year", "lang"]
+    by_year = m[m["level"].isin(["year", "firm_year"])].merge(
+        m0[m0["level"].isin(["year", "firm_year"])], on=cols)
+    assert len(by_year) == (m0["level"].isin(["year", "firm_year"])).sum()
+    np.testing.assert_allclose(by_year["value_x"].astype(float),
+                               by_year["value_y"].astype(float))
+    pd.testing.assert_frame_equal(with_undated.shifts, base.shifts)
+    # The firm's figure over all years does count them: more clients.
+    def acme_share(t):
+        return t[(t["level"] == "firm") & (t["firm"] == "acme") & (t["frame"] == "citizens")
+                 & (t["measure"] == "share") & t["lang"].isna()]["value"].iloc[0]
+    assert acme_share(m) < acme_share(m0) - 0.05
+    def sides(t):  # the comparisons over time and the years on each side
+        t = t[t["comparison"].isin(["late_vs_early", "year_vs_year"])]
+        return set(map(tuple, t[["comparison", "group_a", "group_b", "years_a", "years_b"]]
+                       .drop_duplicates().to_numpy()))
+    assert sides(base.keyness) and sides(with_undated.keyness) == sides(base.keyness)
+
+
+# --- firm against the rest (issue 14, part 6) -------------------------------------------------
+
+
+def test_each_firm_is_tested_against_the_rest_with_bh_and_thin_firms_are_flagged(planted):
+    """acme says citoyens (0.8), bolt clients (0.2), cora drifts between (0.5 over its years):
+    acme is higher than the rest, bolt lower, cora not different."""
+    v = planted.versus
+    share = v[(v["group"] == "audience") & (v["measure"] == "share")].set_index("firm")
+    assert share.loc["acme", "differs"] and share.loc["acme", "ci_low"] > 0
+    assert share.loc["bolt", "differs"] and share.loc["bolt", "ci_high"] < 0
+    assert not share.loc["cora", "differs"]
+    assert share.loc["cora", "ci_low"] < 0 < share.loc["cora", "ci_high"]
+    assert (share["q_value"] >= share["p_value"]).all()
+    # The diff is the firm's figure minus the rest's, all years pooled.
+    m = planted.frame_measures
+    firm_share = m[(m["level"] == "firm") & (m["group"] == "audience")
+                   & (m["measure"] == "share") & m["lang"].isna()].set_index("firm")["value"]
+    assert share.loc["acme", "value"] == pytest.approx(firm_share["acme"])
+    # Domains are rates, tested the same way.
+    assert {"water", "platform"} <= set(v.loc[v["group"] == "domains", "frame"])
+
+
+def test_a_firm_with_six_documents_is_flagged_and_never_said_to_differ():
+    s, b, d, p = planted_corpus()
+    thin = make_corpus([{"firm": "dora", "year": 2020, "doc_id": f"thin{i}",
+                         "text": "Les citoyens et les citoyens du quartier."} for i in range(6)])
+    corpus = [pd.concat([x, y], ignore_index=True) for x, y in zip((s, b, d, p), thin,
+                                                                 strict=True)]
+    v = score_contrasts(*corpus, LEXICON, ContrastsParams(**PARAMS)).versus
+    dora = v[v["firm"] == "dora"]
+    assert len(dora) and not dora["enough"].any() and not dora["differs"].any()
+    assert dora["q_value"].isna().all() and (dora["n_docs"] == 6).all()
+
+
+def test_the_firm_domain_table_says_which_firm_a_domain_sets_apart(planted):
+    """Only acme says hyperviseur: its platform cell is higher than the rest, the others'
+    cells are lower, so the table separates firms even where presence alone would not."""
+    fd = planted.firm_domains
+    fd = fd[fd["domain"] == "platform"].set_index("firm")
+    assert fd.loc["acme", "vs_rest"] == "higher" and fd.loc["acme", "q_vs_rest"] <= 0.05
+    assert fd.loc[["bolt", "cora"], "vs_rest"].tolist() == ["lower", "lower"]
+    # Water, which no firm says, sets no firm apart.
+    water = planted.firm_domains
+    assert water.loc[water["domain"] == "water", "vs_rest"].isna().all()

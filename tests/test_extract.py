@@ -141,6 +141,33 @@ def run_stage(tmp_path: Path, raw: Raw, expect_status: int = 0,
     return docs.set_index("url", drop=False), passages
 
 
+def test_an_undated_live_page_among_dated_ones_stays_undated_unless_params_say(tmp_path):
+    """Issue 14, part 1: the scrape year (here 2024) is not the year of an undated page."""
+    def scrape(folder, **params):
+        raw = Raw(tmp_path / folder)
+        raw.add("https://acme.example/undated", html_page(paragraphs(FR, 4)))
+        raw.add("https://acme.example/dated", html_page(paragraphs(FR, 3)), source_year=2019)
+        raw.add("https://acme.example/old", html_page(paragraphs(EN, 4), lang="en"),
+                archive_at=datetime(2016, 1, 5, tzinfo=UTC))
+        (out := tmp_path / f"{folder}-out").mkdir()
+        return run_stage(out, raw, **params)
+
+    docs, passages = scrape("raw")
+    years = {u: (None if pd.isna(y) else int(y), s)
+             for u, y, s in zip(docs["url"], docs["year"], docs["year_source"], strict=True)}
+    assert years == {"https://acme.example/undated": (None, "undated"),
+                     "https://acme.example/dated": (2019, "sources"),
+                     "https://acme.example/old": (2016, "archive")}
+    undated_passages = passages[passages["doc_id"] == docs.loc["https://acme.example/undated",
+                                                               "doc_id"]]
+    assert len(undated_passages) and undated_passages["year"].isna().all()
+
+    docs, _ = scrape("raw2", date_by_capture=True)
+    page = docs.loc["https://acme.example/undated"]
+    assert (page["year"], page["year_source"]) == (2024, "captured")
+    assert docs.loc["https://acme.example/old", "year"] == 2016
+
+
 def test_stage_extracts_html_and_pdf_into_documents_and_passages(tmp_path):
     raw = Raw(tmp_path / "raw")
     raw.add("https://acme.example/ville", html_page("<h1>La ville de demain</h1>" +
@@ -156,7 +183,8 @@ def test_stage_extracts_html_and_pdf_into_documents_and_passages(tmp_path):
     page = docs.loc["https://acme.example/ville"]
     assert (page["lang"], page["declared_lang"], page["format"]) == ("fr", "fr", "html")
     assert page["title"] == "Page" and "Mentions légales" not in page["text"]
-    assert (page["year"], page["year_source"]) == (2024, "captured")
+    # A live page that nothing dates is undated, never given its scrape year.
+    assert pd.isna(page["year"]) and page["year_source"] == "undated"
     archived = docs.loc["https://acme.example/en/city"]
     assert (archived["lang"], archived["year"], archived["year_source"]) == ("en", 2018,
                                                                              "archive")
@@ -281,7 +309,7 @@ def test_a_not_modified_capture_dates_the_page_it_confirms(tmp_path):
     first = raw.add(url, html_page(paragraphs(FR, 3)),
                     fetched_at=datetime(2023, 5, 1, tzinfo=UTC))
     raw.add(url, b"", fetched_at=datetime(2024, 5, 1, tzinfo=UTC), outcome="not_modified")
-    docs, passages = run_stage(tmp_path, raw)
+    docs, passages = run_stage(tmp_path, raw, date_by_capture=True)
     later = docs[docs["captured_at"].dt.year == 2024].iloc[0]
     assert later["duplicate_of"] == first["doc_id"] and later["year"] == 2024
     assert later["status"] == "ok" and "304" in later["error"]
@@ -441,3 +469,20 @@ def test_a_lost_capture_counts_until_a_later_readable_capture_replaces_it(tmp_pa
     docs, _ = extract_documents(captures, ExtractParams(**PARAMS))
     assert [c.url for c in extract.lost_captures(captures, docs)] == [
         "https://acme.example/archive"]
+
+
+def test_a_document_in_another_language_is_kept_with_its_language_and_confidence(tmp_path):
+    """Issue 14, part 3: nothing is dropped without a trace; the table says what it is."""
+    german = ("In Valbourg haben wir viertausend Straßenlaternen ersetzt und ein Sensornetz in "
+              "der ganzen Stadt installiert, damit der Gemeinderat die Beleuchtung steuert. ")
+    raw = Raw(tmp_path / "raw")
+    raw.add("https://acme.example/de", html_page(f"<p>{german * 2}</p><p>{german}</p>"),
+            source_year=2020)
+    raw.add("https://acme.example/fr", html_page(paragraphs(FR, 3)), source_year=2020,
+            source_lang="fr")
+    docs, _ = run_stage(tmp_path, raw)
+    de = docs.loc["https://acme.example/de"]
+    assert (de["status"], de["lang"]) == ("ok", "de") and de["lang_confidence"] > 0.5
+    assert docs.loc["https://acme.example/fr", "lang_confidence"] == 1.0
+    caps = io.read_table(tmp_path / "interim" / "captures.parquet", schemas.CAPTURES)
+    assert caps.set_index("url").loc["https://acme.example/de", "lang"] == "de"

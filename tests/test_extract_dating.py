@@ -68,7 +68,12 @@ def test_the_title_rule_applies_to_reports_only():
                 published="2018-03-01") == (2018, "published")
 
 
-def test_then_the_publication_date_then_the_capture():
+def test_then_the_publication_date_then_nothing_a_live_page_is_undated():
+    """Issue 14, part 1: the scrape year is no year of the text; only params make it one."""
     assert when(published="2019-11-30") == (2019, "published")
-    assert when(published="not a date") == (2024, "captured")
-    assert when() == (2024, "captured")
+    assert when(published="not a date") == (None, "undated")
+    assert when() == (None, "undated")
+    assert when(date_by_capture=True) == (2024, "captured")
+    # An archive capture keeps its capture year whatever the setting.
+    archived = datetime(2017, 3, 1, tzinfo=UTC)
+    assert when(archive_timestamp=archived) == (2017, "archive")

@@ -130,3 +130,49 @@ def test_prose_full_of_elisions_is_not_a_table():
               "aujourd'hui à l'ensemble des collectivités d'Europe, qu'elles soient grandes ou "
               "petites.")
     assert tag_paragraphs([EN, french, EN]) == ["en", "fr", "en"]
+
+
+# --- issue 14, part 3: headings cannot decide a document; lang= is a prior ------------------
+
+def _spaced(text: str) -> str:
+    return "   ".join(" ".join(w) for w in text.upper().split())
+
+
+# An English yearbook (written for the project) opening on letter-spaced headings, longer
+# than its terse body lines: read from its opening, py3langid took it for Welsh or Czech.
+YEARBOOK = [
+    _spaced("2019 — Mutations"),
+    _spaced("Yearbook of the group: cities in motion, networks and districts"),
+    _spaced("Networks, sensors and services for every district"),
+    _spaced("Letter from the chairman to shareholders and partners"),
+    "Twelve networks, four thousand sensors, two hundred managers: one shared operations room.",
+    "Three pilot districts, nine kilometres of cycle lanes, fourteen schools connected.",
+    "Dashboards, open data portals, residents' panels and quarterly reviews measure each project.",
+]
+
+
+def test_letter_spaced_headings_cannot_decide_a_document():
+    found = language.tag_document(YEARBOOK)
+    assert found.lang == "en" and found.tags == ["en"] * len(YEARBOOK)
+    assert found.confidence > 0.9
+    # Upper-case and letter-spaced lines are recognised as such; prose is not.
+    assert language._heading_like(YEARBOOK[1].split())
+    assert language._heading_like(["RAPPORT", "ANNUEL", "DU", "GROUPE", "ET", "SES", "FILIALES"])
+    assert not language._heading_like(FR[0].split())
+
+
+def test_a_document_of_headings_only_is_undecided_not_guessed():
+    found = language.tag_document(YEARBOOK[:4])
+    assert (found.lang, found.confidence) == (None, None)
+
+
+def test_the_sources_language_wins_over_an_unsure_guess_only(monkeypatch):
+    texts = ["Smart grid Valbourg: capteurs, sensors, datacenter, hub, open data, "
+             "monitoring, dashboards, API, cloud, edge."] * 2
+    monkeypatch.setattr(language, "detect_language", lambda text: ("it", 0.55))
+    monkeypatch.setattr(language, "_probability", lambda text, lang: 0.3)
+    unsure = language.tag_document(texts, prior="en")
+    assert (unsure.lang, unsure.confidence) == ("en", 0.3)
+    assert language.tag_document(texts).lang == "it"
+    monkeypatch.setattr(language, "detect_language", lambda text: ("de", 0.99))
+    assert language.tag_document(texts, prior="en").lang == "de"

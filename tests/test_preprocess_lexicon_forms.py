@@ -23,7 +23,9 @@ from pipeline.preprocess.stage import preprocess_passages
 from tests.test_preprocess import passages_frame
 
 ROOT = Path(__file__).resolve().parents[1]
-FUNCTION_WORDS = {"de", "d'", "du", "des", "à", "au", "aux", "of", "to", "for"}
+# Words before which a term's head does not take the plural: prepositions, and "zéro", a
+# number used as a determiner ("zéro émission nette" in the plural is "zéro émissions nettes").
+FUNCTION_WORDS = {"de", "d'", "du", "des", "à", "au", "aux", "of", "to", "for", "zéro"}
 
 
 def fr_plural(w: str) -> str:

@@ -517,7 +517,8 @@ def test_index_shows_domain_cells_with_documents_and_kwic_links(study, request):
     on = re.findall(r'<td class="cell on".*?</td>', row, re.S)
     assert len(on) == 1 and "#kwic-domains-mobility" in on[0]  # only mobility is present
     assert "3/8" in on[0] and "●" in on[0]
-    assert len(re.findall(r'<td class="cell"', row)) == 10  # the lexicon's other domains
+    n_domains = len(load_lexicon(ROOT / "frames.yaml").groups["domains"].frames)
+    assert len(re.findall(r'<td class="cell"', row)) == n_domains - 1  # the other domains
 
 
 def test_thresholds_stated_are_those_the_contrasts_tables_were_made_with(tmp_path):
@@ -1034,3 +1035,44 @@ def test_interactive_views_run_offline_and_pages_read_without_javascript(built, 
         page = path.read_text(encoding="utf-8")
         assert 'class="relevance"' not in page and 'class="filter"' not in page
         assert "<svg" in page and "<table" in page and "</h1>" in page
+
+
+
+
+def test_undated_and_other_language_documents_are_counted_and_named(tmp_path):
+    """Issue 14, parts 1 and 3: the index and the firm page say how many documents are
+    undated and why; a document in another language is listed with its confidence."""
+    tables = make_study()
+    docs = tables["documents"].copy()
+    live = docs.index[(docs["firm"] == "alpha") & (docs["year_source"] == "captured")]
+    docs.loc[live[:2], "year"] = None
+    docs.loc[live[:2], "year_source"] = "undated"
+    other = docs.index[(docs["firm"] == "beta") & (docs["year_source"] == "captured")][0]
+    docs.loc[other, ["lang", "lang_confidence"]] = ["de", 0.97]
+    docs.loc[live[2:4], "n_chrome"] = 3  # issue 14, part 4: chrome lines counted per firm
+    docs["year"] = docs["year"].astype("Int16")
+    tables["documents"] = docs
+    tables = {**tables, **stage_tables(tables)}
+    assert report.main(write_project(tmp_path, tables)) == 0
+    index = " ".join(" ".join(parse(tmp_path / "reports" / "index.html").text).split())
+    assert "2 documents carry no date" in index and "date_by_capture" in index
+    assert "left out of the analyses for their language (1)" in index and "0.97" in index
+    # The study's languages stay French and English.
+    assert "German" not in index.split("languages")[0]
+    alpha = " ".join(" ".join(parse(tmp_path / "reports" / "firms" / "alpha.html").text).split())
+    assert "2 documents carry no date of Alpha" in alpha
+    assert "6 page-chrome lines" in alpha
+    collection = tables["collection"]
+    assert collection[(collection["firm"] == "alpha") & collection["year"].isna()][
+        "n_documents"].sum() == 2
+
+
+def test_each_topic_shows_its_size(built):
+    """Issue 14, part 5: a topic's share of the text and the passages it leads."""
+    text = " ".join(" ".join(parse(built / "topics.html").text).split())
+    sizes = re.findall(r"Size: [\d.,]+ ?% of the text.*? the main topic of (\d+) of (\d+) "
+                       r"passages", text)
+    dt = make_study()["doc_topics"]
+    assert len(sizes) == len(dt[["lang", "topic"]].drop_duplicates())
+    # Every passage has one main topic: the sizes add up to the models' passages.
+    assert sum(int(n) for n, _ in sizes) == dt.groupby("lang")["passage_id"].nunique().sum()

@@ -28,6 +28,7 @@ from pipeline.topics.stage import (
     choose_k,
     document_shares,
     fit_topics,
+    in_content_order,
     main,
     prevalence,
     representative_passages,
@@ -395,7 +396,7 @@ def test_cli_writes_tables_models_metrics_and_plot(small, tmp_path):
     assert plot["k"].tolist() == [3, 4]
     # The saved model gives back the written shares.
     loaded = TopicModel.load(tmp_path / "models" / "fr")
-    ordered = small.sort_values("passage_id")
+    ordered = in_content_order(small)
     shares = loaded.transform([loaded.dictionary.doc2bow(list(t)) for t in ordered["terms"]])
     wide = doc_topics.pivot(index="passage_id", columns="topic", values="share")
     np.testing.assert_allclose(wide.loc[ordered["passage_id"]].to_numpy(), shares, atol=1e-12)
@@ -520,3 +521,57 @@ def test_demo_metrics_and_plot_are_written(demo_build):
     for lang, values in metrics.items():
         assert values["k"] in plot.loc[plot["lang"] == lang, "k"].tolist()
         assert TopicModel.load(demo_build / "models" / "topics" / lang).k == values["k"]
+
+
+def test_prevalence_intervals_follow_content_not_document_ids():
+    """Issue 14, part 7: the same documents under other ids (a second scrape) give the same
+    intervals, because the resampling order is the content key's."""
+    from pipeline.resample import content_keys
+
+    rng = np.random.default_rng(5)
+    shares = rng.dirichlet([1, 1, 1], size=8)
+    texts = [f"texte {i}" for i in range(8)]
+
+    def scrape(ids):
+        docs = pd.DataFrame({"doc_id": ids, "firm": ["x"] * 5 + ["y"] * 3,
+                             "year": pd.array([2020, 2021] * 4, dtype="Int16"),
+                             "n_passages": 1})
+        passages = pd.DataFrame({"doc_id": ids, "passage_id": [f"{d}-0000" for d in ids],
+                                 "text": texts})
+        docs["content_key"] = content_keys(passages, text="text").reindex(ids).to_numpy()
+        return prevalence(DocShares(docs, shares), n_bootstrap=300, seed=3)
+
+    a = scrape([f"a{i}" for i in range(8)])
+    b = scrape([f"{9 - i}z" for i in range(8)])
+    assert a["ci_low"].notna().any()
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_names_are_kept_out_of_topic_bags_phrases_included():
+    """Issue 14, part 5: topics are about frames, not case studies: the town and the person
+    go, common words stay, and a phrase holding a name goes with it."""
+    from pipeline.topics.names import drop_names, proper_nouns
+
+    sents = pd.DataFrame({
+        "tokens": [["Jeanne", "Martin", "équipe", "Valbrune", "en", "capteurs"],
+                   ["La", "ville", "de", "Valbrune", "mesure", "l'", "air"],
+                   ["Les", "capteurs", "mesurent", "la", "ville"]],
+        "lemmas": [["jeanne", "martin", "équiper", "valbrune", "en", "capteur"],
+                   ["le", "ville", "de", "valbrune", "mesurer", "le", "air"],
+                   ["le", "capteur", "mesurer", "le", "ville"]],
+        "pos": [["PROPN", "PROPN", "VERB", "PROPN", "ADP", "NOUN"],
+                ["DET", "NOUN", "ADP", "PROPN", "VERB", "DET", "NOUN"],
+                ["DET", "NOUN", "VERB", "DET", "NOUN"]],
+        "keep": [[True, True, True, True, False, True],
+                 [False, True, False, True, True, False, True],
+                 [False, True, True, False, True]]})
+    names = proper_nouns(sents)
+    assert names == {"jeanne", "martin", "valbrune"}
+    bags = pd.DataFrame({"passage_id": ["p0"], "terms": [["jeanne", "ville_de_valbrune",
+                                                          "capteur", "ville", "air"]]})
+    out = drop_names(bags, names)
+    assert out["terms"].iloc[0] == ["capteur", "ville", "air"]
+    assert bags["terms"].iloc[0][0] == "jeanne"  # the input is left as it was
+    # Without parts of speech (simplemma), capitals inside a sentence tell names.
+    plain = sents.assign(pos=[[""] * len(t) for t in sents["tokens"]])
+    assert proper_nouns(plain) == {"martin", "valbrune"}  # "Jeanne" opens its sentence

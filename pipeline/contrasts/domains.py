@@ -33,12 +33,17 @@ def domain_table(measures: pd.DataFrame, lexicon: Lexicon, *, presence_rate: flo
                                                   na_position="first").reset_index(drop=True)
 
 
-def firm_domain_table(domains: pd.DataFrame, *, group: str = OFFER_GROUP) -> pd.DataFrame:
+def firm_domain_table(domains: pd.DataFrame, *, group: str = OFFER_GROUP,
+                      versus: pd.DataFrame | None = None) -> pd.DataFrame:
     """The firm × offer-domain table: rate, documents mentioning it, presence mark.
 
     Args:
         domains: the DOMAINS table (from `domain_table`).
         group: the lexicon group of offer domains.
+        versus: the VERSUS table (`versus.firm_vs_rest`): each cell then says whether the
+            firm mentions the domain more (`higher`) or less (`lower`) than the other firms,
+            by the firm-vs-rest test (q ≤ fdr, BH across firms), or neither (null). Presence
+            says a domain is in the offer; this says whether it sets the firm apart.
 
     Returns:
         A FIRM_DOMAINS table: the group's rows at level firm (all years), in the DOMAINS
@@ -49,6 +54,20 @@ def firm_domain_table(domains: pd.DataFrame, *, group: str = OFFER_GROUP) -> pd.
     out["firm"] = out["firm"].astype(str)
     out["enough"] = out["enough"].astype(bool)
     out["present"] = out["present"].astype("boolean")
+    out["vs_rest"] = None
+    out["q_vs_rest"] = None
+    if versus is not None and len(versus):
+        v = versus[(versus["group"] == group) & (versus["measure"] == "rate")]
+        v = v.set_index(["firm", "frame"])
+        keys = list(zip(out["firm"], out["domain"], strict=True))
+        found = [k in v.index for k in keys]
+        diff = [v.at[k, "diff"] if f else None for k, f in zip(keys, found, strict=True)]
+        differs = [bool(v.at[k, "differs"]) if f else False
+                   for k, f in zip(keys, found, strict=True)]
+        out["vs_rest"] = [("higher" if d is not None and d > 0 else "lower") if ok else None
+                          for d, ok in zip(diff, differs, strict=True)]
+        out["q_vs_rest"] = [v.at[k, "q_value"] if f else None
+                            for k, f in zip(keys, found, strict=True)]
     return out[schemas.FIRM_DOMAINS.names].reset_index(drop=True)
 
 

@@ -44,6 +44,7 @@ import pandas as pd
 from scipy import sparse
 
 from pipeline.lexicon import Lexicon
+from pipeline.resample import content_order
 
 log = logging.getLogger(__name__)
 
@@ -428,6 +429,37 @@ def nan_quantiles(values: np.ndarray, qs) -> list[np.ndarray]:
     return out
 
 
+def resample_cells(values: np.ndarray, cell: np.ndarray, n_cells: int,
+                   quantities: list[Quantity], *, n_bootstrap: int, rng: np.random.Generator,
+                   chunk: int = 100) -> np.ndarray:
+    """The figures of `n_bootstrap` resamples: (n_bootstrap × n_cells × n_quantities).
+
+    Each resample draws, in every cell, as many documents as the cell holds, with
+    replacement, from that cell only (documents in the order given: see `by_content`).
+    """
+    n_docs, n_cols = values.shape
+    size = np.bincount(cell, minlength=n_cells)
+    order = np.argsort(cell, kind="stable")
+    cell_sorted = cell[order]
+    first = np.r_[0, np.cumsum(size)[:-1]]
+    # Document j (in cell order) contributes its counts to its cell's block of columns.
+    mx = sparse.csr_matrix(
+        (values[order].ravel(),
+         (np.repeat(np.arange(n_docs), n_cols),
+          (cell_sorted[:, None] * n_cols + np.arange(n_cols)).ravel())),
+        shape=(n_docs, n_cells * n_cols))
+    reps = np.empty((n_bootstrap, n_cells, len(quantities)))
+    for b0 in range(0, n_bootstrap, chunk):
+        nb = min(chunk, n_bootstrap - b0)
+        u = rng.random((nb, n_docs))
+        picks = first[cell_sorted] + np.floor(u * size[cell_sorted]).astype(np.int64)
+        w = sparse.csr_matrix((np.ones(nb * n_docs), (np.repeat(np.arange(nb), n_docs),
+                                                      picks.ravel())), shape=(nb, n_docs))
+        s = (w @ mx).toarray().reshape(nb, n_cells, n_cols)
+        reps[b0:b0 + nb] = np.stack([_ratio(s, q) for q in quantities], axis=-1)
+    return reps
+
+
 def measure_cells(values: np.ndarray, cell: np.ndarray, n_cells: int, quantities: list[Quantity],
                   *, n_bootstrap: int, rng: np.random.Generator, chunk: int = 100,
                   max_floats: int = 20_000_000) -> dict[str, np.ndarray]:
@@ -469,24 +501,8 @@ def measure_cells(values: np.ndarray, cell: np.ndarray, n_cells: int, quantities
     hi = np.full_like(value, np.nan)
     size = np.bincount(cell, minlength=n_cells)
     if n_bootstrap > 0 and n_docs and quantities:
-        order = np.argsort(cell, kind="stable")
-        cell_sorted = cell[order]
-        first = np.r_[0, np.cumsum(size)[:-1]]
-        # Document j (in cell order) contributes its counts to its cell's block of columns.
-        mx = sparse.csr_matrix(
-            (values[order].ravel(),
-             (np.repeat(np.arange(n_docs), n_cols),
-              (cell_sorted[:, None] * n_cols + np.arange(n_cols)).ravel())),
-            shape=(n_docs, n_cells * n_cols))
-        reps = np.empty((n_bootstrap, n_cells, len(quantities)))
-        for b0 in range(0, n_bootstrap, chunk):
-            nb = min(chunk, n_bootstrap - b0)
-            u = rng.random((nb, n_docs))
-            picks = first[cell_sorted] + np.floor(u * size[cell_sorted]).astype(np.int64)
-            w = sparse.csr_matrix((np.ones(nb * n_docs), (np.repeat(np.arange(nb), n_docs),
-                                                          picks.ravel())), shape=(nb, n_docs))
-            s = (w @ mx).toarray().reshape(nb, n_cells, n_cols)
-            reps[b0:b0 + nb] = np.stack([_ratio(s, q) for q in quantities], axis=-1)
+        reps = resample_cells(values, cell, n_cells, quantities, n_bootstrap=n_bootstrap,
+                              rng=rng, chunk=chunk)
         lo, hi = nan_quantiles(reps, (0.025, 0.975))
         few = size < 2
         lo[few] = np.nan
@@ -502,11 +518,22 @@ def measure_cells(values: np.ndarray, cell: np.ndarray, n_cells: int, quantities
 
 
 def pool_languages(docs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """One row per document: its firm and year, and the counts `names` and `n_tokens` summed
-    over its languages (rows sorted by doc_id)."""
-    return (docs.groupby("doc_id", sort=True)
-            .agg({"firm": "first", "year": "first", **{c: "sum" for c in [*names, "n_tokens"]}})
-            .reset_index())
+    """One row per document: its firm, year and content key, and the counts `names` and
+    `n_tokens` summed over its languages (rows in content order, see `by_content`)."""
+    keep = {"firm": "first", "year": "first", **{c: "sum" for c in [*names, "n_tokens"]}}
+    if "content_key" in docs:
+        keep["content_key"] = "first"
+    return by_content(docs.groupby("doc_id", sort=True).agg(keep).reset_index())
+
+
+def by_content(docs: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted by `content_key` (then doc_id), so the bootstrap's draws follow the text,
+    not the capture ids: two scrapes of identical content give identical intervals. Without
+    the column, rows are sorted by doc_id."""
+    if "content_key" not in docs:
+        return docs.sort_values("doc_id").reset_index(drop=True)
+    keys = docs["content_key"].fillna(docs["doc_id"])
+    return docs.iloc[content_order(keys, docs["doc_id"])].reset_index(drop=True)
 
 
 def measure_frames(docs: pd.DataFrame, columns: list[tuple[str, str]], lexicon: Lexicon, *,
@@ -515,7 +542,8 @@ def measure_frames(docs: pd.DataFrame, columns: list[tuple[str, str]], lexicon: 
 
     Args:
         docs: one row per (document, language): `doc_id`, `firm`, `year`, `lang`, `n_tokens`,
-            and one match-count column per (group, frame) in `columns`, named `group/frame`.
+            and one match-count column per (group, frame) in `columns`, named `group/frame`;
+            optionally `content_key` (see `pipeline.resample`), the order of the draws.
         columns: the (group, frame) count columns, in order.
         lexicon: the frame lexicon.
         n_bootstrap: bootstrap resamples of documents.
@@ -531,10 +559,8 @@ def measure_frames(docs: pd.DataFrame, columns: list[tuple[str, str]], lexicon: 
     langs = [None, *sorted(docs["lang"].dropna().unique())]
     rows = []
     for li, lang in enumerate(langs):
-        if lang is None:
-            d = pool_languages(docs, names)
-        else:
-            d = docs[docs["lang"] == lang].sort_values("doc_id").reset_index(drop=True)
+        d = (pool_languages(docs, names) if lang is None
+             else by_content(docs[docs["lang"] == lang]))
         values = d[[*names, "n_tokens"]].to_numpy(dtype=float)
         matched = values[:, :-1] > 0
         for vi, level in enumerate(LEVELS):
@@ -575,7 +601,7 @@ def measure_frames(docs: pd.DataFrame, columns: list[tuple[str, str]], lexicon: 
     out = pd.DataFrame(rows, columns=["group", "frame", "measure", "level", "firm", "year",
                                       "lang", "value", "ci_low", "ci_high", "n_matches",
                                       "n_tokens", "n_docs", "n_docs_matching", "enough"])
-    for c in ("value", "ci_low", "ci_high"):
-        out[c] = out[c].astype(float).where(out[c].notna(), None)
+    for col in ("value", "ci_low", "ci_high"):
+        out[col] = out[col].astype(float).where(out[col].notna(), None)
     out["year"] = out["year"].astype("Int16")
     return out

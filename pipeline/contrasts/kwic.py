@@ -32,7 +32,8 @@ def _passage_texts(sents: pd.DataFrame) -> tuple[dict[str, str], np.ndarray]:
     pid = sents["passage_id"].to_numpy()
     start_char = sents["start_char"].to_numpy(dtype=np.int64)
     text = sents["text"].to_numpy()
-    current, parts, length = None, [], 0
+    current, length = None, 0
+    parts: list[str] = []
     for i in range(len(sents)):
         if pid[i] != current:
             if current is not None:

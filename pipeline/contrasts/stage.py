@@ -2,7 +2,8 @@
 
 reads <processed>/sentences.parquet, bags.parquet, <interim>/documents.parquet,
 passages.parquet and the frame lexicon → writes <out>/keyness.parquet, frame_measures.parquet,
-shifts.parquet, domains.parquet, firm_domains.parquet, thresholds.parquet, kwic.parquet +
+shifts.parquet, domains.parquet, firm_domains.parquet, thresholds.parquet, versus.parquet
+(each firm's shares and domain rates against the rest's, tested, BH across firms), kwic.parquet +
 kwic.csv, ca_points.parquet, ca_axes.parquet, and <plots>/frame_shares.csv
 
     python -m pipeline.contrasts --processed data/processed --interim data/interim \\
@@ -69,10 +70,12 @@ from pipeline.contrasts.frames import (
 from pipeline.contrasts.keyness import rank_top, score_groups
 from pipeline.contrasts.kwic import concordance
 from pipeline.contrasts.trends import fit_trend
+from pipeline.contrasts.versus import firm_vs_rest
 from pipeline.errors import EXIT_OK
 from pipeline.io import empty_frame, read_table, write_csv, write_table
 from pipeline.lexicon import LANGS, Lexicon, load_lexicon
 from pipeline.params import ContrastsParams, lexicon_path, load_block
+from pipeline.resample import content_keys
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +94,7 @@ class Contrasts:
     frame_shares: pd.DataFrame
     ca_points: pd.DataFrame
     ca_axes: pd.DataFrame
+    versus: pd.DataFrame | None = None  # each firm against the rest (see versus.py)
 
 
 # --- keyness ---------------------------------------------------------------------------------
@@ -275,8 +279,9 @@ def document_counts(bags: pd.DataFrame, hits: pd.DataFrame, stream_sents: pd.Dat
     """Matches of every frame and word tokens per (document, language).
 
     Returns:
-        The table (doc_id, firm, year, lang, n_tokens, one `group/frame` column per frame)
-        and the (group, frame) of each count column.
+        The table (doc_id, firm, year, lang, n_tokens, one `group/frame` column per frame,
+        `content_key`: a hash of the document's bag terms, the order the bootstrap draws
+        from) and the (group, frame) of each count column.
     """
     columns = [(f.group, f.name) for f in lexicon.frames()]
     names = [f"{g}/{f}" for g, f in columns]
@@ -297,6 +302,7 @@ def document_counts(bags: pd.DataFrame, hits: pd.DataFrame, stream_sents: pd.Dat
                         sorted(orphan)[0])
     for n in names:
         docs[n] = docs[n].fillna(0).astype(np.int64) if n in docs else 0
+    docs["content_key"] = content_keys(bags).reindex(docs["doc_id"]).to_numpy()
     return docs, columns
 
 
@@ -423,6 +429,8 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
                          min_years=params.min_years)
     domains = domain_table(measures, lexicon, presence_rate=params.presence_rate,
                            presence_docs=params.presence_docs)
+    versus = firm_vs_rest(docs, columns, lexicon, n_bootstrap=params.n_bootstrap,
+                          seed=params.seed, min_tokens=params.min_tokens, fdr=params.fdr)
 
     top = keyness[keyness["rank"].notna() & (keyness["rank"] <= params.n_top)
                   & (((keyness["comparison"] == "firm_vs_rest")
@@ -445,11 +453,12 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
                                                ca_n_terms=params.ca_n_terms,
                                                min_tokens=params.min_tokens, seed=params.seed)
     return Contrasts(keyness=keyness, frame_measures=measures, shifts=shifts, domains=domains,
-                     firm_domains=firm_domain_table(domains),
+                     firm_domains=firm_domain_table(domains, versus=versus),
                      thresholds=thresholds_table(fdr=params.fdr,
                                                  presence_rate=params.presence_rate,
                                                  presence_docs=params.presence_docs),
-                     kwic=kwic, frame_shares=frame_shares, ca_points=ca_points, ca_axes=ca_axes)
+                     kwic=kwic, frame_shares=frame_shares, ca_points=ca_points, ca_axes=ca_axes,
+                     versus=versus)
 
 
 def _drop_unusable(sentences, bags, documents, passages):
@@ -507,7 +516,7 @@ def _run(args) -> int:
     result = score_contrasts(sentences, bags, documents, passages, lexicon, params)
     out = args.out
     for name in ("keyness", "frame_measures", "shifts", "domains", "firm_domains", "thresholds",
-                 "kwic", "ca_points", "ca_axes"):
+                 "kwic", "ca_points", "ca_axes", "versus"):
         schema = getattr(schemas, name.upper())
         write_table(getattr(result, name), out / schemas.file_name(schema), schema)
     write_csv(result.kwic, out / "kwic.csv")

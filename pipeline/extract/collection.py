@@ -30,7 +30,8 @@ def collection_table(fetches: pd.DataFrame, documents: pd.DataFrame) -> pd.DataF
         documents: the DOCUMENTS table.
 
     Returns:
-        A COLLECTION table, one row per firm and year (year null when unknown).
+        A COLLECTION table, one row per firm and year (year null when unknown: the firm's
+        undated documents are counted there).
     """
     f = fetches.copy()
     doc_year = documents.drop_duplicates("doc_id").set_index("doc_id")["year"]
@@ -41,10 +42,13 @@ def collection_table(fetches: pd.DataFrame, documents: pd.DataFrame) -> pd.DataF
     same_url = pd.Series([url_year.get((a, b)) for a, b in zip(f["firm"], f["url"], strict=True)],
                          index=f.index, dtype="Int16")
     year = f["doc_id"].map(doc_year).astype("Int16")
+    # An undated document stays undated (its row has a null year), never the fetch year.
+    undated = f["doc_id"].map(documents.drop_duplicates("doc_id").set_index("doc_id")
+                              ["year_source"]).eq("undated").to_numpy()
     for fallback in (f["source_year"].astype("Int16"),
                      f["archive_timestamp"].dt.year.astype("Int16"), same_url,
                      f["fetched_at"].dt.year.astype("Int16")):
-        year = year.fillna(fallback)
+        year = year.where(undated, year.fillna(fallback))
     f["year"] = year
     ok = f[f["outcome"] == "ok"].drop_duplicates("doc_id")
     good_urls = set(zip(f.loc[f["outcome"].isin(OK_OUTCOMES), "firm"],
@@ -69,6 +73,9 @@ def collection_table(fetches: pd.DataFrame, documents: pd.DataFrame) -> pd.DataF
         d[d["duplicate_of"].notna()].groupby(keys, dropna=False).size().rename("n_duplicates"),
         d[d["status"] != "ok"].groupby(keys, dropna=False).size().rename("n_skipped"),
         usable.groupby(keys, dropna=False)["n_words"].sum().rename("n_words"),
+        usable.groupby(keys, dropna=False)["n_chrome"].sum().rename("n_chrome")
+        if "n_chrome" in usable else usable.groupby(keys, dropna=False).size().mul(0)
+        .rename("n_chrome"),
     ]
     out = pd.concat(parts, axis=1).reset_index()
     out.columns = ["firm", "year", *[p.name for p in parts]]
@@ -98,8 +105,10 @@ def captures_table(fetches: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFra
          "error", "n_fetches"]]
     d = documents.drop_duplicates(["firm", "doc_id"]).set_index(["firm", "doc_id"])
     d = d.rename(columns={"status": "doc_status"})
-    out = last.join(d[["doc_status", "duplicate_of", "title", "lang", "year", "year_source",
-                       "n_words"]], how="outer")
+    if "lang_confidence" not in d:  # documents written before the column existed
+        d["lang_confidence"] = None
+    out = last.join(d[["doc_status", "duplicate_of", "title", "lang", "lang_confidence", "year",
+                       "year_source", "n_words"]], how="outer")
     # A document with no fetch row (an older fetches table) still gets its line.
     only_docs = out["url"].isna()
     if only_docs.any():

@@ -8,7 +8,11 @@ The rule, first match wins (the `year_source` column records which):
                or on the first page: "Rapport annuel 2019", "Document d'enregistrement
                universel 2020", "Integrated report 2018", "2019 Annual Report";
 4. `published` the publication date found in the page (metadata, htmldate);
-5. `captured`  the date the page was fetched.
+5. `undated`   none of these: a live capture with no date in its source line, its page or its
+               text has no year (null). Such a document is counted (collection table, firm
+               pages) but kept off every time axis. With `extract.date_by_capture` it is
+               given its capture year instead (`captured`): the year it was scraped, which
+               says nothing of when it was written.
 
 A fiscal year written "2019-2020" or "2019/20" counts as its first year. Years before 1990 or
 after the capture year (plus one, for reports dated ahead) are ignored as implausible.
@@ -81,9 +85,10 @@ def date_document(
     first_page: str | None,
     published: str | None,
     captured_at: datetime,
-) -> tuple[int, str]:
-    """The year a document speaks for, and its source (sources, archive, title, published or
-    captured).
+    date_by_capture: bool = False,
+) -> tuple[int | None, str]:
+    """The year a document speaks for, and its source (sources, archive, title, published,
+    captured or undated).
 
     Args:
         source_year: `year=` from sources.txt, if any.
@@ -93,9 +98,10 @@ def date_document(
         first_page: the start of the document's text (its first page for a PDF).
         published: the publication date found in the page, as an ISO date.
         captured_at: when the capture was made (archive time or fetch time).
+        date_by_capture: give an otherwise undated document its capture year.
 
     Returns:
-        (year, year_source).
+        (year, year_source); (None, "undated") when nothing dates a live capture.
     """
     if source_year is not None:
         return int(source_year), "sources"
@@ -111,4 +117,20 @@ def date_document(
         m = re.match(r"((?:19|20)\d{2})", published)
         if m and MIN_YEAR <= int(m.group(1)) <= latest:
             return int(m.group(1)), "published"
-    return captured_at.year, "captured"
+    year, source = by_capture(None, "undated", captured_at, date_by_capture=date_by_capture)
+    return year, source or "undated"
+
+
+def by_capture(year: int | None, source: str | None, captured_at: datetime, *,
+               date_by_capture: bool) -> tuple[int | None, str | None]:
+    """An undated document's year when the study dates by capture (`captured`); any other
+    (year, source) as it is.
+
+    >>> by_capture(None, "undated", datetime(2026, 3, 1), date_by_capture=True)
+    (2026, 'captured')
+    >>> by_capture(None, "undated", datetime(2026, 3, 1), date_by_capture=False)
+    (None, 'undated')
+    """
+    if source == "undated" and date_by_capture:
+        return captured_at.year, "captured"
+    return year, source

@@ -13,10 +13,16 @@ French or plainly English (several distinctive ones, ten per cent of its words o
 least one that the neighbouring languages do not use, next to none of the other language's,
 over its first thirty words or, when those do not decide, its first hundred) is tagged so. A
 document where half the long paragraphs or more are plainly one language, and none plainly the
-other, is that language; otherwise py3langid classifies the document (on a sample of its longest
-paragraphs). Each paragraph that is not plainly in the document's language is classified by
-py3langid. On the demo site, py3langid reads 8 texts for 145 documents and 1,212 paragraphs
-(`benchmarks/bench_extract.py`).
+other, is that language; otherwise py3langid classifies the document on its body: the long
+prose paragraphs, up to DOC_SAMPLE_CHARS, never an opening heading. Letter-spaced or upper-case
+lines ("2 0 1 9 — M U T A T I O N S", "RAPPORT ANNUEL") cannot decide a document (py3langid reads
+them as Czech or Slovak): like tables, they inherit a neighbour's language. When py3langid is
+less sure than PRIOR_CONFIDENCE and sources.txt gave a language (`lang=`), that language wins.
+The document's confidence (`lang_confidence`) is 1.0 when function words decide it, else
+py3langid's probability of its language on the body; it is null when no paragraph could be
+read (the document is then undecided: `lang` null). Each paragraph that is not plainly in the
+document's language is classified by py3langid (`benchmarks/bench_extract.py` counts how
+many texts it reads on the demo site).
 
     >>> tag_paragraphs(["La ville intelligente au service des habitants et des élus de la "
     ...                 "métropole, pour une gestion plus sobre.",
@@ -28,6 +34,7 @@ py3langid. On the demo site, py3langid reads 8 texts for 145 documents and 1,212
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 
 # Paragraphs shorter than this inherit a neighbour's language: a heading (no closing
@@ -40,8 +47,11 @@ SWITCH_CONFIDENCE = 0.9
 # the document's longest paragraphs up to DOC_SAMPLE_CHARS (plenty to tell French from English,
 # and bounded for reports of hundreds of pages: paragraph tags then settle the dominant
 # language), and a paragraph's first PARAGRAPH_SAMPLE_CHARS.
-DOC_SAMPLE_CHARS = 150
+DOC_SAMPLE_CHARS = 1000
 PARAGRAPH_SAMPLE_CHARS = 300
+# Below this probability, py3langid's guess for a document gives way to the language
+# sources.txt gives it (`lang=`).
+PRIOR_CONFIDENCE = 0.9
 # The function-word check reads a paragraph's first PLAIN_CHECK_CHARS (about thirty words), or
 # its first PARAGRAPH_SAMPLE_CHARS when those hold fewer than MIN_WORDS words. Reading 300
 # characters instead left 109 of 1,347 long paragraphs undecided against 115 (demo site, gold
@@ -140,9 +150,23 @@ def _prose(words: list[str]) -> bool:
     return 2 * sum(map(str.isalpha, chars)) >= len(chars)
 
 
-def _sample(texts: list[str]) -> str:
-    """The document's longest paragraphs, in document order, up to DOC_SAMPLE_CHARS."""
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+def _heading_like(words: list[str]) -> bool:
+    """Whether these tokens are a letter-spaced or upper-case line ("M U T A T I O N S",
+    "RAPPORT ANNUEL 2019"), which language identification misreads."""
+    letters = [w for w in words if any(map(str.isalpha, w))]
+    if not letters:
+        return False
+    single = sum(len(w) == 1 for w in letters)
+    upper = sum(w.isupper() for w in letters if len(w) > 1)
+    return 2 * single >= len(letters) or 4 * upper >= 3 * len(letters)
+
+
+def _sample(texts: list[str], body: list[int]) -> str:
+    """The document's body for py3langid: its long prose paragraphs (`body`, else every
+    paragraph that is not a letter-spaced or upper-case line), longest first, up to
+    DOC_SAMPLE_CHARS, put back in document order."""
+    pool = body or [i for i, t in enumerate(texts) if not _heading_like(t.split())]
+    order = sorted(pool, key=lambda i: -len(texts[i]))
     chosen, size = [], 0
     for i in order:
         if size >= DOC_SAMPLE_CHARS:
@@ -150,6 +174,15 @@ def _sample(texts: list[str]) -> str:
         chosen.append(i)
         size += len(texts[i]) + 1
     return " ".join(texts[i] for i in sorted(chosen))[:DOC_SAMPLE_CHARS]
+
+
+@dataclass
+class DocumentLanguage:
+    """A document's paragraph tags and how sure the document-level decision is."""
+
+    tags: list[str | None]
+    lang: str | None  # the language decided for the document (its paragraphs' default)
+    confidence: float | None  # 1.0 by function words, else py3langid's probability
 
 
 def tag_paragraphs(texts: list[str]) -> list[str | None]:
@@ -161,8 +194,29 @@ def tag_paragraphs(texts: list[str]) -> list[str | None]:
     Returns:
         One ISO 639-1 code per paragraph (None only when there is no text at all).
     """
+    return tag_document(texts).tags
+
+
+def _probability(text: str, lang: str) -> float:
+    """py3langid's (normalised) probability that `text` is in `lang`."""
+    return float(dict(_identifier().rank(text)).get(lang, 0.0))
+
+
+def tag_document(texts: list[str], prior: str | None = None) -> DocumentLanguage:
+    """Tag each paragraph of one document with its language, and say how sure the document's
+    language is.
+
+    Args:
+        texts: the document's paragraphs, in order.
+        prior: the language sources.txt gives the document (`lang=`), if any: it wins over a
+            py3langid guess less sure than PRIOR_CONFIDENCE.
+
+    Returns:
+        The tags (None only when no paragraph can be read), the document's language and its
+        confidence.
+    """
     if not texts:
-        return []
+        return DocumentLanguage([], None, None)
     # The long paragraphs (MIN_WORDS words or more, most of them words), in order, with their
     # language by function words when they are plain.
     plain: dict[int, str | None] = {}
@@ -177,19 +231,23 @@ def tag_paragraphs(texts: list[str]) -> list[str | None]:
         lang = _plain_language(words)
         if lang is None and len(text) > PLAIN_CHECK_CHARS:
             lang = _plain_language(text[:PLAIN_RETRY_CHARS].split())
-        if lang is None and not _prose(words):
-            continue  # mostly figures or symbols (a table, a contents line): no prose to identify
+        if lang is None and (not _prose(words) or _heading_like(words)):
+            # Mostly figures or symbols (a table, a contents line), or a letter-spaced or
+            # upper-case line: nothing that identification can read.
+            continue
         plain[i] = lang
     plain_langs = set(plain.values()) - {None}
     n_plain = sum(lang is not None for lang in plain.values())
     if len(plain_langs) == 1 and 2 * n_plain >= len(plain):
         # Half the long paragraphs or more plainly French (or English), none plainly the other.
-        doc_lang = plain_langs.pop()
+        doc_lang, confidence = plain_langs.pop(), 1.0
     else:
-        sample = _sample(texts)
+        sample = _sample(texts, sorted(plain))
         if not sample.strip():
-            return [None] * len(texts)
-        doc_lang, _ = detect_language(sample)
+            return DocumentLanguage([None] * len(texts), None, None)
+        doc_lang, confidence = detect_language(sample)
+        if prior and prior != doc_lang and confidence < PRIOR_CONFIDENCE:
+            doc_lang, confidence = prior, _probability(sample, prior)
     tags: list[str | None] = [None] * len(texts)
     for i, by_words in plain.items():
         if by_words == doc_lang:
@@ -214,7 +272,7 @@ def tag_paragraphs(texts: list[str]) -> list[str | None]:
         heading = not texts[i].rstrip().endswith((".", "!", "?", "…", ":", ";", "»", '"', ")"))
         first, second = (following[i], previous) if heading else (previous, following[i])
         tags[i] = first or second or doc_lang
-    return tags
+    return DocumentLanguage(tags, doc_lang, confidence)
 
 
 def dominant_language(langs: list[str | None], n_words: list[int]) -> str | None:

@@ -51,8 +51,9 @@ import pandas as pd
 from pipeline import cli, io, schemas, warc
 from pipeline.errors import EXIT_OK, EXIT_SOURCES
 from pipeline.extract import language
+from pipeline.extract.chrome import ChromeRules, load_chrome, normalize_line, spread_lines
 from pipeline.extract.collection import captures_table, collection_table
-from pipeline.extract.dating import date_document
+from pipeline.extract.dating import by_capture, date_document
 from pipeline.extract.dedup import (
     DupCandidate,
     boilerplate_keys,
@@ -60,7 +61,7 @@ from pipeline.extract.dedup import (
     normalize_paragraph,
 )
 from pipeline.extract.html import decode_html, extract_html
-from pipeline.extract.language import dominant_language, tag_paragraphs
+from pipeline.extract.language import dominant_language, tag_document
 from pipeline.extract.passages import Paragraph, count_words, cut_passages
 from pipeline.extract.pdf import read_pdf
 from pipeline.params import ExtractParams, load_block
@@ -128,6 +129,8 @@ class Extracted:
     n_pages: int | None = None
     year: int | None = None
     year_source: str | None = None
+    lang_confidence: float | None = None  # how sure the document-level language decision is
+    n_chrome: int = 0  # page-chrome lines removed (see chrome.py)
     paragraphs: list[Paragraph] = field(default_factory=list)
     first_page: str = ""  # a PDF's raw first page and running headers, for dating
 
@@ -278,7 +281,10 @@ def extract_batch(captures: Sequence[Capture], *, min_words: int,
     for out in results:
         if out.status == "ok":
             try:
-                tags = tag_paragraphs([p.text for p in out.paragraphs])
+                found = tag_document([p.text for p in out.paragraphs],
+                                     prior=out.capture.source_lang)
+                tags = found.tags
+                out.lang_confidence = _confidence(found, out.paragraphs)
             except Exception as exc:  # never lose a document to language identification
                 log.warning("%s: language identification failed: %s", out.capture.url, exc)
                 tags = [None] * len(out.paragraphs)
@@ -286,6 +292,21 @@ def extract_batch(captures: Sequence[Capture], *, min_words: int,
                               for p, t in zip(out.paragraphs, tags, strict=True)]
         _date(out)
     return results
+
+
+def _confidence(found, paragraphs) -> float | None:
+    """The document-level decision's confidence when the dominant language is the decided
+    one; for a mixed document dominated by another language, that language's share of words."""
+    weights: Counter[str] = Counter()
+    for tag, p in zip(found.tags, paragraphs, strict=True):
+        if tag is not None:
+            weights[tag] += p.n_words
+    if not weights:
+        return None
+    dominant = weights.most_common(1)[0][0]
+    if dominant == found.lang:
+        return found.confidence
+    return round(weights[dominant] / sum(weights.values()), 3)
 
 
 def extract_capture(capture: Capture, *, min_words: int,
@@ -303,6 +324,13 @@ def _date(out: Extracted) -> None:
         is_report=c.kind == "report" or out.format == "pdf",
         title=out.title, first_page=first_page, published=out.published,
         captured_at=c.captured_at)
+
+
+def _date_by_capture(results: list[Extracted], date_by_capture: bool) -> None:
+    """Undated documents get their capture year when params.yaml asks for it."""
+    for r in results:
+        r.year, r.year_source = by_capture(r.year, r.year_source, r.capture.captured_at,
+                                           date_by_capture=date_by_capture)
 
 
 def _extract_into(out: Extracted, capture: Capture, min_words: int,
@@ -398,14 +426,14 @@ def _run_all(captures: Sequence[Capture], *, min_words: int, workers: int,
         except BrokenProcessPool:
             # A worker died (a PDF that crashes PDFium): redo the unfinished batches one
             # capture at a time, each in its own process, so only the culprit is lost.
-            for i, batch in enumerate(done):
-                if batch is None:
+            for i, finished in enumerate(done):
+                if finished is None:
                     done[i] = [_isolated(c, min_words, max_bytes) for c in batches[i]]
     else:
-        for i, batch in enumerate(batches, 1):
-            done[i - 1] = work(batch)
+        for i, todo in enumerate(batches, 1):
+            done[i - 1] = work(todo)
             progress(i)
-    return [r for batch in done for r in batch]
+    return [r for results in done for r in results or ()]
 
 
 def _context():
@@ -462,6 +490,31 @@ def _remove_boilerplate(results: list[Extracted], *, min_words: int, boilerplate
             r.paragraphs = kept
 
 
+def _remove_chrome(results: list[Extracted], rules: ChromeRules, *, min_firms: int,
+                   min_words: int) -> None:
+    """Drop page-chrome paragraphs (by the list, or shared word for word by several firms)."""
+    ok = [r for r in results if r.status == "ok"]
+    spread = spread_lines(((r.capture.firm, [p.text for p in r.paragraphs]) for r in ok),
+                          min_firms=min_firms)
+    for r in ok:
+        kept = [p for p in r.paragraphs
+                if not (rules.is_chrome(p.text) or normalize_line(p.text) in spread)]
+        r.n_chrome = len(r.paragraphs) - len(kept)
+        if not r.n_chrome:
+            continue
+        n_words = sum(p.n_words for p in kept)
+        if n_words < min_words:
+            r.status = "boilerplate_only"
+            r.error = (f"{r.n_chrome} of {len(r.paragraphs)} paragraphs are page chrome; "
+                       f"{n_words} words remain (fewer than min_words={min_words})")
+            r.paragraphs = []
+        else:
+            r.paragraphs = kept
+    if spread:
+        log.info("page chrome: %d line(s) shared by %d firms or more, e.g. %r", len(spread),
+                 min_firms, sorted(spread)[0])
+
+
 def _document_row(r: Extracted) -> dict:
     c = r.capture
     text = "\n\n".join(p.text for p in r.paragraphs)
@@ -469,10 +522,13 @@ def _document_row(r: Extracted) -> dict:
     return {
         "doc_id": c.doc_id, "fetch_id": c.fetch_id, "firm": c.firm, "kind": c.kind,
         "url": c.url, "final_url": c.final_url, "format": r.format, "title": r.title,
-        "text": text, "lang": lang, "declared_lang": r.declared_lang, "year": r.year,
+        "text": text, "lang": lang,
+        "lang_confidence": r.lang_confidence if lang is not None else None,
+        "declared_lang": r.declared_lang, "year": r.year,
         "year_source": r.year_source, "published": r.published,
         "captured_at": pd.Timestamp(c.captured_at), "n_pages": r.n_pages,
-        "n_words": sum(p.n_words for p in r.paragraphs), "status": r.status, "error": r.error,
+        "n_words": sum(p.n_words for p in r.paragraphs), "n_chrome": r.n_chrome,
+        "status": r.status, "error": r.error,
         "duplicate_of": None, "similarity": None,
     }
 
@@ -505,8 +561,8 @@ def _not_modified_rows(pending: list[Extracted], rows: list[dict]) -> list[dict]
     return out
 
 
-def extract_documents(captures: Iterable[Capture], params: ExtractParams
-                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def extract_documents(captures: Iterable[Capture], params: ExtractParams,
+                      chrome: ChromeRules | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Extract every capture into documents and passages.
 
     Args:
@@ -519,7 +575,10 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams
             which a document duplicates an earlier one of its firm), `passage_words`, `workers`
             (a pool is used from `POOL_MIN_DOCS` captures on), `max_bytes` (a capture whose
             payload, inflated, is larger is not read: `too_large`; the bound on one capture's
-            memory, whatever it holds).
+            memory, whatever it holds), `date_by_capture` (an undated live capture takes its
+            capture year instead of none), `chrome_min_firms` (a short line in documents of
+            that many firms is page chrome).
+        chrome: the page-chrome list (default: `pipeline/extract/chrome.yaml`).
 
     Returns:
         (documents, passages) as DataFrames with the columns of schemas DOCUMENTS and PASSAGES.
@@ -529,9 +588,12 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams
     fresh = [c for c in captures if c.outcome != "not_modified"]
     results = _run_all(fresh, min_words=params.min_words, workers=params.workers,
                        max_bytes=params.max_bytes)
+    _date_by_capture(results, params.date_by_capture)
     _remove_boilerplate(results, min_words=params.min_words,
                         boilerplate_share=params.boilerplate_share,
                         boilerplate_min_docs=params.boilerplate_min_docs)
+    _remove_chrome(results, chrome or load_chrome(), min_firms=params.chrome_min_firms,
+                   min_words=params.min_words)
     rows = [_document_row(r) for r in results]
     # The earliest capture is the original; captures of one day (one scrape) are taken in the
     # order of sources.txt, then by crawl depth.
@@ -551,6 +613,7 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams
                if c.outcome == "not_modified"]
     for r in pending:
         _date(r)
+    _date_by_capture(pending, params.date_by_capture)
     for row in (extra := _not_modified_rows(pending, rows)):
         paragraphs[row["doc_id"]] = paragraphs[row["duplicate_of"]]
     rows.extend(extra)

@@ -29,7 +29,7 @@ def correspondence_context(study: Study, *, ca_labels: int, term_links: dict) ->
         {"analyses": [one dict per map]}: an empty list when no analysis was run.
     """
     pts, axes = study.inputs.ca_points, study.inputs.ca_axes
-    analyses = []
+    analyses: list[dict] = []
     if pts is None or axes is None or axes.empty:
         return {"analyses": analyses}
     keys = {(str(a), none(lang)) for a, lang in zip(axes["analysis"], axes["lang"],

@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterator, Sequence
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -61,7 +62,7 @@ def ink_on(background: str) -> str:
     return "#000000" if contrast("#000000", background) >= contrast("#ffffff", background) \
         else "#ffffff"
 
-RC = {
+RC: dict[Any, Any] = {
     "svg.fonttype": "none",          # text as <text>: the browser's fonts, nothing fetched
     "font.family": "sans-serif",
     "font.size": 9,
@@ -285,7 +286,7 @@ def interval_chart(items: Sequence[tuple[str, float | None, float | None, float 
         return render(fig, title=title, desc=desc)
 
 
-Series = dict[str, object]  # {"label", "years", "values", "lows", "highs", "enough"}
+Series = dict[str, Any]  # {"label", "years", "values", "lows", "highs", "enough"}
 
 
 def _draw_series(ax, series: Sequence[Series]) -> None:
@@ -389,7 +390,7 @@ def small_multiples(panels: Sequence[tuple[str, Sequence[Series]]], *, title: st
             axes[0].yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
         for row in range(nrows):
             axes[row * ncols].set_ylabel(plain(ylabel))
-        seen: dict[str, object] = {}
+        seen: dict[str, Any] = {}
         for ax in axes[:len(panels)]:
             for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
                 seen.setdefault(label, handle)
@@ -489,7 +490,7 @@ def ca_map(rows: Sequence[tuple[str, float, float]],
                 ls="none", label=plain(row_kind))
         ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0.0, 1.07),
                   ncols=3, borderaxespad=0.0)
-        renderer = fig.canvas.get_renderer()
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's, untyped
         frame = ax.get_window_extent(renderer)
         # Labels keep clear of the firms and of the labelled columns; grey marks may be covered.
         shown = [(r[1], r[2]) for r in rows] + [(c[1], c[2]) for c in labelled]

@@ -53,7 +53,9 @@ def firm_context(study: Study, firm: str, domain_grid: dict | None, *, max_kwic:
     kwic_frames, kwic_terms = _concordances(study, firm, vocab, known_docs, max_kwic=max_kwic)
     return {
         "firm": firm, "n_docs": len(docs), "n_words": int(docs["n_words"].sum()),
-        "years": years_span(docs["year"]), "langs": sorted(docs["lang"].dropna().unique()),
+        "years": years_span(docs["year"]), "n_undated": int(docs["year"].isna().sum()),
+        "n_chrome": int(docs["n_chrome"].sum()) if "n_chrome" in docs else 0,
+        "langs": sorted(docs["lang"].dropna().unique()),
         "kinds": docs["kind"].value_counts().to_dict(),
         "topics": _topics(study, firm, known_docs), "vocab": vocab,
         "frames": _frames(study, firm, domain_grid),

@@ -10,6 +10,7 @@ import hashlib
 import math
 import re
 import unicodedata
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
@@ -20,7 +21,7 @@ LANG_NAMES = {"fr": "French", "en": "English"}
 FIRM_FILE_RE = re.compile(r"^[a-z0-9_-]+$")
 
 
-def isnull(value: object) -> bool:
+def isnull(value: Any) -> bool:
     """Whether a cell is missing (None, pandas' NA or NaT, a float NaN)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
@@ -30,7 +31,7 @@ def isnull(value: object) -> bool:
         return False
 
 
-def none(value: object) -> object:
+def none(value: Any) -> Any:
     """The value, or None when it is missing."""
     return None if isnull(value) else value
 
@@ -114,7 +115,7 @@ def shorten(text: str, width: int) -> str:
     return (cut or text[:width - 1]) + "…"
 
 
-def plural(n: object, word: str) -> str:
+def plural(n: Any, word: str) -> str:
     """`1 document`, `3 documents` (thousands separated)."""
     n = int(n)
     return f"{n:,} {word}{'' if n == 1 else 's'}"
@@ -127,19 +128,19 @@ def lang_name(code: object) -> str:
     return LANG_NAMES.get(str(code), str(code))
 
 
-def fmt_pct(value: object, digits: int = 1) -> str:
+def fmt_pct(value: Any, digits: int = 1) -> str:
     if isnull(value):
         return "–"
     return f"{float(value) * 100:.{digits}f} %"
 
 
-def fmt_num(value: object, digits: int = 0) -> str:
+def fmt_num(value: Any, digits: int = 0) -> str:
     if isnull(value):
         return "–"
     return f"{float(value):,.{digits}f}"
 
 
-def fmt_p(value: object) -> str:
+def fmt_p(value: Any) -> str:
     if isnull(value):
         return "–"
     value = float(value)
@@ -148,13 +149,13 @@ def fmt_p(value: object) -> str:
     return f"{value:.3f}"
 
 
-def fmt_date(value: object) -> str:
+def fmt_date(value: Any) -> str:
     if isnull(value):
         return "–"
     return pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
-def fmt_year(value: object) -> str:
+def fmt_year(value: Any) -> str:
     return "unknown" if isnull(value) else str(int(value))
 
 
@@ -166,7 +167,7 @@ def years_span(years: pd.Series) -> str:
     return str(ys[0]) if ys[0] == ys[-1] else f"{ys[0]}–{ys[-1]}"
 
 
-def sort_value(value: object) -> str:
+def sort_value(value: Any) -> str:
     """`data-sort` value: numbers as plain decimals so the sorting script compares numbers."""
     if isnull(value):
         return ""

@@ -23,6 +23,7 @@ from pipeline.report.grids import domain_entries
 from pipeline.report.study import (
     MAX_SERIES,
     Study,
+    other_languages,
     rate_rows,
     share_items,
     share_rows,
@@ -48,6 +49,8 @@ def index_context(study: Study, domain_grids: dict[str, dict], *, n_terms: int,
     return {"changes": what_changed(study), "firms": _firm_rows(study),
             "totals": collection.drop(columns=["firm", "year"]).sum().to_dict(),
             "heatmaps": _heatmaps(study), "oppositions": _oppositions(study),
+            "n_undated": int(study.usable["year"].isna().sum()),
+            "other_langs": records(other_languages(study.usable)),
             "sets": _sets(study, domain_grids), "presence_rate": study.presence_rate,
             "presence_docs": study.presence_docs, "failures": _failure_reasons(i.fetches),
             "correspondence": correspondence_context(
@@ -64,6 +67,7 @@ def _firm_rows(study: Study) -> list[dict]:
         firms.append({"firm": firm, "file": firm_file(firm), "n_docs": study.n_docs.get(firm, 0),
                       "n_words": int(study.n_words.get(firm, 0)),
                       "years": years_span(c[c["n_documents"] > 0]["year"]),
+                      "n_undated": int(c.loc[c["year"].isna(), "n_documents"].sum()),
                       "rows": records(c)})
     return firms
 

@@ -35,7 +35,7 @@ import pyarrow as pa
 from pipeline import cli, schemas
 from pipeline.errors import EXIT_OK
 from pipeline.io import SchemaError, read_table, write_csv, write_table, write_text
-from pipeline.lexicon import LexiconError, load_lexicon
+from pipeline.lexicon import LANGS, LexiconError, load_lexicon
 from pipeline.params import ReportParams, lexicon_path, load_block
 from pipeline.report import figures
 from pipeline.report.exports import EXPORTS, data_readme, export_tables
@@ -116,7 +116,7 @@ def _common(study: Study) -> dict:
     return {
         "study": {"n_firms": len(study.firms), "n_docs": len(u),
                   "n_words": int(u["n_words"].sum()), "years": years_span(u["year"]),
-                  "langs": sorted(u["lang"].dropna().unique()),
+                  "langs": sorted(set(u["lang"].dropna()) & set(LANGS)),
                   "captured": (fmt_date(u["captured_at"].min()),
                                fmt_date(u["captured_at"].max()))},
         "firm_links": [{"firm": f, "file": firm_file(f)} for f in study.firms],

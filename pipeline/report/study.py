@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.lexicon import Lexicon
+from pipeline.lexicon import LANGS, Lexicon
 from pipeline.report.figures import PALETTE
 from pipeline.report.format import anchor, firm_file, firm_name, human, records
 from pipeline.report.format import term as readable
@@ -56,6 +56,15 @@ class ReportInputs:
 def usable(documents: pd.DataFrame) -> pd.DataFrame:
     """Documents the figures rest on: text extracted, not a duplicate."""
     return documents[(documents["status"] == "ok") & documents["duplicate_of"].isna()]
+
+
+def other_languages(docs: pd.DataFrame) -> pd.DataFrame:
+    """Usable documents left out of the analyses for their language: another language than
+    French and English, or none decided; with their language and its confidence."""
+    out = docs[~docs["lang"].isin(LANGS)]
+    cols = ["firm", "doc_id", "url", "title", "year", "lang", "n_words"]
+    out = out.assign(lang_confidence=out.get("lang_confidence"))
+    return out[[*cols, "lang_confidence"]].sort_values(["firm", "url", "doc_id"])
 
 
 class Study:
@@ -106,13 +115,13 @@ class Study:
         lex = self.inputs.lexicon
         groups: dict[str, dict] = {}
         if lex is not None:
-            for g in lex.groups.values():
-                groups[g.name] = {
-                    "name": g.name, "kind": g.kind, "description": g.description,
+            for group in lex.groups.values():
+                groups[group.name] = {
+                    "name": group.name, "kind": group.kind, "description": group.description,
                     "frames": [{"name": f.name, "description": f.description,
                                 "terms": {lang: [t.text for t in ts]
                                           for lang, ts in f.terms.items()}}
-                               for f in g.frames.values()],
+                               for f in group.frames.values()],
                 }
         for g, rows in fm.groupby("group", sort=False):
             if g in groups:

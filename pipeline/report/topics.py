@@ -54,8 +54,17 @@ def _model(study: Study, lang: str) -> dict:
         anchors={t: anchor("topic", lang, t) for t in topics},
         title=f"Inter-topic map of the {lang_name(lang)} model: topics closer together share "
               "more of their terms; circle areas are the topics' shares of the text")
-    return {"lang": lang, "topics": [_topic(study, lang, t, p) for t in topics],
-            "map": topic_map,
+    # Each topic's size: the passages it is the main topic of.
+    main = (dt.sort_values(["passage_id", "share", "topic"], ascending=[True, False, True])
+            .drop_duplicates("passage_id")["topic"].astype(int).value_counts().to_dict())
+    topic_rows = [_topic(study, lang, t, p) for t in topics]
+    mean_share = dt.groupby("topic")["share"].mean().to_dict()
+    for row in topic_rows:
+        row["n_main"] = int(main.get(row["topic"], 0))
+        if row["size"] is None:  # no overall prevalence row: the mean passage share
+            row["size"] = {"share": mean_share.get(row["topic"]), "ci_low": None,
+                           "ci_high": None}
+    return {"lang": lang, "topics": topic_rows, "map": topic_map,
             "n_passages": int(dt["passage_id"].nunique()),
             "n_docs": int(dt["doc_id"].nunique())}
 
@@ -80,6 +89,7 @@ def _topic(study: Study, lang: str, t: int, p: pd.DataFrame) -> dict:
         "svg_firm": _by_firm_figure(study, lang, t, by_firm),
         "svg_year": _by_year_figure(study, lang, t, by_year), "passages": passages,
         "firm_rows": records(by_firm), "year_rows": records(by_year),
+        "size": next(iter(records(p[(p["topic"] == t) & (p["level"] == "all")])), None),
     }
 
 

@@ -231,7 +231,7 @@ def clear_saved(folder: Path) -> None:
 
 
 def fit_model(corpus: Corpus, *, model: str, k: int, seed: int, passes: int, chunksize: int,
-              workers: int, rows: Sequence[int] | None = None) -> TopicModel:
+              workers: int, rows: Sequence[int] | np.ndarray | None = None) -> TopicModel:
     """Fit one topic model.
 
     LDA is gensim's `LdaModel(corpus, num_topics=k, id2word, passes, chunksize,

@@ -71,6 +71,7 @@ from pipeline import cli, schemas
 from pipeline.errors import EXIT_OK, TopicsError
 from pipeline.io import empty_frame, read_table, write_csv, write_json, write_table
 from pipeline.params import TopicsParams, load_block
+from pipeline.resample import content_keys, content_order
 from pipeline.topics.models import (
     Corpus,
     TopicModel,
@@ -82,6 +83,7 @@ from pipeline.topics.models import (
     match_topics,
     top_ids,
 )
+from pipeline.topics.names import drop_names, proper_nouns
 from pipeline.workers import die_with_parent
 
 log = logging.getLogger(__name__)
@@ -106,7 +108,7 @@ class TopicsResult:
     topic_passages: pd.DataFrame
     prevalence: pd.DataFrame
     models: dict[str, TopicModel] = field(default_factory=dict)
-    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    metrics: dict[str, dict[str, float | None]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
 
 
@@ -196,7 +198,8 @@ def sweep_k(corpus: Corpus, texts: list[list[str]], *, model: str, k_grid: Seque
     subsamples = {s: stability_rows(len(corpus.bows), seed=s, stability_sample=stability_sample)
                   for s in stability_seeds}
     # Largest K first: the longest fits start early, so the pool ends evenly.
-    tasks = [(True, k, seed, None) for k in reversed(grid)]
+    tasks: list[tuple[bool, int, int, np.ndarray | None]] = [
+        (True, k, seed, None) for k in reversed(grid)]
     tasks += [(False, k, s, subsamples[s]) for k in reversed(grid) for s in stability_seeds]
     refs: dict[int, TopicModel] = {}
     tops: dict[tuple[int, int], np.ndarray] = {}
@@ -318,8 +321,8 @@ def describe_topics(model: TopicModel, *, n_top_terms: int) -> pd.DataFrame:
     labels = []
     for t in range(phi.shape[0]):
         others = set(np.delete(heads, t, axis=0).ravel())
-        ids = [i for i in by_prob[t] if i not in others][:N_LABEL_TERMS] or list(heads[t])
-        labels.append(" / ".join(_readable(vocab[i]) for i in ids))
+        label_ids = [i for i in by_prob[t] if i not in others][:N_LABEL_TERMS] or list(heads[t])
+        labels.append(" / ".join(_readable(vocab[i]) for i in label_ids))
     frames = []
     for by, ids in (("prob", by_prob), ("frex", by_frex)):
         topic = np.repeat(np.arange(phi.shape[0]), ids.shape[1])
@@ -375,20 +378,33 @@ class DocShares:
     """Topic shares per document.
 
     Attributes:
-        docs: one row per document: doc_id, firm, year, n_passages.
+        docs: one row per document: doc_id, firm, year, n_passages, and optionally
+            content_key (a hash of its text: the order bootstrap draws follow).
         shares: documents × K matrix, rows summing to 1.
     """
 
     docs: pd.DataFrame
     shares: np.ndarray
 
+    def in_content_order(self) -> DocShares:
+        """The same documents sorted by content key (then doc_id), so resampling draws
+        follow the text and two scrapes of identical content give identical intervals."""
+        docs = self.docs.reset_index(drop=True)
+        keys = docs["content_key"].fillna(docs["doc_id"]) if "content_key" in docs \
+            else docs["doc_id"]
+        order = content_order(keys, docs["doc_id"])
+        return DocShares(docs=docs.iloc[order].reset_index(drop=True), shares=self.shares[order])
 
-def document_shares(doc_topics: pd.DataFrame, weights: pd.Series | None = None) -> DocShares:
+
+def document_shares(doc_topics: pd.DataFrame, weights: pd.Series | None = None,
+                    keys: pd.Series | None = None) -> DocShares:
     """Average passage shares into document shares, weighting passages by their tokens.
 
     Args:
         doc_topics: rows of DOC_TOPICS for one language (passage × topic).
         weights: word tokens per passage_id; equal weights when not given.
+        keys: content key per doc_id (`pipeline.resample.content_keys`), kept as
+            `docs.content_key` for the bootstrap.
 
     Returns:
         The documents (sorted by doc_id) and their shares.
@@ -407,6 +423,8 @@ def document_shares(doc_topics: pd.DataFrame, weights: pd.Series | None = None) 
             .agg(doc_id=("doc_id", "first"), firm=("firm", "first"), year=("year", "first"),
                  n_passages=("doc_id", "size"))
             .reset_index(drop=True))
+    if keys is not None:
+        docs["content_key"] = keys.reindex(docs["doc_id"]).to_numpy()
     return DocShares(docs=docs, shares=shares)
 
 
@@ -455,7 +473,8 @@ def prevalence(doc_shares: DocShares, *, n_bootstrap: int, seed: int, lang: str 
         Rows of PREVALENCE: level all, firm, year, firm_year; ci_low/ci_high are NaN for a
         group of fewer than two documents.
     """
-    docs, shares = doc_shares.docs.reset_index(drop=True), doc_shares.shares
+    doc_shares = doc_shares.in_content_order()
+    docs, shares = doc_shares.docs, doc_shares.shares
     if docs.empty:
         return pd.DataFrame(columns=[c for c in schemas.PREVALENCE.names if c != "lang"])
     k = shares.shape[1]
@@ -510,6 +529,7 @@ def share_change(doc_shares: DocShares, *, topic: int, year_from: int, year_to: 
     Raises:
         TopicsError: when either year has no document.
     """
+    doc_shares = doc_shares.in_content_order()
     docs = doc_shares.docs
     sel = docs["firm"].eq(firm).to_numpy() if firm is not None else np.ones(len(docs), bool)
     a = doc_shares.shares[sel & docs["year"].eq(year_from).fillna(False).to_numpy(), topic]
@@ -525,6 +545,15 @@ def share_change(doc_shares: DocShares, *, topic: int, year_from: int, year_to: 
 
 
 # --- the stage core --------------------------------------------------------------------------
+
+
+def in_content_order(bags: pd.DataFrame, keys: pd.Series | None = None) -> pd.DataFrame:
+    """Passages sorted by their document's content key, then passage order: the order the
+    models read them in. It makes the vocabulary ids, hence the fits and the shares, depend
+    on the text only, not on the input row order or the capture ids."""
+    keys = content_keys(bags) if keys is None else keys
+    return (bags.assign(_key=keys.reindex(bags["doc_id"]).to_numpy())
+            .sort_values(["_key", "doc_id", "passage_id"], kind="stable").drop(columns="_key"))
 
 
 # The `topics:` keys the sweep takes as they are.
@@ -559,8 +588,8 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, params: TopicsParams
                                                              "prevalence")}
     if bags.empty:
         log.warning("no passages in the bags: no topic model")
-    # Sorting makes the vocabulary ids, hence the fits, independent of the input row order.
-    bags = bags.sort_values("passage_id", kind="stable")
+    keys = content_keys(bags)
+    bags = in_content_order(bags, keys)
     for lang, sub in bags.groupby("lang", sort=True):
         terms = [list(t) for t in sub["terms"]]
         corpus = build_corpus(terms, min_df=params.min_df, max_df=params.max_df)
@@ -630,7 +659,8 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, params: TopicsParams
             reps["text"] = reps["text"].fillna("")
         tables["topic_passages"].append(reps.assign(lang=lang))
 
-        docs = document_shares(doc_topics, meta.set_index("passage_id")["n_tokens"])
+        docs = document_shares(doc_topics, meta.set_index("passage_id")["n_tokens"],
+                               keys=keys)
         tables["prevalence"].append(prevalence(docs, n_bootstrap=params.n_bootstrap,
                                                seed=params.seed, lang=lang).assign(lang=lang))
 
@@ -675,6 +705,14 @@ def _run(args) -> int:
     bags = read_table(args.processed / schemas.file_name(schemas.BAGS), schemas.BAGS)
     passages = read_table(args.interim / schemas.file_name(schemas.PASSAGES), schemas.PASSAGES,
                           columns=["passage_id", "page_start", "page_end", "text"])
+    sentences_path = args.processed / schemas.file_name(schemas.SENTENCES)
+    if params.drop_names and sentences_path.exists():
+        sentences = read_table(sentences_path, schemas.SENTENCES,
+                               columns=["tokens", "lemmas", "pos", "keep"])
+        bags = drop_names(bags, proper_nouns(sentences))
+    elif params.drop_names:
+        log.warning("%s is missing: proper nouns cannot be told and stay in the bags",
+                    sentences_path)
     result = fit_topics(bags, passages, params)
     for name in ("k_sweep", "topic_terms", "doc_topics", "topic_passages", "prevalence"):
         schema = getattr(schemas, name.upper())
