@@ -63,20 +63,22 @@ def term_scatter(rows: pd.DataFrame, *, links: dict[str, str], title: str) -> Ma
     parts.append(f'<text x="14" y="{(H - PAD) / 2}" class="lab" text-anchor="middle" '
                  f'transform="rotate(-90 14 {(H - PAD) / 2})">more the firm\'s ↑ (log ratio)'
                  "</text>")
-    order = np.argsort(ranked.to_numpy())  # ranked terms drawn last, on top
+    key = ranked.to_numpy()
+    order = np.argsort(key, kind="stable")  # ranked terms drawn last, on top
     labelled = set(r[ranked].sort_values("rank").head(N_LABELS)["term"])
+    terms, ca, cb = r["term"].tolist(), r["count_a"].tolist(), r["count_b"].tolist()
+    lrs = r["log_ratio"].tolist()
     for n in order:
-        row = r.iloc[n]
-        word = readable(row["term"])
-        tip = (f"{word}: {int(row['count_a'])} in the firm, {int(row['count_b'])} in the "
-               f"rest, log ratio {row['log_ratio']:.2f}")
-        cls = "pt key" if ranked.iloc[n] else "pt"
-        dot = (f'<circle cx="{x[n]:.1f}" cy="{y[n]:.1f}" r="{4 if ranked.iloc[n] else 2.5}" '
+        word = readable(terms[n])
+        tip = (f"{word}: {int(ca[n])} in the firm, {int(cb[n])} in the rest, "
+               f"log ratio {lrs[n]:.2f}")
+        cls = "pt key" if key[n] else "pt"
+        dot = (f'<circle cx="{x[n]:.1f}" cy="{y[n]:.1f}" r="{4 if key[n] else 2.5}" '
                f'class="{cls}" data-term="{escape(word.lower())}"><title>{escape(tip)}</title>'
                "</circle>")
-        href = links.get(row["term"])
+        href = links.get(terms[n])
         parts.append(f'<a href="{escape(href)}">{dot}</a>' if href else dot)
-        if row["term"] in labelled:  # labels near the right edge end at their dot
+        if terms[n] in labelled:  # labels near the right edge end at their dot
             end = x[n] > W - 140
             anchor = ' text-anchor="end"' if end else ""
             parts.append(f'<text x="{x[n] + (-5 if end else 5):.1f}" y="{y[n] - 5:.1f}" '
