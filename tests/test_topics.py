@@ -21,18 +21,20 @@ from pipeline.topics.models import (
     frex,
     match_topics,
 )
-from pipeline.topics.stage import (
+from pipeline.topics.prevalence import (
     DocShares,
-    TopicsError,
     bootstrap_means,
-    choose_k,
     document_shares,
+    prevalence,
+    share_change,
+)
+from pipeline.topics.stage import (
+    TopicsError,
+    choose_k,
     fit_topics,
     in_content_order,
     main,
-    prevalence,
     representative_passages,
-    share_change,
 )
 
 N_THEMES = 4

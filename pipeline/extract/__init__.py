@@ -3,6 +3,7 @@
     stage.py     the stage: `extract_documents()` and `main`
     html.py      main text and metadata of an HTML page (trafilatura)
     htmldates.py the publication date of a page (htmldate's steps, behind named functions)
+    captures.py  the captures to extract, and their payloads read bounded from the WARCs
     pdf.py       text of a PDF, page by page, with its layout (pypdfium2)
     hyphens.py   words broken across lines, joined as the document writes them
     pdfium.py    the PDFium calls pdf.py makes, behind named functions
