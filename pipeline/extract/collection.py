@@ -36,7 +36,8 @@ def collection_table(fetches: pd.DataFrame, documents: pd.DataFrame) -> pd.DataF
     f = fetches.copy()
     doc_year = documents.drop_duplicates("doc_id").set_index("doc_id")["year"]
     # A failed attempt has no document: its year is the source's, the archive capture's, the
-    # year of another capture of the same URL (a live page retried), or at last the fetch year.
+    # year of another capture of the same URL (a live page retried); else it has no year (the
+    # day it was asked for is not a year it speaks for).
     url_year = (documents.dropna(subset=["year"]).sort_values("captured_at")
                 .drop_duplicates(["firm", "url"], keep="last").set_index(["firm", "url"])["year"])
     same_url = pd.Series([url_year.get((a, b)) for a, b in zip(f["firm"], f["url"], strict=True)],
@@ -46,8 +47,7 @@ def collection_table(fetches: pd.DataFrame, documents: pd.DataFrame) -> pd.DataF
     undated = f["doc_id"].map(documents.drop_duplicates("doc_id").set_index("doc_id")
                               ["year_source"]).eq("undated").to_numpy()
     for fallback in (f["source_year"].astype("Int16"),
-                     f["archive_timestamp"].dt.year.astype("Int16"), same_url,
-                     f["fetched_at"].dt.year.astype("Int16")):
+                     f["archive_timestamp"].dt.year.astype("Int16"), same_url):
         year = year.where(undated, year.fillna(fallback))
     f["year"] = year
     ok = f[f["outcome"] == "ok"].drop_duplicates("doc_id")
