@@ -435,8 +435,8 @@ COLLECTION = _schema(
     "collection",
     ("firm", pa.string(), False, "firm id"),
     ("year", pa.int16(), True, "year the captures speak for (document year, else the source's "
-     "year=, else the archive or fetch year); null for undated documents (see "
-     "documents.year_source)"),
+     "year=, else the archive capture's year); null for undated documents (see "
+     "documents.year_source) and for URLs never fetched that nothing dates"),
     ("n_sources", pa.int32(), False, "distinct URLs asked for"),
     ("n_fetched", pa.int32(), False, "captures fetched (outcome ok)"),
     ("n_from_archive", pa.int32(), False, "of which from a web archive"),
