@@ -37,7 +37,8 @@ def test_demo_undated_pages_are_counted_in_no_year(demo_build, truth):
     assert sorted(usable.index[usable["year"].isna()]) == sorted(planted)
     collection = _interim(demo_build, schemas.COLLECTION)
     undated = collection[collection["year"].isna()].set_index("firm")["n_documents"]
-    assert undated.to_dict() == {"lumidia": 1}
+    # (Vigimetra's robots-blocked URL, which nothing dates, is counted there too, failed.)
+    assert undated[undated > 0].to_dict() == {"lumidia": 1}
     # Off every time axis: no year-indexed figure has a null year, and no year is the scrape's.
     m = read_table(demo_build / "data" / "contrasts" / "frame_measures.parquet",
                    schemas.FRAME_MEASURES)
