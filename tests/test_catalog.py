@@ -99,3 +99,16 @@ def test_the_catalog_matches_dvc_yaml_outputs():
     for name, stage in STAGES.items():
         outs = [next(iter(o)) if isinstance(o, dict) else o for o in stages[name]["outs"]]
         assert outs == [o.path for o in stage.outs], name
+
+
+def test_each_stage_core_function_takes_its_own_params_model():
+    """The catalog names a real core function, and it takes the stage's own block's model."""
+    import inspect
+    import typing
+
+    for name, stage in STAGES.items():
+        module, _, func = stage.core.partition(":")
+        core = getattr(importlib.import_module(module), func)
+        hints = typing.get_type_hints(core)
+        assert BLOCKS[name] in hints.values(), f"{stage.core} takes no {BLOCKS[name].__name__}"
+        assert callable(core) and inspect.signature(core).parameters, stage.core

@@ -332,17 +332,23 @@ def _remove_boilerplate(results: list[Extracted], *, min_words: int, boilerplate
         if not found:
             continue
         kept = [p for p, k in zip(r.paragraphs, own, strict=True) if k not in found]
-        removed = len(r.paragraphs) - len(kept)
-        if not removed:
-            continue
-        n_words = sum(p.n_words for p in kept)
-        if n_words < min_words:
-            r.status = "boilerplate_only"
-            r.error = (f"{removed} of {len(r.paragraphs)} paragraphs recur on the firm's other "
-                       f"pages; {n_words} words remain (fewer than min_words={min_words})")
-            r.paragraphs = []
-        else:
-            r.paragraphs = kept
+        _keep(r, kept, min_words, "recur on the firm's other pages")
+
+
+def _keep(r: Extracted, kept: list[Paragraph], min_words: int, why: str) -> None:
+    """Keep `kept` of a document's paragraphs; a document left with fewer than `min_words`
+    words keeps none and is `boilerplate_only`, saying why the others went."""
+    removed = len(r.paragraphs) - len(kept)
+    if not removed:
+        return
+    n_words = sum(p.n_words for p in kept)
+    if n_words < min_words:
+        r.status = "boilerplate_only"
+        r.error = (f"{removed} of {len(r.paragraphs)} paragraphs {why}; {n_words} words remain "
+                   f"(fewer than min_words={min_words})")
+        r.paragraphs = []
+    else:
+        r.paragraphs = kept
 
 
 def _remove_chrome(results: list[Extracted], rules: ChromeRules, *, min_firms: int,
@@ -355,16 +361,7 @@ def _remove_chrome(results: list[Extracted], rules: ChromeRules, *, min_firms: i
         kept = [p for p in r.paragraphs
                 if not (rules.is_chrome(p.text) or normalize_line(p.text) in spread)]
         r.n_chrome = len(r.paragraphs) - len(kept)
-        if not r.n_chrome:
-            continue
-        n_words = sum(p.n_words for p in kept)
-        if n_words < min_words:
-            r.status = "boilerplate_only"
-            r.error = (f"{r.n_chrome} of {len(r.paragraphs)} paragraphs are page chrome; "
-                       f"{n_words} words remain (fewer than min_words={min_words})")
-            r.paragraphs = []
-        else:
-            r.paragraphs = kept
+        _keep(r, kept, min_words, "are page chrome")
     if spread:
         log.info("page chrome: %d line(s) shared by %d firms or more, e.g. %r", len(spread),
                  min_firms, sorted(spread)[0])
