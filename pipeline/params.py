@@ -160,6 +160,11 @@ class TopicsParams(Block):
     n_passages: int = Field(5, ge=0, description="representative passages shown per topic")
     n_bootstrap: int = Field(1000, ge=0, description="bootstrap resamples for prevalence "
                                                      "intervals (0: none)")
+    min_tokens: int = Field(500, ge=0, description="topic trends leave out a firm-year with "
+                                                   "fewer word tokens in the language (the "
+                                                   "rule of contrasts.min_tokens)")
+    min_years: int = Field(3, ge=2, description="a topic trend needs at least this many years "
+                                                "with enough text (as contrasts.min_years)")
 
     @model_validator(mode="after")
     def _grid_for_auto(self) -> TopicsParams:

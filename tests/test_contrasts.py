@@ -28,10 +28,10 @@ from pipeline.contrasts.stage import (
     score_contrasts,
     shift_table,
 )
-from pipeline.contrasts.trends import fit_trend
 from pipeline.io import read_table, to_arrow, write_table
 from pipeline.lexicon import parse_lexicon
 from pipeline.params import ContrastsParams
+from pipeline.trends import fit_trend
 
 # --- a tiny lemmatised corpus, built by hand ------------------------------------------------
 

@@ -69,13 +69,13 @@ from pipeline.contrasts.frames import (
 )
 from pipeline.contrasts.keyness import rank_top, score_groups
 from pipeline.contrasts.kwic import concordance
-from pipeline.contrasts.trends import fit_trend
 from pipeline.contrasts.versus import firm_vs_rest
 from pipeline.errors import EXIT_OK
 from pipeline.io import empty_frame, read_table, write_csv, write_table
 from pipeline.lexicon import LANGS, Lexicon, load_lexicon
 from pipeline.params import ContrastsParams, lexicon_path, load_block
 from pipeline.resample import content_keys
+from pipeline.trends import fit_trend
 
 log = logging.getLogger(__name__)
 

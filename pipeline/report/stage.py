@@ -144,6 +144,13 @@ def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
             ca[name] = read_table(path, getattr(schemas, name.upper()))
         else:
             log.info("%s not found: no correspondence analysis in the report", path)
+    optional = {}
+    for name, folder in (("topic_trends", topics), ("versus", contrasts)):
+        path = folder / f"{name}.parquet"
+        if path.exists():
+            optional[name] = read_table(path, getattr(schemas, name.upper()))
+        else:
+            log.info("%s not found: rerun its stage to have it in the report", path)
     lex = None
     if lexicon is not None:
         try:
@@ -162,7 +169,7 @@ def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
         raise SchemaError(f"{contrasts / 'thresholds.parquet'}: {len(read['thresholds'])} rows, "
                           "expected one (rerun the contrasts stage)")
     return ReportInputs(**read, passages=passages, lexicon=lex,
-                        ca_points=ca.get("ca_points"), ca_axes=ca.get("ca_axes"))
+                        ca_points=ca.get("ca_points"), ca_axes=ca.get("ca_axes"), **optional)
 
 
 def write_report(report: Report, out: Path) -> list[Path]:

@@ -51,6 +51,8 @@ class ReportInputs:
     lexicon: Lexicon | None = None
     ca_points: pd.DataFrame | None = None
     ca_axes: pd.DataFrame | None = None
+    topic_trends: pd.DataFrame | None = None  # None when the topics stage predates it
+    versus: pd.DataFrame | None = None  # each firm against the rest (contrasts)
 
 
 def usable(documents: pd.DataFrame) -> pd.DataFrame:
