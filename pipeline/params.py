@@ -165,6 +165,10 @@ class TopicsParams(Block):
                                                    "rule of contrasts.min_tokens)")
     min_years: int = Field(3, ge=2, description="a topic trend needs at least this many years "
                                                 "with enough text (as contrasts.min_years)")
+    min_firm_tokens: int = Field(2000, ge=0, description="a firm's topic profile resting on "
+                                                         "fewer word tokens in the language is "
+                                                         "flagged as too little text (as "
+                                                         "contrasts.min_firm_tokens)")
 
     @model_validator(mode="after")
     def _grid_for_auto(self) -> TopicsParams:
@@ -191,6 +195,10 @@ class ContrastsParams(Block):
                                                    "reported as too little text")
     min_years: int = Field(3, ge=2, description="a trend needs at least this many years with "
                                                 "enough text")
+    min_firm_tokens: int = Field(2000, ge=0, description="a firm with fewer word tokens (all "
+                                                         "years) is too little text: flagged, "
+                                                         "not tested against the rest, left "
+                                                         "off the maps")
     kwic_window: PosInt = Field(10, description="words of context on each side in "
                                                 "concordances")
     presence_rate: float = Field(2.0, ge=0, description="a domain is present in a firm's offer "

@@ -266,6 +266,10 @@ PREVALENCE = _schema(
     ("ci_high", pa.float64(), True, "97.5 % bootstrap quantile"),
     ("n_docs", pa.int32(), False, "documents behind the figure"),
     ("n_passages", pa.int32(), False, "passages behind the figure"),
+    ("n_tokens", pa.int64(), True, "word tokens of those documents in this language"),
+    ("enough", pa.bool_(), True, "enough text for the figure: at least topics.min_tokens word "
+     "tokens for a year or firm-year, topics.min_firm_tokens for a firm or all; false: flagged "
+     "as too little text; null when the tokens are not known"),
 )
 
 TOPIC_TRENDS = _schema(

@@ -585,7 +585,7 @@ def test_demo_planted_theme_rise_is_a_significant_positive_topic_trend(demo_buil
         topic = match_planted_themes(terms, truth, lang)[0][shift["theme"]]
         row = trends[(trends["lang"] == lang) & (trends["firm"] == shift["firm"])
                      & (trends["topic"] == topic)].iloc[0]
-        assert row["n_years"] == len(shift["shares"]) and row["note"] is None, row
+        assert row["n_years"] == len(shift["shares"]) and pd.isna(row["note"]), row
         assert row["q_value"] <= 0.05, row
         assert (row["ci_low"] > 0) == (shift["direction"] == "rise"), row
         assert (row["ci_high"] < 0) == (shift["direction"] == "fall"), row
@@ -660,3 +660,22 @@ def test_topic_trends_use_the_frame_trends_too_little_text_rule_in_params_yaml()
     topics = load_block(ROOT_PARAMS, TopicsParams)
     contrasts = load_block(ROOT_PARAMS, ContrastsParams)
     assert (topics.min_tokens, topics.min_years) == (contrasts.min_tokens, contrasts.min_years)
+
+
+def test_a_firm_with_too_little_text_gets_a_profile_flagged_as_such():
+    rng = np.random.default_rng(5)
+    big = trend_docs(rng, {2019: 0.3, 2020: 0.4}, n_per_year=4, tokens=400, firm="big")
+    thin = trend_docs(rng, {2019: 0.3, 2020: 0.4}, n_per_year=3, tokens=100, firm="thin")
+    both = DocShares(pd.concat([big.docs, thin.docs], ignore_index=True),
+                     np.vstack([big.shares, thin.shares]))
+    p = prevalence(both, n_bootstrap=50, seed=1, min_tokens=500, min_firm_tokens=2000)
+    firm = p[p["level"] == "firm"].groupby("firm")[["n_tokens", "enough"]].first()
+    assert firm.loc["big"].tolist() == [3200, True]
+    assert firm.loc["thin"].tolist() == [600, False]
+    years = p[(p["level"] == "firm_year") & (p["topic"] == 0)].set_index(["firm", "year"])
+    assert years["enough"].to_dict() == {("big", 2019): True, ("big", 2020): True,
+                                         ("thin", 2019): False, ("thin", 2020): False}
+    # without the documents' tokens nothing is known, and nothing is flagged
+    unknown = prevalence(DocShares(both.docs.drop(columns="n_tokens"), both.shares),
+                         n_bootstrap=0, seed=1, min_tokens=500, min_firm_tokens=2000)
+    assert unknown["enough"].isna().all()

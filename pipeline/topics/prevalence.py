@@ -112,8 +112,8 @@ def _group_rng(seed: int, *key: object) -> np.random.Generator:
     return np.random.default_rng([seed, tag])
 
 
-def prevalence(doc_shares: DocShares, *, n_bootstrap: int, seed: int, lang: str = ""
-               ) -> pd.DataFrame:
+def prevalence(doc_shares: DocShares, *, n_bootstrap: int, seed: int, lang: str = "",
+               min_tokens: int = 0, min_firm_tokens: int = 0) -> pd.DataFrame:
     """Topic shares overall, per firm, per year and per firm × year with bootstrap intervals.
 
     Args:
@@ -121,6 +121,9 @@ def prevalence(doc_shares: DocShares, *, n_bootstrap: int, seed: int, lang: str 
         n_bootstrap: document resamples per group (0: no intervals).
         seed: seeds the resampling (with the group's name).
         lang: recorded in the rows, and part of the seed.
+        min_tokens: a year or firm-year with fewer word tokens is flagged `enough = False`.
+        min_firm_tokens: the same for a firm (and the whole corpus): a firm of a few short
+            pages gets a profile, flagged as too little text.
 
     Returns:
         Rows of PREVALENCE: level all, firm, year, firm_year; ci_low/ci_high are NaN for a
@@ -132,6 +135,7 @@ def prevalence(doc_shares: DocShares, *, n_bootstrap: int, seed: int, lang: str 
         return pd.DataFrame(columns=[c for c in schemas.PREVALENCE.names if c != "lang"])
     k = shares.shape[1]
     n_passages = docs["n_passages"].to_numpy()
+    tokens = docs["n_tokens"].to_numpy() if "n_tokens" in docs else None
     dated = np.flatnonzero(docs["year"].notna().to_numpy())
     by_date = docs.iloc[dated]
     groupings = {
@@ -151,13 +155,18 @@ def prevalence(doc_shares: DocShares, *, n_bootstrap: int, seed: int, lang: str 
                 rng = _group_rng(seed, lang, level, firm, year)
                 low, high = np.quantile(bootstrap_means(values, n_bootstrap=n_bootstrap, rng=rng),
                                         [0.025, 0.975], axis=0)
+            n_tok = None if tokens is None else int(tokens[idx].sum())
+            floor = min_tokens if "year" in level else min_firm_tokens
             frames.append(pd.DataFrame({
                 "level": level, "firm": firm, "year": year, "topic": np.arange(k),
                 "share": values.mean(axis=0), "ci_low": low, "ci_high": high,
                 "n_docs": len(idx), "n_passages": int(n_passages[idx].sum()),
+                "n_tokens": n_tok, "enough": None if n_tok is None else n_tok >= floor,
             }))
     out = pd.concat(frames, ignore_index=True)
     out["year"] = out["year"].astype("Int16")
+    out["n_tokens"] = out["n_tokens"].astype("Int64")
+    out["enough"] = out["enough"].astype("boolean")
     return out
 
 

@@ -44,7 +44,10 @@ their word tokens (`n_tokens`); a group's share (overall, per firm, per year, pe
 year) is the mean over its documents, with a 95 % percentile bootstrap interval resampling
 documents (`n_bootstrap` resamples, seeded by `seed` and the group), left empty for a group
 of one document. Passages the model cannot place (no term in the vocabulary) are left out
-and counted in the log.
+and counted in the log. A figure resting on fewer word tokens than `min_tokens` (a year or
+firm-year) or `min_firm_tokens` (a firm) is flagged `enough = False`, as the contrasts stage
+flags frame figures: a firm of a few short pages still gets a profile, marked as too little
+text.
 
 **Topic trends.** For each firm and topic, the regression on year the contrasts stage fits to
 frame shares (`pipeline.trends`: quasi-binomial, documents as units), here on the topic's
@@ -496,8 +499,10 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, params: TopicsParams
 
         docs = document_shares(doc_topics, meta.set_index("passage_id")["n_tokens"],
                                keys=keys)
-        tables["prevalence"].append(prevalence(docs, n_bootstrap=params.n_bootstrap,
-                                               seed=params.seed, lang=lang).assign(lang=lang))
+        tables["prevalence"].append(prevalence(
+            docs, n_bootstrap=params.n_bootstrap, seed=params.seed, lang=lang,
+            min_tokens=params.min_tokens,
+            min_firm_tokens=params.min_firm_tokens).assign(lang=lang))
         tables["topic_trends"].append(topic_trends(docs, min_tokens=params.min_tokens,
                                                    min_years=params.min_years).assign(lang=lang))
 
