@@ -203,7 +203,9 @@ class ContrastsParams(Block):
                                                 "concordances")
     presence_rate: float = Field(2.0, ge=0, description="a domain is present in a firm's offer "
                                                         "at this rate per 10,000 tokens...")
-    presence_docs: PosInt = Field(2, description="... and in at least this many documents")
+    presence_docs: PosInt = Field(2, description="... and in at least this many documents, "
+                                                 "unless the firm names it significantly less "
+                                                 "than the rest (versus)")
     ca_n_terms: PosInt = Field(30, description="each firm's top distinctive terms in the "
                                                "firm x term correspondence analysis")
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from pipeline import schemas
-from pipeline.contrasts.domains import firm_domain_table
+from pipeline.contrasts.domains import domain_table, firm_domain_table
 from pipeline.contrasts.frames import (
     Quantity,
     build_stream,
@@ -783,3 +783,33 @@ def test_the_firm_domain_table_says_which_firm_a_domain_sets_apart(planted):
     # Water, which no firm says, sets no firm apart.
     water = planted.firm_domains
     assert water.loc[water["domain"] == "water", "vs_rest"].isna().all()
+
+
+def test_a_domain_a_firm_names_far_less_than_the_rest_is_not_in_its_offer():
+    """Presence needs the rate floor and no significant deficit against the other firms:
+    a passing mention, clearly below the rest, is not part of the firm's offer."""
+    cells = {("acme", "water"): (40.0, 9), ("bolt", "water"): (3.0, 2),  # bolt: in passing
+             ("cora", "water"): (38.0, 8), ("bolt", "waste"): (30.0, 7)}
+    rows = [dict(group="domains", frame=d, measure="rate", level=level, firm=f,
+                 year=2020 if level == "firm_year" else None, lang=None, value=rate,
+                 n_matches=n, n_tokens=5000, n_docs=10, n_docs_matching=n, enough=True)
+            for (f, d), (rate, n) in cells.items() for level in ("firm", "firm_year")]
+    measures = pd.DataFrame(rows).reindex(columns=schemas.FRAME_MEASURES.names)
+    versus = pd.DataFrame([
+        dict(group="domains", frame="water", measure="rate", firm="bolt", diff=-36.0,
+             differs=True),
+        dict(group="domains", frame="water", measure="rate", firm="acme", diff=20.0,
+             differs=True),
+        dict(group="domains", frame="water", measure="rate", firm="cora", diff=15.0,
+             differs=False),
+        dict(group="domains", frame="waste", measure="rate", firm="bolt", diff=30.0,
+             differs=True)])
+    floor = dict(presence_rate=2.0, presence_docs=2)
+    alone = domain_table(measures, LEXICON, **floor)
+    judged = domain_table(measures, LEXICON, **floor, versus=versus)
+    assert alone["present"].all()  # the floor alone: every cell present
+    for level in ("firm", "firm_year"):
+        got = (judged[judged["level"] == level].set_index(["firm", "frame"])["present"]
+               .astype(bool).to_dict())
+        assert got == {("acme", "water"): True, ("bolt", "water"): False,
+                       ("cora", "water"): True, ("bolt", "waste"): True}, level

@@ -659,7 +659,8 @@ def test_topic_trends_use_the_frame_trends_too_little_text_rule_in_params_yaml()
 
     topics = load_block(ROOT_PARAMS, TopicsParams)
     contrasts = load_block(ROOT_PARAMS, ContrastsParams)
-    assert (topics.min_tokens, topics.min_years) == (contrasts.min_tokens, contrasts.min_years)
+    assert (topics.min_tokens, topics.min_years, topics.min_firm_tokens) == (
+        contrasts.min_tokens, contrasts.min_years, contrasts.min_firm_tokens)
 
 
 def test_a_firm_with_too_little_text_gets_a_profile_flagged_as_such():

@@ -417,9 +417,9 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
             not compared by keyness and is left out of trends), `min_years`, and
             `min_firm_tokens` (a firm with fewer word tokens over all years has `enough` false
             at level firm and in versus, no presence marks, and is left off the
-            correspondence-analysis maps); the
-            bootstrap (`n_bootstrap`, `seed`); the domain presence rule (`presence_rate`,
-            `presence_docs`); concordance width (`kwic_window`) and terms (`n_top`);
+            correspondence-analysis maps); the bootstrap (`n_bootstrap`, `seed`); the domain
+            presence rule (`presence_rate`, `presence_docs`, and not significantly below the
+            rest by the versus test); concordance width (`kwic_window`) and terms (`n_top`);
             `split_phrases` (keyness counts the words of learned phrases one by one, the
             lexicon's multi-word terms staying whole); `ca_n_terms` (top distinctive terms per
             firm in the firm × term correspondence analysis).
@@ -444,10 +444,10 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
                                  min_firm_tokens=params.min_firm_tokens)
     shifts = shift_table(docs, columns, lexicon, min_tokens=params.min_tokens,
                          min_years=params.min_years)
-    domains = domain_table(measures, lexicon, presence_rate=params.presence_rate,
-                           presence_docs=params.presence_docs)
     versus = firm_vs_rest(docs, columns, lexicon, n_bootstrap=params.n_bootstrap,
                           seed=params.seed, min_tokens=params.min_firm_tokens, fdr=params.fdr)
+    domains = domain_table(measures, lexicon, presence_rate=params.presence_rate,
+                           presence_docs=params.presence_docs, versus=versus)
 
     top = keyness[keyness["rank"].notna() & (keyness["rank"] <= params.n_top)
                   & (((keyness["comparison"] == "firm_vs_rest")
