@@ -226,7 +226,7 @@ def test_rates_shares_and_counts_by_hand():
         {"firm": "bolt", "year": 2020, "text": "Nos clients, nos clients, nos clients."},
     ])
     r = score_contrasts(s, b, d, p, LEXICON,
-                        ContrastsParams(**{**PARAMS, "min_tokens": 10}))
+                        ContrastsParams(**{**PARAMS, "min_tokens": 10, "min_firm_tokens": 10}))
     m = r.frame_measures.set_index(["level", "firm", "lang", "group", "frame", "measure"])
     acme = m.loc[("firm", "acme", None, "audience", "citizens", "share")]
     # acme: 3 citizen matches (citoyens ×2, habitants), 1 client match
@@ -253,6 +253,21 @@ def test_too_little_text_is_flagged_not_hidden():
     row = r.frame_measures.query("level == 'firm' and measure == 'share' and lang.isna()").iloc[0]
     assert row["value"] == 1.0 and not row["enough"]
     assert r.frame_shares.empty  # the plot data leaves it out
+
+
+def test_a_whole_firm_needs_min_firm_tokens_though_each_year_has_enough():
+    rng = np.random.default_rng(3)
+    docs = [{"firm": "acme", "year": y, "text": " ".join(rng.choice(FILLER, 60)) + " citoyens."}
+            for y in (2019, 2020) for _ in range(2)]
+    s, b, d, p = make_corpus(docs)
+    tokens = int(b["n_tokens"].sum())
+    params = {**PARAMS, "min_tokens": 50}
+    for floor, whole in ((tokens + 1, False), (tokens, True)):
+        m = score_contrasts(s, b, d, p, LEXICON,
+                            ContrastsParams(**{**params, "min_firm_tokens": floor})).frame_measures
+        firm = m[(m["level"] == "firm") & m["lang"].isna()]
+        years = m[(m["level"] == "firm_year") & m["lang"].isna()]
+        assert firm["enough"].eq(whole).all() and years["enough"].all(), floor
 
 
 def test_bootstrap_matches_a_plain_resampling_loop():
