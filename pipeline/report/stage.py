@@ -3,8 +3,9 @@
 reads data/raw/fetches.parquet, data/interim/{documents,passages,collection,captures}.parquet,
 data/topics/{k_sweep,topic_terms,doc_topics,topic_passages,prevalence}.parquet,
 data/contrasts/{keyness,frame_measures,shifts,kwic,domains,firm_domains,thresholds}.parquet
-(+ ca_points.parquet and ca_axes.parquet if present), frames.yaml → writes reports/index.html,
-topics.html, shifts.html, firms/<firm>.html, reports/data/*.csv, *.parquet and README.md
+(+ ca_points, ca_axes, versus and data/topics/topic_trends.parquet if present), frames.yaml
+→ writes reports/index.html, topics.html, shifts.html, firms/<firm>.html, reports/data/*.csv,
+*.parquet and README.md
 
 The report renders: every figure and number comes from a table an earlier stage wrote (what
 was collected from extract, the firm × domain table with its presence marks and the thresholds
