@@ -58,6 +58,8 @@ LINK_LINE_WORDS = 6
 # that the fast mode found, and sometimes lose that part (benchmarks/bench_extract_peer.py).
 THIN_SHARE = 0.08
 THIN_CHECK_WORDS = 100
+# A teaser line (`_teaser`) starts with a label of at most this many words.
+TEASER_LABEL_WORDS = 4
 # Its precision mode costs a third more time and changed no word either: precision comes from
 # trafilatura's consent/newsletter/navigation filters, the link-only block rule below and the
 # firm-level boilerplate step (pipeline.dedup).
@@ -74,6 +76,7 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f\ufffd]")
 _BULLET = re.compile(r"^[-•▪◦●*]\s+")
 _TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")
 _LETTERS = re.compile(r"[^\W\d_]+")
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # Browsers read Latin-1 and ASCII declarations as Windows-1252 (WHATWG), and so do we.
 _AS_CP1252 = {"latin-1", "iso8859-1", "ascii", "cp1252"}
 
@@ -350,18 +353,65 @@ def _extract(tree, url: str | None, fast: bool) -> str:
     return trafilatura.extract(tree, options=options) or ""
 
 
-def _main_text(tree, url: str | None, min_words: int) -> str:
-    main = _extract(tree, url, fast=True)
-    n = len(main.split())
-    if n >= THIN_CHECK_WORDS:
-        return main
-    if n >= min_words and n >= THIN_SHARE * _body_words(tree)[0]:
-        return main
-    full = _extract(tree, url, fast=False)
-    base, other = (full, main) if len(full.split()) > n else (main, full)
+def _merge(main: str, full: str) -> str:
+    """The longer of the two texts, with the other's lines it lacks after it."""
+    base, other = (full, main) if len(full.split()) > len(main.split()) else (main, full)
     have = set(base.split("\n"))
     extra = [line for line in other.split("\n") if line not in have]
     return "\n".join([base, *extra]) if extra else base
+
+
+def _main_text(tree, url: str | None, min_words: int) -> tuple[str, bool]:
+    """The page's main text, and whether the full extraction ran."""
+    main = _extract(tree, url, fast=True)
+    n = len(main.split())
+    if n >= THIN_CHECK_WORDS:
+        return main, False
+    if n >= min_words and n >= THIN_SHARE * _body_words(tree)[0]:
+        return main, False
+    return _merge(main, _extract(tree, url, fast=False)), True
+
+
+def _paragraphs(main: str, anchors: set[str], longest_first: list[str], heading: str | None,
+                title: str | None) -> list[str]:
+    """trafilatura's text as clean blocks, with the page's heading put back in front."""
+    # the words of link texts, for the table cells (only a page with a table needs them)
+    anchor_words = {w for a in anchors for w in _LETTERS.findall(a)} if "\n|" in "\n" + main \
+        else set()
+    paragraphs = [b for b in (_block(line, anchor_words, longest_first)
+                              for line in (main or "").split("\n")) if b]
+    paragraphs = [p for p in paragraphs if not _teaser(p, anchors)]
+    # trafilatura drops a title that sits in its own container above the text; the heading
+    # names what the page is about, so it is put back in front: when the page's title holds it
+    # (an <h1> that is not the title heads a box, "Mehr zum Thema", "Our partners").
+    if paragraphs and heading and title and heading.lower() in title.lower() \
+            and heading.lower() not in {p.lower() for p in paragraphs} \
+            and heading.lower() not in anchors:
+        paragraphs.insert(0, heading)
+    return paragraphs
+
+
+def _link_share(paragraphs: list[str], anchors: set[str], anchor_total: int,
+                longest_first: list[str]) -> tuple[int, int]:
+    """Words of the paragraphs that are link text, and all their words."""
+    n_words = sum(count_words(p) for p in paragraphs)
+    # Only a page with enough link text to fill most of its main text can be a link list.
+    if n_words and len(anchors) >= LINK_LIST_MIN and anchor_total >= LINK_SHARE * n_words:
+        return sum(_link_words(p, longest_first) for p in paragraphs), n_words
+    return 0, n_words
+
+
+def _teaser(paragraph: str, anchors: set[str]) -> bool:
+    """Whether a block is a teaser for another page set in the text: a short label, a colon,
+    then the whole text of a link ("Read more: <headline>", "Lea también: <headline>", "À
+    lire aussi : <headline>"). News sites put them between the paragraphs of an article, in
+    every language; the label alone tells nothing, the headline being a link's text does. The
+    label is words only: "24 mai 2016 : <article>" lists a page's press coverage, content."""
+    label, colon, rest = paragraph.partition(":")
+    words = label.split()
+    return bool(colon) and 0 < len(words) <= TEASER_LABEL_WORDS \
+        and all(_WORD.fullmatch(w) for w in words) \
+        and len(rest.split()) >= 3 and " ".join(rest.split()).lower() in anchors
 
 
 def extract_html(
@@ -397,25 +447,18 @@ def extract_html(
                                search_text=search_date_text)
     anchors, anchor_total, nav = _anchor_texts(tree)
     heading = _heading(tree)
-    main = _main_text(tree, url, min_words)
-    # the words of link texts, for the table cells (only a page with a table needs them)
-    anchor_words = {w for a in anchors for w in _LETTERS.findall(a)} if "\n|" in "\n" + main \
-        else set()
+    main, ran_full = _main_text(tree, url, min_words)
     longest_first = sorted(anchors, key=len, reverse=True)
-    paragraphs = [b for b in (_block(line, anchor_words, longest_first)
-                              for line in (main or "").split("\n")) if b]
-    # trafilatura drops a title that sits in its own container above the text; the heading
-    # names what the page is about, so it is put back in front: when the page's title holds it
-    # (an <h1> that is not the title heads a box, "Mehr zum Thema", "Our partners").
-    if paragraphs and heading and title and heading.lower() in title.lower() \
-            and heading.lower() not in {p.lower() for p in paragraphs} \
-            and heading.lower() not in anchors:
-        paragraphs.insert(0, heading)
-    n_words = sum(count_words(p) for p in paragraphs)
-    link_words = 0
-    # Only a page with enough link text to fill most of its main text can be a link list.
-    if n_words and len(anchors) >= LINK_LIST_MIN and anchor_total >= LINK_SHARE * n_words:
-        link_words = sum(_link_words(p, longest_first) for p in paragraphs)
+    paragraphs = _paragraphs(main, anchors, longest_first, heading, title)
+    link_words, n_words = _link_share(paragraphs, anchors, anchor_total, longest_first)
+    if n_words and link_words >= LINK_SHARE * n_words and not ran_full:
+        # The fast mode sometimes takes a page's menu for its text (a long menu of links
+        # beside a short article): the full extraction finds the article there.
+        full = _paragraphs(_extract(tree, url, fast=False), anchors, longest_first, heading,
+                           title)
+        full_link, full_words = _link_share(full, anchors, anchor_total, longest_first)
+        if full_words >= min_words and full_link < LINK_SHARE * full_words:
+            paragraphs, link_words, n_words = full, full_link, full_words
     result = HtmlResult("ok", paragraphs, title, published, declared_lang, used, note)
     if n_words and link_words >= LINK_SHARE * n_words:
         result.status = "link_list"
