@@ -35,6 +35,7 @@ from datetime import datetime
 
 import trafilatura
 from trafilatura.settings import Extractor
+from lxml import etree
 from trafilatura.utils import load_html
 
 from pipeline.extract import htmldates
@@ -57,7 +58,7 @@ LINK_LINE_WORDS = 6
 # The two texts are then merged: the fallbacks sometimes find the article beside a part of it
 # that the fast mode found, and sometimes lose that part (benchmarks/bench_extract_peer.py).
 THIN_SHARE = 0.08
-THIN_CHECK_WORDS = 100
+THIN_CHECK_WORDS = 150
 # A teaser line (`_teaser`) starts with a label of at most this many words.
 TEASER_LABEL_WORDS = 4
 # Its precision mode costs a third more time and changed no word either: precision comes from
@@ -229,7 +230,7 @@ def _anchor_texts(tree) -> tuple[set[str], int, set[str]]:
             words += len(split) if low.isascii() else count_words(low)
     for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         if node.find(".//a") is None:
-            places.add(_clean(node.text_content()) or "")
+            places.add((_clean(node.text_content()) or "").lower())
     return out, words, {t for t in nav if t not in places}
 
 
@@ -250,7 +251,9 @@ def _box_titles(tree, labels: set[str]) -> set[str]:
         if label not in labels or label in found:
             continue
         links = sibling.findall(".//a")
-        if len(links) >= 2 and sum(len(" ".join(a.itertext()).split()) for a in links) \
+        # one link after a label that announces it ("Schon gelesen?", "Read also:") is one
+        # teaser; after any other short text ("Earcuff: Zoeca", a signature) it may be content
+        if (len(links) >= 2 or (links and label[-1] in ":?")) and sum(len(" ".join(a.itertext()).split()) for a in links) \
                 >= LINK_SHARE * len(" ".join(sibling.itertext()).split()):
             found.add(label)  # (itertext: the cells of a table are not run together)
     return found
@@ -347,6 +350,17 @@ def _body_words(tree) -> tuple[int, int, int]:
     return words, in_links, len(links)
 
 
+_BODY_TEXT = etree.XPath("string(//body)")
+_BODY_CODE = etree.XPath("//body//script/text() | //body//style/text()", smart_strings=False)
+
+
+def _body_word_count(tree) -> int:
+    """About the words the page's body shows (scripts and styles left out), cheaply: the body's
+    text in one string (one XPath call, where reading its text nodes one by one costs ten
+    times more; a word may run into the next block's where the markup has no space)."""
+    return len(_BODY_TEXT(tree).split()) - len(" ".join(_BODY_CODE(tree)).split())
+
+
 def _extract(tree, url: str | None, fast: bool) -> str:
     options = copy.copy(_OPTIONS[fast])  # the page's own URL, as extract(url=url) would set it
     options.source = url and url.encode("utf-8", "replace").decode("utf-8")
@@ -367,7 +381,7 @@ def _main_text(tree, url: str | None, min_words: int) -> tuple[str, bool]:
     n = len(main.split())
     if n >= THIN_CHECK_WORDS:
         return main, False
-    if n >= min_words and n >= THIN_SHARE * _body_words(tree)[0]:
+    if n >= min_words and n >= THIN_SHARE * _body_word_count(tree):
         return main, False
     return _merge(main, _extract(tree, url, fast=False)), True
 
