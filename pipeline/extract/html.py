@@ -32,10 +32,12 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 import trafilatura
-from trafilatura.settings import Extractor
 from lxml import etree
+from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
 from pipeline.extract import htmldates
@@ -77,6 +79,10 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f\ufffd]")
 _BULLET = re.compile(r"^[-•▪◦●*]\s+")
 _TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")
 _LETTERS = re.compile(r"[^\W\d_]+")
+# A block that is only a date or a time ("23.10.2018", "2021-11-04", "19:49", "3:59 PM") is
+# the stamp of a post or a comment, not text; the publication date is read apart.
+_DATE_LINE = re.compile(r"(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}(?::\d{2})?"
+                        r"(?:\s?[AaPp]\.?[Mm]\.?)?)(?:,?\s+\d{1,2}:\d{2}(?:\s?[AaPp][Mm])?)?\s*$")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # Browsers read Latin-1 and ASCII declarations as Windows-1252 (WHATWG), and so do we.
 _AS_CP1252 = {"latin-1", "iso8859-1", "ascii", "cp1252"}
@@ -211,27 +217,69 @@ def _heading(tree, min_words: int = 2) -> str | None:
     return None
 
 
-def _anchor_texts(tree) -> tuple[set[str], int, set[str]]:
-    """The texts of the page's links (lower case), their words counted link by link, and the
-    link texts that read as navigation (see `_link_line`)."""
-    out = set()
+def _host(url: str | None) -> str:
+    """The host of an address, without "www." ("" when there is none or it is malformed)."""
+    try:
+        host = urlsplit(url).netloc.lower() if url else ""
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def _canonical(tree) -> str | None:
+    """The address the page gives itself (<link rel="canonical">, og:url), if any."""
+    head = tree.find(".//head")
+    for node in head.iter("link", "meta") if head is not None else ():
+        if node.get("rel") == "canonical" and node.get("href"):
+            return node.get("href")
+        if node.get("property") == "og:url" and node.get("content"):
+            return node.get("content")
+    return None
+
+
+class Links(NamedTuple):
+    """What the page's links say, for the rules that tell navigation from text.
+
+    Attributes:
+        texts: the texts of the page's links (lower case, spaces collapsed).
+        words: their words, counted link by link.
+        nav: the link texts that read as navigation (see `_link_line`).
+        internal: the texts of links to other pages of the same site (see `_teaser`).
+    """
+
+    texts: set[str]
+    words: int
+    nav: set[str]
+    internal: set[str]
+
+
+def _anchor_texts(tree, url: str | None = None) -> Links:
+    """The page's links: their texts, words, those that read as navigation, and those that lead
+    to another page of the same site (a relative address, or the page's own host)."""
+    out: set[str] = set()
     words = 0
-    nav, places = set(), set()
+    nav, places, internal = set(), set(), set()
+    host = _host(url) or _host(_canonical(tree))
     for a in tree.iter("a"):
+        href = a.get("href")
+        if href is None and (a.get("name") or a.get("id")):
+            continue  # a named anchor (<a name="part2">) is a place links lead to, not a link
         split = a.text_content().split()
         if split:
             low = " ".join(split).lower()
-            href = (a.get("href") or "").strip()
+            href = (href or "").strip()
             if low in out or href in ("", "#") or href.startswith("javascript:"):
                 nav.add(low)
             elif href.startswith(("#", "mailto:")):
                 places.add(low)
+            elif "//" not in href[:8] or (host and _host(href) == host):
+                internal.add(low)
             out.add(low)
             words += len(split) if low.isascii() else count_words(low)
     for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         if node.find(".//a") is None:
             places.add((_clean(node.text_content()) or "").lower())
-    return out, words, {t for t in nav if t not in places}
+    return Links(out, words, {t for t in nav if t not in places}, internal)
 
 
 def _box_titles(tree, labels: set[str]) -> set[str]:
@@ -253,7 +301,8 @@ def _box_titles(tree, labels: set[str]) -> set[str]:
         links = sibling.findall(".//a")
         # one link after a label that announces it ("Schon gelesen?", "Read also:") is one
         # teaser; after any other short text ("Earcuff: Zoeca", a signature) it may be content
-        if (len(links) >= 2 or (links and label[-1] in ":?")) and sum(len(" ".join(a.itertext()).split()) for a in links) \
+        if (len(links) >= 2 or (links and label[-1] in ":?")) \
+                and sum(len(" ".join(a.itertext()).split()) for a in links) \
                 >= LINK_SHARE * len(" ".join(sibling.itertext()).split()):
             found.add(label)  # (itertext: the cells of a table are not run together)
     return found
@@ -386,15 +435,18 @@ def _main_text(tree, url: str | None, min_words: int) -> tuple[str, bool]:
     return _merge(main, _extract(tree, url, fast=False)), True
 
 
-def _paragraphs(main: str, anchors: set[str], longest_first: list[str], heading: str | None,
+def _paragraphs(main: str, links: Links, longest_first: list[str], heading: str | None,
                 title: str | None) -> list[str]:
     """trafilatura's text as clean blocks, with the page's heading put back in front."""
     # the words of link texts, for the table cells (only a page with a table needs them)
-    anchor_words = {w for a in anchors for w in _LETTERS.findall(a)} if "\n|" in "\n" + main \
+    anchor_words = {w for a in links.texts for w in _LETTERS.findall(a)} \
+        if "\n|" in "\n" + main \
         else set()
     paragraphs = [b for b in (_block(line, anchor_words, longest_first)
                               for line in (main or "").split("\n")) if b]
-    paragraphs = [p for p in paragraphs if not _teaser(p, anchors)]
+    anchors = links.texts
+    paragraphs = [p for p in paragraphs if not _teaser(p, anchors, links.internal)
+                  and not _DATE_LINE.match(p)]
     # trafilatura drops a title that sits in its own container above the text; the heading
     # names what the page is about, so it is put back in front: when the page's title holds it
     # (an <h1> that is not the title heads a box, "Mehr zum Thema", "Our partners").
@@ -415,12 +467,15 @@ def _link_share(paragraphs: list[str], anchors: set[str], anchor_total: int,
     return 0, n_words
 
 
-def _teaser(paragraph: str, anchors: set[str]) -> bool:
+def _teaser(paragraph: str, anchors: set[str], internal: set[str]) -> bool:
     """Whether a block is a teaser for another page set in the text: a short label, a colon,
     then the whole text of a link ("Read more: <headline>", "Lea también: <headline>", "À
     lire aussi : <headline>"). News sites put them between the paragraphs of an article, in
     every language; the label alone tells nothing, the headline being a link's text does. The
     label is words only: "24 mai 2016 : <article>" lists a page's press coverage, content."""
+    low = paragraph.lower()
+    if count_words(paragraph) > LINK_LINE_WORDS and low in internal and not low.endswith("."):
+        return True
     label, colon, rest = paragraph.partition(":")
     words = label.split()
     return bool(colon) and 0 < len(words) <= TEASER_LABEL_WORDS \
@@ -459,16 +514,17 @@ def extract_html(
     title = _title(tree)
     published = find_published(tree, url=url, captured_at=captured_at,
                                search_text=search_date_text)
-    anchors, anchor_total, nav = _anchor_texts(tree)
+    links = _anchor_texts(tree, url)
+    anchors, anchor_total, nav = links.texts, links.words, links.nav
     heading = _heading(tree)
     main, ran_full = _main_text(tree, url, min_words)
     longest_first = sorted(anchors, key=len, reverse=True)
-    paragraphs = _paragraphs(main, anchors, longest_first, heading, title)
+    paragraphs = _paragraphs(main, links, longest_first, heading, title)
     link_words, n_words = _link_share(paragraphs, anchors, anchor_total, longest_first)
     if n_words and link_words >= LINK_SHARE * n_words and not ran_full:
         # The fast mode sometimes takes a page's menu for its text (a long menu of links
         # beside a short article): the full extraction finds the article there.
-        full = _paragraphs(_extract(tree, url, fast=False), anchors, longest_first, heading,
+        full = _paragraphs(_extract(tree, url, fast=False), links, longest_first, heading,
                            title)
         full_link, full_words = _link_share(full, anchors, anchor_total, longest_first)
         if full_words >= min_words and full_link < LINK_SHARE * full_words:
