@@ -6,16 +6,20 @@ whose bytes are not (a Latin-1 or Windows-1252 page) is read as Windows-1252, wi
 page is parsed once; the title, the declared language (`<html lang>`) and the publication date
 (htmldate, never later than the capture) are read from the tree, then trafilatura extracts the
 main text, without navigation, cookie banners, comments or footers: its fast mode first, its
-full extraction (with the readability and jusText fallbacks) when the fast one looks thin, the
-two texts then merged. The page's <h1>, when trafilatura left it out and the page's title holds
-it, is put back in front of the text; table rows become plain lines.
+full extraction (with the readability and jusText fallbacks) when the fast one looks thin or is
+mostly link text (a menu taken for the text), the two texts then merged. The page's <h1>, when
+trafilatura left it out and the page's title holds it, is put back in front of the text; table
+rows become plain lines.
 
 A page whose main text is mostly the text of its links is a `link_list` (a sitemap, a list of
 news headlines), not prose; a page with almost no text is `empty` (words counted as
 `passages.count_words` counts them, so a Chinese or Japanese page is not "4 words"). In a kept
 page, a short block that reads as navigation ("En savoir plus" under every card, a script's
 button, the title of a box of links) is dropped; a heading, a table of contents' entry or a link
-named once in the text is not.
+named once in the text is not. The teasers news sites set between an article's paragraphs
+("Read more: <headline>", a headline alone linking to another page of the site) are dropped
+too, and so is a block that is only a date or a time; a link to another site, a sentence in a
+link, a dated list of press articles stay.
 
     >>> page = extract_html(b"<html lang='fr'><head><title>Ville</title></head><body>"
     ...                     b"<article><p>" + b"La ville durable et ses habitants. " * 8 +
