@@ -80,7 +80,8 @@ _OPTIONS = {fast: Extractor(fast=fast, comments=False, tables=True, dedup=False,
 _META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)",
                            re.IGNORECASE)
 _NON_ASCII = re.compile(r"[^\x00-\x7f\ufffd]")
-_BULLET = re.compile(r"^[-•▪◦●*]\s+")
+_BULLET_CHARS = "-•▪◦●*"
+_BULLET = re.compile(f"^[{_BULLET_CHARS}]\\s+")
 _TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")
 _LETTERS = re.compile(r"[^\W\d_]+")
 # A block that is only a date or a time ("23.10.2018", "2021-11-04", "19:49", "3:59 PM") is
@@ -295,12 +296,15 @@ def _box_titles(tree, labels: set[str]) -> set[str]:
     found = set()
     first_words = {label.split()[0] for label in labels}
     for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b"):
-        if len(node) > 3 or (sibling := node.getnext()) is None:
+        if len(node) > 3:
             continue
-        start = ((node.text if (node.text and not node.text.isspace()) or not len(node)
+        text = node.text
+        start = ((text if (text and not text.isspace()) or not len(node)
                   else node[0].text) or "").split()
         if not start or start[0].lower() not in first_words:
             continue  # cheap: the label does not start with the first word of one of them
+        if (sibling := node.getnext()) is None:
+            continue
         label = " ".join(node.text_content().split()).lower()
         if label not in labels or label in found:
             continue
@@ -358,7 +362,9 @@ def _block(line: str, anchor_words: set[str], anchors: list[str]) -> str | None:
     Table rows come as `| a | b |` with a `|---|` rule under the header: the rule goes, empty
     cells and menu cells (`_menu_cell`) go, and the others are joined with semicolons.
     """
-    line = _BULLET.sub("", line.strip())
+    line = line.strip()
+    if line[:1] in _BULLET_CHARS:
+        line = _BULLET.sub("", line)
     if line.startswith("|"):
         if _TABLE_RULE.match(line):
             return None
