@@ -147,7 +147,7 @@ def test_a_link_named_once_in_the_text_and_a_heading_in_the_contents_are_kept():
     result = extract_html(page(body=body).encode(), min_words=20)
     assert "Le bilan" in result.paragraphs
     # trafilatura itself drops these link-only paragraphs here; on real pages it keeps some
-    _, _, nav = _anchor_texts(load_html(page(body=body)))
+    nav = _anchor_texts(load_html(page(body=body))).nav
     assert "lire la suite" in nav
     assert "observatoire de la chaleur" not in nav and "le bilan" not in nav
 
@@ -200,3 +200,105 @@ def test_without_htmldates_private_steps_the_public_search_finds_the_date(monkey
                         captured_at=when).published == "2018-04-12"
     assert extract_html(page(body=body).encode(), min_words=20, captured_at=when,
                         search_date_text=False).published == "2018-03-12"
+
+
+BODY2 = ("<p>Le chantier suivant raccordera les écoles et la piscine municipale au même réseau, "
+         "pour un coût que la métropole estime à douze millions d'euros sur quatre ans.</p>")
+
+
+def test_a_teaser_set_in_the_text_is_dropped_a_dated_press_list_is_not():
+    # "À lire aussi : <headline>" points to another article; "12 mars 2019 : <article>" is one
+    # entry of a list of press coverage, which is the page's content.
+    teaser = ("<p>À lire aussi : <a href='/actualites/reseau-nord'>Le réseau du quartier nord "
+              "change de chaudière</a></p>")
+    press = ("<p>12 mars 2019 : <a href='/presse/valbourg'>Le Journal de Valbourg visite la "
+             "chaufferie</a></p>")
+    result = extract_html(page(body=BODY + teaser + BODY2 + press).encode(), min_words=20)
+    text = "\n".join(result.paragraphs)
+    assert "À lire aussi" not in text and "quartier nord" not in text
+    assert "12 mars 2019 : Le Journal de Valbourg visite la chaufferie" in result.paragraphs
+    assert "douze millions" in text
+
+
+def test_a_headline_linking_inside_the_site_is_dropped_a_source_elsewhere_is_kept():
+    related = ("<p><a href='https://www.exemple.example/actualites/2019/piscine'>La piscine "
+               "municipale chauffée par les usines du port</a></p>")
+    source = ("<p><a href='https://observatoire.example/rapport-2019'>Rapport annuel de "
+              "l'observatoire régional de l'énergie</a></p>")
+    sentence = ("<p><a href='/actualites/bilan'>La métropole a publié son bilan complet du "
+                "réseau de chaleur.</a></p>")
+    raw = page(body=BODY + related + BODY2 + source + sentence).encode()
+    result = extract_html(raw, min_words=20, url="https://exemple.example/reseau")
+    text = "\n".join(result.paragraphs)
+    assert "La piscine municipale chauffée" not in text
+    assert "Rapport annuel de l'observatoire régional de l'énergie" in result.paragraphs
+    # a whole sentence in a link is text that happens to be linked
+    assert "La métropole a publié son bilan complet du réseau de chaleur." in result.paragraphs
+
+
+def test_without_a_url_the_site_is_the_one_the_page_names():
+    head = ('<meta charset="utf-8"><link rel="canonical" '
+            'href="https://www.exemple.example/reseau">')
+    tree = load_html(page(head=head, body=BODY + "<p><a href='https://exemple.example/a'>Un autre "
+                                                 "article sur le même réseau de chaleur</a></p>"))
+    links = _anchor_texts(tree)
+    assert "un autre article sur le même réseau de chaleur" in links.internal
+
+
+def test_a_named_anchor_is_a_place_not_a_link():
+    body = ("<p><a name='chiffres'>Les chiffres</a></p>" + BODY +
+            "<p><a href='/a'>Lire la suite</a></p><p><a href='/b'>Lire la suite</a></p>")
+    links = _anchor_texts(load_html(page(body=body)))
+    assert "les chiffres" not in links.texts and "les chiffres" not in links.nav
+    assert "lire la suite" in links.nav
+
+
+def test_a_heading_repeated_by_links_is_not_navigation_whatever_its_case():
+    body = ("<p><a href='/bilan'>Le Bilan</a> <a href='/bilan#haut'>Le Bilan</a></p>"
+            "<h2>Le Bilan</h2>" + BODY)
+    assert "le bilan" not in _anchor_texts(load_html(page(body=body))).nav
+
+
+def test_a_date_alone_is_dropped():
+    body = BODY + "<p>14.03.2019</p>" + BODY2 + "<p>19:45</p>"
+    result = extract_html(page(body=body).encode(), min_words=20)
+    assert "14.03.2019" not in result.paragraphs and "19:45" not in result.paragraphs
+    assert any("douze millions" in p for p in result.paragraphs)
+
+
+def test_a_label_announcing_one_link_titles_a_box_a_plain_label_does_not():
+    body = (BODY + "<h3>Sur le même sujet :</h3><p><a href='/actualites/piscine'>La piscine "
+            "chauffée par le port</a></p><p><strong>Contact presse</strong></p><p><a "
+            "href='mailto:presse@exemple.example'>presse@exemple.example</a></p>")
+    tree = load_html(page(body=body))
+    assert _box_titles(tree, {"sur le même sujet :", "contact presse"}) == {"sur le même sujet :"}
+
+
+def test_a_fast_text_that_is_a_menu_gives_way_to_the_full_extraction(monkeypatch):
+    # trafilatura's fast mode sometimes returns a long menu beside a short article; the full
+    # extraction finds the article.
+    import pipeline.extract.html as html
+
+    names = [f"Quartier numéro {i} de Valbourg" for i in range(40)]
+    menu = "".join(f"<li><a href='/quartiers/{i}'>{n}</a></li>" for i, n in enumerate(names))
+    raw = page(body=f"<nav><ul>{menu}</ul></nav>" + BODY + BODY2).encode()
+    article = "\n".join(["Les élus de la métropole ont choisi un réseau de chaleur alimenté par "
+                         "la récupération d'énergie des usines voisines."] * 3)
+    calls = []
+
+    def fake(tree, url, fast):
+        calls.append(fast)
+        return "\n".join(names) if fast else article
+
+    monkeypatch.setattr(html, "_extract", fake)
+    result = extract_html(raw, min_words=20)
+    assert calls == [True, False]
+    assert result.status == "ok" and result.paragraphs[0].startswith("Les élus")
+
+
+def test_the_body_word_count_leaves_scripts_and_styles_out():
+    from pipeline.extract.html import _body_word_count
+
+    tree = load_html("<html><head><style>p { color: red }</style></head><body><p>Trois mots "
+                     "ici</p><script>var a = 1; var b = 2;</script><p>et deux</p></body></html>")
+    assert _body_word_count(tree) == 5

@@ -6,16 +6,20 @@ whose bytes are not (a Latin-1 or Windows-1252 page) is read as Windows-1252, wi
 page is parsed once; the title, the declared language (`<html lang>`) and the publication date
 (htmldate, never later than the capture) are read from the tree, then trafilatura extracts the
 main text, without navigation, cookie banners, comments or footers: its fast mode first, its
-full extraction (with the readability and jusText fallbacks) when the fast one looks thin, the
-two texts then merged. The page's <h1>, when trafilatura left it out and the page's title holds
-it, is put back in front of the text; table rows become plain lines.
+full extraction (with the readability and jusText fallbacks) when the fast one looks thin or is
+mostly link text (a menu taken for the text), the two texts then merged. The page's <h1>, when
+trafilatura left it out and the page's title holds it, is put back in front of the text; table
+rows become plain lines.
 
 A page whose main text is mostly the text of its links is a `link_list` (a sitemap, a list of
 news headlines), not prose; a page with almost no text is `empty` (words counted as
 `passages.count_words` counts them, so a Chinese or Japanese page is not "4 words"). In a kept
 page, a short block that reads as navigation ("En savoir plus" under every card, a script's
 button, the title of a box of links) is dropped; a heading, a table of contents' entry or a link
-named once in the text is not.
+named once in the text is not. The teasers news sites set between an article's paragraphs
+("Read more: <headline>", a headline alone linking to another page of the site) are dropped
+too, and so is a block that is only a date or a time; a link to another site, a sentence in a
+link, a dated list of press articles stay.
 
     >>> page = extract_html(b"<html lang='fr'><head><title>Ville</title></head><body>"
     ...                     b"<article><p>" + b"La ville durable et ses habitants. " * 8 +
@@ -32,8 +36,11 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 import trafilatura
+from lxml import etree
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
@@ -57,7 +64,9 @@ LINK_LINE_WORDS = 6
 # The two texts are then merged: the fallbacks sometimes find the article beside a part of it
 # that the fast mode found, and sometimes lose that part (benchmarks/bench_extract_peer.py).
 THIN_SHARE = 0.08
-THIN_CHECK_WORDS = 100
+THIN_CHECK_WORDS = 150
+# A teaser line (`_teaser`) starts with a label of at most this many words.
+TEASER_LABEL_WORDS = 4
 # Its precision mode costs a third more time and changed no word either: precision comes from
 # trafilatura's consent/newsletter/navigation filters, the link-only block rule below and the
 # firm-level boilerplate step (pipeline.dedup).
@@ -71,9 +80,15 @@ _OPTIONS = {fast: Extractor(fast=fast, comments=False, tables=True, dedup=False,
 _META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)",
                            re.IGNORECASE)
 _NON_ASCII = re.compile(r"[^\x00-\x7f\ufffd]")
-_BULLET = re.compile(r"^[-•▪◦●*]\s+")
+_BULLET_CHARS = "-•▪◦●*"
+_BULLET = re.compile(f"^[{_BULLET_CHARS}]\\s+")
 _TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")
 _LETTERS = re.compile(r"[^\W\d_]+")
+# A block that is only a date or a time ("23.10.2018", "2021-11-04", "19:49", "3:59 PM") is
+# the stamp of a post or a comment, not text; the publication date is read apart.
+_DATE_LINE = re.compile(r"(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}(?::\d{2})?"
+                        r"(?:\s?[AaPp]\.?[Mm]\.?)?)(?:,?\s+\d{1,2}:\d{2}(?:\s?[AaPp][Mm])?)?\s*$")
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # Browsers read Latin-1 and ASCII declarations as Windows-1252 (WHATWG), and so do we.
 _AS_CP1252 = {"latin-1", "iso8859-1", "ascii", "cp1252"}
 
@@ -207,27 +222,71 @@ def _heading(tree, min_words: int = 2) -> str | None:
     return None
 
 
-def _anchor_texts(tree) -> tuple[set[str], int, set[str]]:
-    """The texts of the page's links (lower case), their words counted link by link, and the
-    link texts that read as navigation (see `_link_line`)."""
-    out = set()
+def _host(url: str | None) -> str:
+    """The host of an address, without "www." ("" when there is none or it is malformed)."""
+    try:
+        host = urlsplit(url).netloc.lower() if url else ""
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def _canonical(tree) -> str | None:
+    """The address the page gives itself (<link rel="canonical">, og:url), if any."""
+    head = tree.find(".//head")
+    for node in head.iter("link", "meta") if head is not None else ():
+        if node.get("rel") == "canonical" and node.get("href"):
+            return node.get("href")
+        if node.get("property") == "og:url" and node.get("content"):
+            return node.get("content")
+    return None
+
+
+class Links(NamedTuple):
+    """What the page's links say, for the rules that tell navigation from text.
+
+    Attributes:
+        texts: the texts of the page's links (lower case, spaces collapsed).
+        words: their words, counted link by link.
+        nav: the link texts that read as navigation (see `_link_line`).
+        internal: the texts of links to other pages of the same site (see `_teaser`).
+    """
+
+    texts: set[str]
+    words: int
+    nav: set[str]
+    internal: set[str]
+
+
+def _anchor_texts(tree, url: str | None = None) -> Links:
+    """The page's links: their texts, words, those that read as navigation, and those that lead
+    to another page of the same site (a relative address, or the page's own host)."""
+    out: set[str] = set()
     words = 0
-    nav, places = set(), set()
+    nav, places, internal = set(), set(), set()
+    host = _host(url) or _host(_canonical(tree))
     for a in tree.iter("a"):
-        split = a.text_content().split()
+        href = a.get("href")
+        if href is None and (a.get("name") or a.get("id")):
+            continue  # a named anchor (<a name="part2">) is a place links lead to, not a link
+        # (text_content is an XPath call: reading .text is five times cheaper, for most links)
+        split = (a.text_content() if len(a) else a.text or "").split()
         if split:
             low = " ".join(split).lower()
-            href = (a.get("href") or "").strip()
+            href = (href or "").strip()
             if low in out or href in ("", "#") or href.startswith("javascript:"):
                 nav.add(low)
             elif href.startswith(("#", "mailto:")):
                 places.add(low)
+            elif len(split) > LINK_LINE_WORDS and ("//" not in href[:8]
+                                                    or (host and _host(href) == host)):
+                internal.add(low)  # (only a link longer than a navigation line is a teaser)
             out.add(low)
             words += len(split) if low.isascii() else count_words(low)
     for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         if node.find(".//a") is None:
-            places.add(_clean(node.text_content()) or "")
-    return out, words, {t for t in nav if t not in places}
+            places.add((_clean(node.text_content()) or "").lower())
+    return Links(out, words, {t for t in nav if t not in places}, internal)
 
 
 def _box_titles(tree, labels: set[str]) -> set[str]:
@@ -237,33 +296,40 @@ def _box_titles(tree, labels: set[str]) -> set[str]:
     found = set()
     first_words = {label.split()[0] for label in labels}
     for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b"):
-        if len(node) > 3 or (sibling := node.getnext()) is None:
+        if len(node) > 3:
             continue
-        start = ((node.text if (node.text and not node.text.isspace()) or not len(node)
+        text = node.text
+        start = ((text if (text and not text.isspace()) or not len(node)
                   else node[0].text) or "").split()
         if not start or start[0].lower() not in first_words:
             continue  # cheap: the label does not start with the first word of one of them
+        if (sibling := node.getnext()) is None:
+            continue
         label = " ".join(node.text_content().split()).lower()
         if label not in labels or label in found:
             continue
         links = sibling.findall(".//a")
-        if len(links) >= 2 and sum(len(" ".join(a.itertext()).split()) for a in links) \
+        # one link after a label that announces it ("Schon gelesen?", "Read also:") is one
+        # teaser; after any other short text ("Earcuff: Zoeca", a signature) it may be content
+        if (len(links) >= 2 or (links and label[-1] in ":?")) \
+                and sum(len(" ".join(a.itertext()).split()) for a in links) \
                 >= LINK_SHARE * len(" ".join(sibling.itertext()).split()):
             found.add(label)  # (itertext: the cells of a table are not run together)
     return found
 
 
-def _link_words(paragraph: str, anchors: list[str]) -> int:
-    """Words of `paragraph` that are link text (whole links, or links run together)."""
+def _link_words(paragraph: str, anchors: set[str], longest_first: list[str]) -> tuple[int, int]:
+    """Words of `paragraph` that are link text (whole links, or links run together), and all
+    its words."""
     low = paragraph.lower()
     n = count_words(low)
     if low in anchors:
-        return n
+        return n, n
     rest = low
-    for anchor in anchors:  # longest first
+    for anchor in longest_first:
         if len(anchor) >= 4 and anchor in rest:
             rest = rest.replace(anchor, " ")
-    return n - count_words(rest)
+    return n - count_words(rest), n
 
 
 def _menu_cell(cell: str, anchor_words: set[str], anchors: list[str]) -> bool:
@@ -281,13 +347,13 @@ def _menu_cell(cell: str, anchor_words: set[str], anchors: list[str]) -> bool:
     return found >= 2 and not _LETTERS.search(low)
 
 
-def _link_line(paragraph: str, nav: set[str]) -> bool:
+def _link_line(paragraph: str, nav: set[str], n_words: int) -> bool:
     """Whether a block is a short text that reads as navigation: the text of several links ("En
     savoir plus" under each card, "Contact" in the header and the footer) or of a script's button
     (no address, or "#"), and not a heading of the page nor a link to a place in it (a table of
     contents repeats the article's headings); or the title of a box of links. A link named once
     in the text ("Base Flying", a source, an e-mail address) is content."""
-    return paragraph.lower() in nav and count_words(paragraph) <= LINK_LINE_WORDS
+    return n_words <= LINK_LINE_WORDS and paragraph.lower() in nav
 
 
 def _block(line: str, anchor_words: set[str], anchors: list[str]) -> str | None:
@@ -296,7 +362,9 @@ def _block(line: str, anchor_words: set[str], anchors: list[str]) -> str | None:
     Table rows come as `| a | b |` with a `|---|` rule under the header: the rule goes, empty
     cells and menu cells (`_menu_cell`) go, and the others are joined with semicolons.
     """
-    line = _BULLET.sub("", line.strip())
+    line = line.strip()
+    if line[:1] in _BULLET_CHARS:
+        line = _BULLET.sub("", line)
     if line.startswith("|"):
         if _TABLE_RULE.match(line):
             return None
@@ -344,24 +412,105 @@ def _body_words(tree) -> tuple[int, int, int]:
     return words, in_links, len(links)
 
 
+_BODY_TEXT = etree.XPath("string(//body)")
+_BODY_CODE = etree.XPath("//body//script/text() | //body//style/text()", smart_strings=False)
+
+
+def _body_word_count(tree) -> int:
+    """About the words the page's body shows (scripts and styles cut out), cheaply: the body's
+    text in one string (one XPath call, where reading its text nodes one by one costs ten
+    times more; a word may run into the next block's where the markup has no space)."""
+    text = _BODY_TEXT(tree)
+    for code in _BODY_CODE(tree):
+        text = text.replace(code, " ", 1)
+    return len(text.split())
+
+
 def _extract(tree, url: str | None, fast: bool) -> str:
     options = copy.copy(_OPTIONS[fast])  # the page's own URL, as extract(url=url) would set it
     options.source = url and url.encode("utf-8", "replace").decode("utf-8")
     return trafilatura.extract(tree, options=options) or ""
 
 
-def _main_text(tree, url: str | None, min_words: int) -> str:
-    main = _extract(tree, url, fast=True)
-    n = len(main.split())
-    if n >= THIN_CHECK_WORDS:
-        return main
-    if n >= min_words and n >= THIN_SHARE * _body_words(tree)[0]:
-        return main
-    full = _extract(tree, url, fast=False)
-    base, other = (full, main) if len(full.split()) > n else (main, full)
+def _merge(main: str, full: str) -> str:
+    """The longer of the two texts, with the other's lines it lacks after it."""
+    base, other = (full, main) if len(full.split()) > len(main.split()) else (main, full)
     have = set(base.split("\n"))
     extra = [line for line in other.split("\n") if line not in have]
     return "\n".join([base, *extra]) if extra else base
+
+
+def _main_text(tree, url: str | None, min_words: int) -> tuple[str, bool]:
+    """The page's main text, and whether the full extraction ran."""
+    main = _extract(tree, url, fast=True)
+    n = len(main.split())
+    if n >= THIN_CHECK_WORDS:
+        return main, False
+    if n >= min_words and n >= THIN_SHARE * _body_word_count(tree):
+        return main, False
+    return _merge(main, _extract(tree, url, fast=False)), True
+
+
+def _paragraphs(main: str, links: Links, longest_first: list[str], heading: str | None,
+                title: str | None) -> list[str]:
+    """trafilatura's text as clean blocks, with the page's heading put back in front."""
+    # the words of link texts, for the table cells (only a page with a table needs them)
+    anchor_words = {w for a in links.texts for w in _LETTERS.findall(a)} \
+        if "\n|" in "\n" + main \
+        else set()
+    paragraphs = [b for b in (_block(line, anchor_words, longest_first)
+                              for line in (main or "").split("\n")) if b]
+    anchors = links.texts
+    paragraphs = [p for p in paragraphs if not _teaser(p, anchors, links.internal)
+                  and not _DATE_LINE.match(p)]
+    # trafilatura drops a title that sits in its own container above the text; the heading
+    # names what the page is about, so it is put back in front: when the page's title holds it
+    # (an <h1> that is not the title heads a box, "Mehr zum Thema", "Our partners").
+    if paragraphs and heading and title and heading.lower() in title.lower() \
+            and heading.lower() not in {p.lower() for p in paragraphs} \
+            and heading.lower() not in anchors:
+        paragraphs.insert(0, heading)
+    return paragraphs
+
+
+def _link_share(paragraphs: list[str], anchors: set[str], anchor_total: int,
+                longest_first: list[str]) -> tuple[int, int]:
+    """Words of the paragraphs that are link text, and all their words. The link words are
+    counted until the text cannot be a link list (its other words pass 1 - LINK_SHARE of all):
+    most pages show that in their first paragraphs."""
+    n_words = sum(count_words(p) for p in paragraphs)
+    # Only a page with enough link text to fill most of its main text can be a link list.
+    if not n_words or len(anchors) < LINK_LIST_MIN or anchor_total < LINK_SHARE * n_words:
+        return 0, n_words
+    link = other = 0
+    for paragraph in paragraphs:
+        in_links, n = _link_words(paragraph, anchors, longest_first)
+        link, other = link + in_links, other + n - in_links
+        if other > (1 - LINK_SHARE) * n_words:
+            break
+    return link, n_words
+
+
+def _teaser(paragraph: str, anchors: set[str], internal: set[str]) -> bool:
+    """Whether a block is a teaser for another page set in the text, which news sites put
+    between an article's paragraphs in every language:
+
+    - a headline alone: the whole text of a link to another page of the same site, longer than
+      a navigation line and not ending like a sentence ("Ein Roadtrip entlang der Route 66");
+      a link to another site named as a paragraph is a source, content;
+    - a short label, a colon, then the whole text of a link ("Read more: <headline>", "Lea
+      también: <headline>"): the label alone tells nothing, the headline being a link's text
+      does. The label is words only: "24 mai 2016 : <article>" lists a page's press coverage.
+    """
+    low = paragraph.lower()
+    if low in internal and not low.endswith(".") and count_words(low) > LINK_LINE_WORDS:
+        return True
+    if ":" not in paragraph:
+        return False
+    label, _, rest = low.partition(":")
+    words = label.split()
+    return 0 < len(words) <= TEASER_LABEL_WORDS and all(_WORD.fullmatch(w) for w in words) \
+        and " ".join(rest.split()) in anchors and len(rest.split()) >= 3
 
 
 def extract_html(
@@ -395,37 +544,38 @@ def extract_html(
     title = _title(tree)
     published = find_published(tree, url=url, captured_at=captured_at,
                                search_text=search_date_text)
-    anchors, anchor_total, nav = _anchor_texts(tree)
+    # Style sheets and drawings are never text: trafilatura drops them after copying the tree
+    # it is given, so dropping them first makes its copy and its cleaning cheaper (its output
+    # is the same on every page of its evaluation set).
+    etree.strip_elements(tree, "style", "svg", with_tail=False)
+    links = _anchor_texts(tree, url)
+    anchors, anchor_total, nav = links.texts, links.words, links.nav
     heading = _heading(tree)
-    main = _main_text(tree, url, min_words)
-    # the words of link texts, for the table cells (only a page with a table needs them)
-    anchor_words = {w for a in anchors for w in _LETTERS.findall(a)} if "\n|" in "\n" + main \
-        else set()
+    main, ran_full = _main_text(tree, url, min_words)
     longest_first = sorted(anchors, key=len, reverse=True)
-    paragraphs = [b for b in (_block(line, anchor_words, longest_first)
-                              for line in (main or "").split("\n")) if b]
-    # trafilatura drops a title that sits in its own container above the text; the heading
-    # names what the page is about, so it is put back in front: when the page's title holds it
-    # (an <h1> that is not the title heads a box, "Mehr zum Thema", "Our partners").
-    if paragraphs and heading and title and heading.lower() in title.lower() \
-            and heading.lower() not in {p.lower() for p in paragraphs} \
-            and heading.lower() not in anchors:
-        paragraphs.insert(0, heading)
-    n_words = sum(count_words(p) for p in paragraphs)
-    link_words = 0
-    # Only a page with enough link text to fill most of its main text can be a link list.
-    if n_words and len(anchors) >= LINK_LIST_MIN and anchor_total >= LINK_SHARE * n_words:
-        link_words = sum(_link_words(p, longest_first) for p in paragraphs)
+    paragraphs = _paragraphs(main, links, longest_first, heading, title)
+    link_words, n_words = _link_share(paragraphs, anchors, anchor_total, longest_first)
+    if n_words and link_words >= LINK_SHARE * n_words and not ran_full:
+        # The fast mode sometimes takes a page's menu for its text (a long menu of links
+        # beside a short article): the full extraction finds the article there.
+        full = _paragraphs(_extract(tree, url, fast=False), links, longest_first, heading,
+                           title)
+        full_link, full_words = _link_share(full, anchors, anchor_total, longest_first)
+        if full_words >= min_words and full_link < LINK_SHARE * full_words:
+            paragraphs, link_words, n_words = full, full_link, full_words
     result = HtmlResult("ok", paragraphs, title, published, declared_lang, used, note)
     if n_words and link_words >= LINK_SHARE * n_words:
         result.status = "link_list"
         result.note = f"{link_words} of {n_words} words of the main text are link text"
         return result
-    short = {p.lower() for p in paragraphs if count_words(p) <= LINK_LINE_WORDS}
+    counts = [count_words(p) for p in paragraphs]
+    short = {p.lower() for p, n in zip(paragraphs, counts, strict=True) if n <= LINK_LINE_WORDS}
     if short:
         nav |= _box_titles(tree, short - nav)
-    result.paragraphs = [p for p in paragraphs if not _link_line(p, nav)]
-    n_words = sum(count_words(p) for p in result.paragraphs)
+    kept = [(p, n) for p, n in zip(paragraphs, counts, strict=True)
+            if not _link_line(p, nav, n)]
+    result.paragraphs = [p for p, _ in kept]
+    n_words = sum(n for _, n in kept)
     if n_words < min_words:
         body_words, in_links, n_links = _body_words(tree)
         share = in_links / body_words if body_words else 0.0
