@@ -41,7 +41,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from contextlib import closing
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 
@@ -49,6 +50,7 @@ import pandas as pd
 
 from pipeline import cli, io, schemas, warc
 from pipeline.errors import EXIT_OK, EXIT_SOURCES
+from pipeline.executor import TaskFailed, cluster_map
 from pipeline.extract import language
 from pipeline.extract.captures import Capture, load_captures, read_warc_payload, sniff_format
 from pipeline.extract.chrome import ChromeRules, load_chrome, normalize_line, spread_lines
@@ -258,7 +260,10 @@ def _extract_into(out: Extracted, capture: Capture, min_words: int,
 # --- all captures ---------------------------------------------------------------------------
 
 def _run_all(captures: Sequence[Capture], *, min_words: int, workers: int,
-             max_bytes: int | None = None) -> list[Extracted]:
+             max_bytes: int | None = None, scheduler: str | None = None) -> list[Extracted]:
+    if scheduler is not None and captures:
+        return _run_on_cluster(captures, scheduler=scheduler, min_words=min_words,
+                               max_bytes=max_bytes)
     n = len(captures)
     work = partial(extract_batch, min_words=min_words, max_bytes=max_bytes)
     batches = [list(captures[i:i + BATCH]) for i in range(0, n, BATCH)]
@@ -289,6 +294,61 @@ def _run_all(captures: Sequence[Capture], *, min_words: int, workers: int,
             done[i - 1] = work(todo)
             progress(i)
     return [r for results in done for r in results or ()]
+
+
+def _run_on_cluster(captures: Sequence[Capture], *, scheduler: str, min_words: int,
+                    max_bytes: int | None) -> list[Extracted]:
+    """Batches of captures as tasks on the Dask cluster at `scheduler` (`pipeline.executor`).
+
+    Each capture travels with its payload, read here from the WARC as the workers would read
+    it, so the cluster's machines need no access to the raw folder. A capture whose payload
+    cannot be read here is extracted here (it stops at the read, with the same status and
+    error); a batch whose task fails (its worker died: a PDF that crashes PDFium) is redone
+    here one capture at a time, each in its own process, as the local pool does.
+    """
+    n = len(captures)
+    batches = [list(captures[i:i + BATCH]) for i in range(0, n, BATCH)]
+    here: list[dict[int, Extracted]] = [{} for _ in batches]
+    shipped: list[list[int]] = [[] for _ in batches]
+
+    def tasks():
+        for b, batch in enumerate(batches):
+            ready = []
+            for i, capture in enumerate(batch):
+                loaded = _with_payload(capture, max_bytes)
+                if loaded is None:
+                    here[b][i] = extract_capture(capture, min_words=min_words,
+                                                 max_bytes=max_bytes)
+                else:
+                    ready.append(loaded)
+                    shipped[b].append(i)
+            yield ready
+
+    work = partial(extract_batch, min_words=min_words, max_bytes=max_bytes)
+    every = max(1, len(batches) // 20)
+    results: list[Extracted] = []
+    with closing(cluster_map(scheduler, work, tasks(), name="extract")) as done:
+        for b, out in enumerate(done):
+            if isinstance(out, TaskFailed):
+                loaded = [_with_payload(batches[b][i], max_bytes) for i in shipped[b]]
+                out = [_isolated(c or batches[b][i], min_words, max_bytes)
+                       for c, i in zip(loaded, shipped[b], strict=True)]
+            here[b].update(zip(shipped[b], out, strict=True))
+            results.extend(here[b][i] for i in range(len(batches[b])))
+            if (b + 1) % every == 0 or b + 1 == len(batches):
+                log.info("extracted %d/%d (dask)", min((b + 1) * BATCH, n), n)
+    return results
+
+
+def _with_payload(capture: Capture, max_bytes: int | None) -> Capture | None:
+    """The capture with its payload read from its WARC record, or None if that read fails."""
+    if capture.payload is not None or not capture.warc_path or capture.warc_offset is None:
+        return capture  # nothing to read: the worker decides as it would here
+    try:
+        payload = read_warc_payload(capture.warc_path, capture.warc_offset, max_bytes)
+    except Exception:  # too large, damaged, missing: extracted here, where the read fails
+        return None
+    return replace(capture, payload=payload)
 
 
 def _context():
@@ -425,11 +485,12 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams,
             `boilerplate_share` and `boilerplate_min_docs` (which paragraphs are a firm's
             boilerplate), `near_duplicate` (the Jaccard similarity of word 5-gram shingles from
             which a document duplicates an earlier one of its firm), `passage_words`, `workers`
-            (a pool is used from `POOL_MIN_DOCS` captures on), `max_bytes` (a capture whose
-            payload, inflated, is larger is not read: `too_large`; the bound on one capture's
-            memory, whatever it holds), `date_by_capture` (an undated live capture takes its
-            capture year instead of none), `chrome_min_firms` (a short line in documents of
-            that many firms is page chrome).
+            (a pool is used from `POOL_MIN_DOCS` captures on), `executor` and `scheduler`
+            (`dask`: the captures are extracted as tasks on that Dask cluster), `max_bytes`
+            (a capture whose payload, inflated, is larger is not read: `too_large`; the bound
+            on one capture's memory, whatever it holds), `date_by_capture` (an undated live
+            capture takes its capture year instead of none), `chrome_min_firms` (a short line
+            in documents of that many firms is page chrome).
         chrome: the page-chrome list (default: `pipeline/extract/chrome.yaml`).
 
     Returns:
@@ -439,7 +500,8 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams,
     started = time.perf_counter()
     fresh = [c for c in captures if c.outcome != "not_modified"]
     results = _run_all(fresh, min_words=params.min_words, workers=params.workers,
-                       max_bytes=params.max_bytes)
+                       max_bytes=params.max_bytes,
+                       scheduler=params.scheduler if params.executor == "dask" else None)
     _date_by_capture(results, params.date_by_capture)
     _remove_boilerplate(results, min_words=params.min_words,
                         boilerplate_share=params.boilerplate_share,
