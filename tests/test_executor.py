@@ -14,7 +14,7 @@ import pytest
 from pipeline import executor, io, schemas
 from pipeline.errors import ExecutorError, ParamsError
 from pipeline.executor import TaskFailed, cluster_map
-from pipeline.extract.stage import extract_documents, load_captures
+from pipeline.extract.stage import Capture, extract_documents, load_captures
 from pipeline.params import ExtractParams, check_block
 from pipeline.preprocess import pool
 from tests.test_extract import DATA, EN, FR, PARAMS, Raw, html_page, paragraphs
@@ -86,6 +86,23 @@ def test_a_failed_task_takes_its_place_and_the_others_come_back_in_order(schedul
     out = list(cluster_map(scheduler, math.sqrt, [16, -1, 9, 4, 1], name="sqrt"))
     assert out[0] == 4.0 and out[2:] == [3.0, 2.0, 1.0]
     assert isinstance(out[1], TaskFailed) and isinstance(out[1].error, ValueError)
+
+
+def test_a_batch_whose_task_fails_is_redone_here_capture_by_capture(scheduler):
+    from types import SimpleNamespace
+
+    from pipeline.extract.cluster import run_on_cluster
+
+    captures = [Capture(doc_id=f"d{i}", fetch_id=f"f{i}", firm="acme", kind="page",
+                        url=f"https://acme.example/{i}", final_url=None,
+                        content_type="text/html", charset=None,
+                        fetched_at=datetime(2024, 1, 1, tzinfo=UTC), payload=b"<p>x</p>")
+                for i in range(5)]
+    # `len` returns no list of results: every task fails on the worker, as a crash would
+    out = run_on_cluster(captures, scheduler=scheduler, batch=2, max_bytes=None, extract=len,
+                         isolate=lambda c: SimpleNamespace(capture=None, status="isolated"))
+    assert [r.status for r in out] == ["isolated"] * 5
+    assert [r.capture for r in out] == captures
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(monkeypatch):

@@ -7,7 +7,8 @@ documents kept), and what was collected: <out>/collection.parquet (per firm and 
 `pipeline.extract.collection`)
 
 For each capture (the latest `ok` attempt of each doc_id), in batches shared out to a pool of
-`workers` processes: HTML through `pipeline.html_text` (trafilatura), PDF through
+`workers` processes (or, with `executor: dask`, to a Dask cluster: `pipeline.extract.cluster`):
+HTML through `pipeline.html_text` (trafilatura), PDF through
 `pipeline.pdf_text` (pypdfium2), then each paragraph's language (`pipeline.language`) and the
 year (`pipeline.dating`). Each worker reads its captures' WARC records itself. Then,
 across documents: boilerplate paragraphs repeated on a firm's pages are removed and duplicate
@@ -41,8 +42,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import closing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
@@ -50,10 +50,10 @@ import pandas as pd
 
 from pipeline import cli, io, schemas, warc
 from pipeline.errors import EXIT_OK, EXIT_SOURCES
-from pipeline.executor import TaskFailed, cluster_map
 from pipeline.extract import language
 from pipeline.extract.captures import Capture, load_captures, read_warc_payload, sniff_format
 from pipeline.extract.chrome import ChromeRules, load_chrome, normalize_line, spread_lines
+from pipeline.extract.cluster import run_on_cluster
 from pipeline.extract.collection import captures_table, collection_table
 from pipeline.extract.dating import by_capture, date_document
 from pipeline.extract.dedup import (
@@ -262,8 +262,10 @@ def _extract_into(out: Extracted, capture: Capture, min_words: int,
 def _run_all(captures: Sequence[Capture], *, min_words: int, workers: int,
              max_bytes: int | None = None, scheduler: str | None = None) -> list[Extracted]:
     if scheduler is not None and captures:
-        return _run_on_cluster(captures, scheduler=scheduler, min_words=min_words,
-                               max_bytes=max_bytes)
+        return run_on_cluster(
+            captures, scheduler=scheduler, batch=BATCH, max_bytes=max_bytes,
+            extract=partial(extract_batch, min_words=min_words, max_bytes=max_bytes),
+            isolate=partial(_isolated, min_words=min_words, max_bytes=max_bytes))
     n = len(captures)
     work = partial(extract_batch, min_words=min_words, max_bytes=max_bytes)
     batches = [list(captures[i:i + BATCH]) for i in range(0, n, BATCH)]
@@ -294,61 +296,6 @@ def _run_all(captures: Sequence[Capture], *, min_words: int, workers: int,
             done[i - 1] = work(todo)
             progress(i)
     return [r for results in done for r in results or ()]
-
-
-def _run_on_cluster(captures: Sequence[Capture], *, scheduler: str, min_words: int,
-                    max_bytes: int | None) -> list[Extracted]:
-    """Batches of captures as tasks on the Dask cluster at `scheduler` (`pipeline.executor`).
-
-    Each capture travels with its payload, read here from the WARC as the workers would read
-    it, so the cluster's machines need no access to the raw folder. A capture whose payload
-    cannot be read here is extracted here (it stops at the read, with the same status and
-    error); a batch whose task fails (its worker died: a PDF that crashes PDFium) is redone
-    here one capture at a time, each in its own process, as the local pool does.
-    """
-    n = len(captures)
-    batches = [list(captures[i:i + BATCH]) for i in range(0, n, BATCH)]
-    here: list[dict[int, Extracted]] = [{} for _ in batches]
-    shipped: list[list[int]] = [[] for _ in batches]
-
-    def tasks():
-        for b, batch in enumerate(batches):
-            ready = []
-            for i, capture in enumerate(batch):
-                loaded = _with_payload(capture, max_bytes)
-                if loaded is None:
-                    here[b][i] = extract_capture(capture, min_words=min_words,
-                                                 max_bytes=max_bytes)
-                else:
-                    ready.append(loaded)
-                    shipped[b].append(i)
-            yield ready
-
-    work = partial(extract_batch, min_words=min_words, max_bytes=max_bytes)
-    every = max(1, len(batches) // 20)
-    results: list[Extracted] = []
-    with closing(cluster_map(scheduler, work, tasks(), name="extract")) as done:
-        for b, out in enumerate(done):
-            if isinstance(out, TaskFailed):
-                loaded = [_with_payload(batches[b][i], max_bytes) for i in shipped[b]]
-                out = [_isolated(c or batches[b][i], min_words, max_bytes)
-                       for c, i in zip(loaded, shipped[b], strict=True)]
-            here[b].update(zip(shipped[b], out, strict=True))
-            results.extend(here[b][i] for i in range(len(batches[b])))
-            if (b + 1) % every == 0 or b + 1 == len(batches):
-                log.info("extracted %d/%d (dask)", min((b + 1) * BATCH, n), n)
-    return results
-
-
-def _with_payload(capture: Capture, max_bytes: int | None) -> Capture | None:
-    """The capture with its payload read from its WARC record, or None if that read fails."""
-    if capture.payload is not None or not capture.warc_path or capture.warc_offset is None:
-        return capture  # nothing to read: the worker decides as it would here
-    try:
-        payload = read_warc_payload(capture.warc_path, capture.warc_offset, max_bytes)
-    except Exception:  # too large, damaged, missing: extracted here, where the read fails
-        return None
-    return replace(capture, payload=payload)
 
 
 def _context():
