@@ -3,8 +3,9 @@
 reads data/raw/fetches.parquet, data/interim/{documents,passages,collection,captures}.parquet,
 data/topics/{k_sweep,topic_terms,doc_topics,topic_passages,prevalence}.parquet,
 data/contrasts/{keyness,frame_measures,shifts,kwic,domains,firm_domains,thresholds}.parquet
-(+ ca_points.parquet and ca_axes.parquet if present), frames.yaml → writes reports/index.html,
-topics.html, shifts.html, firms/<firm>.html, reports/data/*.csv, *.parquet and README.md
+(+ ca_points, ca_axes, versus and data/topics/topic_trends.parquet if present), frames.yaml
+→ writes reports/index.html, topics.html, shifts.html, firms/<firm>.html, reports/data/*.csv,
+*.parquet and README.md
 
 The report renders: every figure and number comes from a table an earlier stage wrote (what
 was collected from extract, the firm × domain table with its presence marks and the thresholds
@@ -144,6 +145,13 @@ def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
             ca[name] = read_table(path, getattr(schemas, name.upper()))
         else:
             log.info("%s not found: no correspondence analysis in the report", path)
+    optional = {}
+    for name, folder in (("topic_trends", topics), ("versus", contrasts)):
+        path = folder / f"{name}.parquet"
+        if path.exists():
+            optional[name] = read_table(path, getattr(schemas, name.upper()))
+        else:
+            log.info("%s not found: rerun its stage to have it in the report", path)
     lex = None
     if lexicon is not None:
         try:
@@ -162,7 +170,7 @@ def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
         raise SchemaError(f"{contrasts / 'thresholds.parquet'}: {len(read['thresholds'])} rows, "
                           "expected one (rerun the contrasts stage)")
     return ReportInputs(**read, passages=passages, lexicon=lex,
-                        ca_points=ca.get("ca_points"), ca_axes=ca.get("ca_axes"))
+                        ca_points=ca.get("ca_points"), ca_axes=ca.get("ca_axes"), **optional)
 
 
 def write_report(report: Report, out: Path) -> list[Path]:

@@ -51,6 +51,8 @@ class ReportInputs:
     lexicon: Lexicon | None = None
     ca_points: pd.DataFrame | None = None
     ca_axes: pd.DataFrame | None = None
+    topic_trends: pd.DataFrame | None = None  # None when the topics stage predates it
+    versus: pd.DataFrame | None = None  # each firm against the rest (contrasts)
 
 
 def usable(documents: pd.DataFrame) -> pd.DataFrame:
@@ -93,6 +95,17 @@ class Study:
         self.fdr = float(t["fdr"])
         self.presence_rate = float(t["presence_rate"])
         self.presence_docs = int(t["presence_docs"])
+        fm = inputs.frame_measures
+        whole = fm[(fm["level"] == "firm") & fm["lang"].isna()]
+        # Firms whose whole text is under contrasts.min_firm_tokens: flagged on every page.
+        self.thin = set(whole.loc[~whole["enough"].astype(bool), "firm"].astype(str))
+
+    def too_little(self, prevalence_rows: pd.DataFrame) -> pd.Series:
+        """Topic figures to flag: fewer than `min_docs` documents, or too few word tokens by
+        the topics stage's rule (`enough` false; null, unknown, is not flagged)."""
+        enough = (prevalence_rows["enough"] if "enough" in prevalence_rows
+                  else pd.Series(pd.NA, index=prevalence_rows.index, dtype="boolean"))
+        return (prevalence_rows["n_docs"] < self.min_docs) | enough.eq(False).fillna(False)
 
     def _firm_order(self) -> list[str]:
         i = self.inputs
