@@ -11,6 +11,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -49,12 +50,23 @@ def load_models(langs: Sequence[str], lemmatizer: str) -> None:
         _analyser_for(lang, lemmatizer)
 
 
+def _leave_signals_to_the_run() -> None:
+    # Ctrl-C reaches the whole process group, but stopping is the run's to do: a worker killed
+    # by it while waiting for a task would die holding the pool's task-queue lock, and the
+    # run's `terminate` would wait for that lock for ever. The run terminates its workers
+    # (SIGTERM, which must end them as it does by default, not raise as in the run).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _init_forked(parent_pid: int) -> None:
     die_with_parent(parent_pid)
+    _leave_signals_to_the_run()
 
 
 def _init_worker(parent_pid: int, lemmatizer: str, langs: tuple[str, ...]) -> None:
     die_with_parent(parent_pid)
+    _leave_signals_to_the_run()
     # Load the models as soon as the worker starts, while the parent reads its cache. A failure
     # is kept for the first job to raise: a Pool whose initializer raises restarts the worker
     # forever instead of reporting it.
