@@ -70,5 +70,9 @@ class TopicsError(InputError):
     """The topics stage cannot run on the bags it was given (e.g. a forced K too large)."""
 
 
+class ExecutorError(InputError):
+    """`executor: dask` in params.yaml, but its scheduler cannot be reached (or dask is missing)."""
+
+
 class LemmatizerError(InputError, RuntimeError):
     """A lemmatiser's model is not installed, or the lemma cache is unreadable."""

@@ -40,6 +40,25 @@ class Block(BaseModel):
 B = TypeVar("B", bound=Block)
 
 
+class ClusterBlock(Block):
+    """A block whose per-document work can run on a Dask cluster (`pipeline.executor`)."""
+
+    executor: Literal["local", "dask"] = Field(
+        "local", description="where the per-document work runs: local (this machine's process "
+                             "pool) or dask (tasks on the dask.distributed cluster at "
+                             "scheduler; same outputs)")
+    scheduler: str | None = Field(
+        None, pattern=r"^[a-z]+://\S+$",
+        description="address of the dask scheduler, e.g. tcp://10.0.0.5:8786 (executor: dask)")
+
+    @model_validator(mode="after")
+    def _scheduler_for_dask(self) -> ClusterBlock:
+        if self.executor == "dask" and not self.scheduler:
+            raise ValueError("executor: dask needs scheduler: the address of a running dask "
+                             "scheduler (tcp://HOST:8786)")
+        return self
+
+
 # --- one model per block --------------------------------------------------------------------
 
 class ScrapeParams(Block):
@@ -81,7 +100,7 @@ class ScrapeParams(Block):
                              description="web archive for archive= sources (CDX API + replay)")
 
 
-class ExtractParams(Block):
+class ExtractParams(ClusterBlock):
     name = "extract"
 
     min_words: int = Field(30, ge=0, description="a document with fewer words of text is "
@@ -110,7 +129,7 @@ class ExtractParams(Block):
                                                     "the lines of pipeline/extract/chrome.yaml")
 
 
-class PreprocessParams(Block):
+class PreprocessParams(ClusterBlock):
     name = "preprocess"
 
     lemmatizer: Literal["spacy", "simplemma"] = Field(

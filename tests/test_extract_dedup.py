@@ -113,23 +113,54 @@ def test_bad_threshold_is_refused():
         find_duplicates([], near_duplicate=1.5)
 
 
-def test_sketch_screening_finds_the_same_duplicates(monkeypatch):
+def scaled_firm(n: int, seed: int) -> list[DupCandidate]:
+    """A firm's n pages of 300 words; every third a copy of an earlier one with a number of
+    words edited that puts it on either side of the 0.9 threshold (0.8 to 0.99)."""
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(2000)]
+    texts: list[list[str]] = []
+    for i in range(n):
+        if i % 3 == 2:
+            words = list(texts[rng.randrange(len(texts))])
+            for j in rng.sample(range(300), rng.randrange(1, 8)):
+                words[j] = rng.choice(vocab)
+        else:
+            words = [rng.choice(vocab) for _ in range(300)]
+        texts.append(words)
+    return [DupCandidate(f"d{i:04d}", "acme", i, " ".join(w)) for i, w in enumerate(texts)]
+
+
+def test_lsh_candidates_find_the_same_duplicates_as_all_pairs(monkeypatch):
     from pipeline.extract import dedup
 
-    rng = random.Random(7)
-    vocab = [f"w{i}" for i in range(400)]
-    base = [rng.choice(vocab) for _ in range(300)]
-    docs = []
-    for i in range(60):
-        words = list(base) if i % 3 == 0 else [rng.choice(vocab) for _ in range(300)]
-        if i % 3 == 0 and i:
-            words[i % 300] = "edit"  # a near copy of the first
-        docs.append(DupCandidate(f"d{i:02d}", "acme", i, " ".join(words)))
-    monkeypatch.setattr(dedup, "SKETCH_FROM", 10**9)
-    exact = find_duplicates(docs, near_duplicate=0.9)
-    monkeypatch.setattr(dedup, "SKETCH_FROM", 1)
-    screened = find_duplicates(docs, near_duplicate=0.9)
-    assert screened == exact and len(exact) == 19
+    docs = scaled_firm(400, seed=7)
+    lsh = find_duplicates(docs, near_duplicate=0.9)
+    monkeypatch.setattr(dedup, "LSH_MISS", 0.0)  # no banding is that sure: all pairs
+    assert dedup.banding(0.9) is None
+    every_pair = find_duplicates(docs, near_duplicate=0.9)
+    assert lsh == every_pair
+    sims = sorted(s for _, s in every_pair.values())
+    # the edits put copies on both sides of the threshold, and some just above it
+    assert 40 < len(every_pair) < 133 and sims[0] < 0.93
+
+
+def test_the_banding_keeps_misses_under_the_bound_at_the_threshold():
+    from pipeline.extract.dedup import LSH_MISS, SIGNATURE, banding, miss_probability
+
+    for threshold in (0.5, 0.8, 0.9, 0.95):
+        bands, rows = banding(threshold)
+        assert bands * rows <= SIGNATURE
+        assert miss_probability(threshold, bands, rows) <= LSH_MISS
+        # one more row per band would miss more than the bound
+        assert miss_probability(threshold, SIGNATURE // (rows + 1), rows + 1) > LSH_MISS
+    assert banding(0.9) == (21, 6)
+    assert banding(0.05) is None  # too low to band: every earlier original is compared
+
+
+def test_a_low_threshold_compares_every_pair():
+    docs = scaled_firm(60, seed=5)
+    out = find_duplicates(docs, near_duplicate=0.05)
+    assert len(out) >= 20  # every edited copy, and nothing missed for want of a band
 
 
 def test_years_fold_but_other_figures_count():
@@ -149,14 +180,13 @@ for i in range(12):
     words = list(base) if i % 2 == 0 else [rng.choice(vocab) for _ in range(200)]
     words[i] = "edit"
     docs.append(dedup.DupCandidate(f"d{i:02d}", "acme", i, " ".join(words)))
-dedup.SKETCH_FROM = 1
 print(json.dumps({"salted": hash("ville"),
-                  "sketch": sorted(dedup._sketch(base, {})),
+                  "signature": dedup._signature(base, {}).tolist(),
                   "duplicates": dedup.find_duplicates(docs, near_duplicate=0.9)}))
 """
 
 
-def test_the_sketch_screen_gives_the_same_results_under_any_hash_seed():
+def test_the_candidates_are_the_same_under_any_hash_seed():
     runs = []
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
@@ -164,13 +194,13 @@ def test_the_sketch_screen_gives_the_same_results_under_any_hash_seed():
                               capture_output=True, text=True, timeout=120)
         runs.append(json.loads(done.stdout))
     assert runs[0]["salted"] != runs[1]["salted"]  # the seeds did change Python's hash()
-    assert runs[0]["sketch"] == runs[1]["sketch"] and len(runs[0]["sketch"]) == 128
+    assert runs[0]["signature"] == runs[1]["signature"] and len(runs[0]["signature"]) == 128
     assert runs[0]["duplicates"] == runs[1]["duplicates"]
     assert sorted(runs[0]["duplicates"]) == ["d02", "d04", "d06", "d08", "d10"]
 
 
-def test_the_sketch_estimates_the_jaccard_similarity_of_the_shingles():
-    from pipeline.extract.dedup import _estimate, _shingles, _sketch
+def test_signatures_agree_in_proportion_to_the_jaccard_similarity():
+    from pipeline.extract.dedup import _shingles, _signature
 
     rng = random.Random(11)
     vocab = [f"w{i}" for i in range(500)]
@@ -182,8 +212,16 @@ def test_the_sketch_estimates_the_jaccard_similarity_of_the_shingles():
         for j in rng.sample(range(400), rng.randrange(0, 120)):
             b[j] = rng.choice(vocab)
         sa, sb = _shingles(a), _shingles(b)
-        errors.append(_estimate(_sketch(a, codes), _sketch(b, codes))
-                      - len(sa & sb) / len(sa | sb))
-    # k = 128: the standard error is under 0.05 (see SKETCH), and the estimate is unbiased.
+        agree = float((_signature(a, codes) == _signature(b, codes)).mean())
+        errors.append(agree - len(sa & sb) / len(sa | sb))
+    # 128 values: the standard error is under 0.05, and the estimate is unbiased (hash
+    # functions as good as independent).
     assert max(map(abs, errors)) < 0.2
     assert abs(sum(errors) / len(errors)) < 0.02
+
+
+def test_a_text_shorter_than_a_shingle_and_an_empty_text():
+    docs = [DupCandidate("a", "acme", 1, "la ville"), DupCandidate("b", "acme", 2, "La  ville"),
+            DupCandidate("c", "acme", 3, ""), DupCandidate("d", "acme", 4, " "),
+            DupCandidate("e", "acme", 5, "la ville verte")]
+    assert find_duplicates(docs, near_duplicate=0.9) == {"b": ("a", 1.0), "d": ("c", 1.0)}

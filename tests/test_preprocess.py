@@ -235,13 +235,40 @@ def test_unreadable_cache_entry_is_lemmatised_again(tmp_path, caplog):
     assert run(df, cache=cache).n_cached == 1  # stored again
 
 
-def test_two_workers_give_the_same_tables_as_one():
-    docs = [[(FR_1, "fr")]] + [[(FR_2 + f" Numéro {i}.", "fr")] for i in range(6)]
+def test_two_workers_give_the_same_tables_as_one(monkeypatch):
+    from pipeline.preprocess import pool
+
+    docs = [[(FR_1, "fr"), (EN_1, "en")]] + [[(FR_2 + f" Numéro {i}.", "fr")] for i in range(6)]
     df = passages_frame(docs)
     one = run(df, n_process=1)
+    started = []
+    monkeypatch.setattr(pool, "IN_PROCESS_PASSAGES", 0)  # workers even for a few passages
+    real_pool = pool.LemmaPool
+
+    def spy(*args, **kwargs):
+        made = real_pool(*args, **kwargs)
+        started.append(made.in_workers)
+        return made
+
+    monkeypatch.setattr("pipeline.preprocess.stage.LemmaPool", spy)
     two = run(df, n_process=2, batch_size=2)
+    assert started == [True]
     assert two.sentences.equals(one.sentences)
     assert two.bags.equals(one.bags)
+
+
+def test_a_few_new_passages_are_lemmatised_in_process():
+    from pipeline.preprocess.pool import IN_PROCESS_PASSAGES, LemmaPool
+
+    few = [[("fr", FR_1)] * 64] * ((IN_PROCESS_PASSAGES - 1) // 64) + [[("fr", FR_2)]]
+    with LemmaPool(few, lemmatizer="spacy", batch_size=16, n_process=2) as lemmas:
+        assert not lemmas.in_workers
+        rows = list(lemmas)
+    assert [b.num_rows for b in rows][-1] == 3  # FR_2 has three sentences
+    enough = [[("fr", FR_2)] * 64] * (IN_PROCESS_PASSAGES // 64)
+    with LemmaPool(enough, lemmatizer="spacy", batch_size=16, n_process=2) as lemmas:
+        assert lemmas.in_workers
+        assert [b.num_rows for b in lemmas] == [3 * 64] * len(enough)
 
 
 def test_sentences_can_be_streamed():

@@ -47,3 +47,50 @@ def test_workers_end_when_their_run_is_killed(method):
     while alive(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(worker), "the worker outlived its killed parent"
+
+
+POOL = """
+import os, sys, time
+from pipeline.preprocess import pool
+chunks = [[("fr", "Les villes publient leurs données. " * 40)] * 64] * 40
+with pool.LemmaPool(chunks, lemmatizer="spacy", batch_size=16, n_process=2) as lemmas:
+    assert lemmas.in_workers
+    print(" ".join(str(p.pid) for p in lemmas._pool._pool), flush=True)
+    for batch in lemmas:
+        time.sleep(0.2)
+"""
+
+
+def _lemma_pool(**kwargs) -> tuple[subprocess.Popen, list[int]]:
+    proc = subprocess.Popen([sys.executable, "-c", POOL], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kwargs)
+    line = proc.stdout.readline()
+    assert line.strip(), proc.stderr.read()
+    workers = [int(pid) for pid in line.split()]
+    assert len(workers) == 2 and all(alive(pid) for pid in workers)
+    return proc, workers
+
+
+def _gone(pids: list[int], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(alive(pid) for pid in pids)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_forked_lemmatisation_workers_end_when_their_run_is_killed():
+    proc, workers = _lemma_pool()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _gone(workers), "a lemmatisation worker outlived its killed parent"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_ctrl_c_stops_forked_lemmatisation_at_once():
+    # A terminal's Ctrl-C goes to the whole process group: the run and its workers.
+    proc, workers = _lemma_pool(start_new_session=True)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert "KeyboardInterrupt" in err
+    assert _gone(workers), "a lemmatisation worker outlived Ctrl-C"

@@ -1,6 +1,7 @@
 """The extract stage: WARC captures → documents and passages.
 
     stage.py     the stage: `extract_documents()` and `main`
+    cluster.py   batches of captures as tasks on a Dask cluster (executor: dask)
     html.py      main text and metadata of an HTML page (trafilatura)
     htmldates.py the publication date of a page (htmldate's steps, behind named functions)
     captures.py  the captures to extract, and their payloads read bounded from the WARCs

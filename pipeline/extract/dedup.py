@@ -24,6 +24,7 @@ discourse.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import string
@@ -35,13 +36,16 @@ from typing import Any
 import numpy as np
 
 SHINGLE = 5
-# Bottom-k MinHash sketches screen the pairs: with k = 128 the estimate's standard error is
-# under 0.05, and a pair is compared exactly unless its estimate is SKETCH_MARGIN below the
-# threshold (a true near copy escapes the screen with a probability under 1e-4).
-SKETCH = 128
-SKETCH_MARGIN = 0.2
-# ... for firms with at least this many documents (below, exact comparisons cost less).
-SKETCH_FROM = 50
+# Candidate pairs come from locality-sensitive hashing (Broder's MinHash, banded as in Leskovec,
+# Rajaraman & Ullman, "Mining of Massive Datasets", ch. 3): each text gets SIGNATURE MinHash
+# values; they are cut into bands of `rows` values, and two texts whose values agree on a whole
+# band are a candidate pair. A pair of Jaccard similarity s is missed with probability
+# (1 - s^rows)^bands; `banding` takes the most rows per band (fewest chance candidates) that
+# keep this under LSH_MISS at the threshold. At the default near_duplicate 0.9 that is 21
+# bands of 6 rows: a pair at 0.9 is missed with probability 1.2e-7, a pair at 0.95 with 8e-13;
+# a pair at 0.5 becomes a candidate with probability 0.28, one at 0.3 with 0.015.
+SIGNATURE = 128
+LSH_MISS = 1e-6
 _YEARS = re.compile(r"\b(?:19|20)\d\d\b")
 _PUNCT = string.punctuation + "«»“”‘’–—…·•©®™"
 
@@ -131,31 +135,42 @@ class DupCandidate:
     text: str
 
 
-# A shingle's hash combines its words' codes as a polynomial modulo 2⁶⁴, then mixes the bits
-# (SplitMix64's finaliser) so that the smallest hashes are a uniform sample of the shingles.
+# A shingle's hash combines its words' codes as a polynomial modulo 2⁶⁴; the i-th MinHash
+# function adds the i-th multiple of the golden-ratio constant and mixes the bits (SplitMix64's
+# step and finaliser), which makes SIGNATURE hash functions as good as independent.
 _POLY = np.uint64(0x100000001B3)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
+_STREAMS = (np.arange(1, SIGNATURE + 1, dtype=np.uint64) * _GOLDEN)[None, :]
 
 
 def _word_code(word: str) -> int:
     """A word's 64-bit code: the same in every process (Python's `hash` of a str is salted
-    per process by PYTHONHASHSEED, which would make the screen differ from run to run)."""
+    per process by PYTHONHASHSEED, which would make the candidates differ from run to run)."""
     return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
 
 
-def _sketch(words: list[str], codes: dict[str, int]) -> frozenset[int]:
-    """The SKETCH smallest hashes of a text's word 5-gram shingles: a bottom-k MinHash sketch.
+def _mix(h: np.ndarray) -> np.ndarray:
+    h = (h ^ (h >> np.uint64(30))) * _MIX1
+    h = (h ^ (h >> np.uint64(27))) * _MIX2
+    return h ^ (h >> np.uint64(31))
 
-    The same text gives the same sketch in every process: each shingle's hash is computed from
-    its words' stable codes, in a few array operations over the whole text.
+
+def _signature(words: list[str], codes: dict[str, int]) -> np.ndarray | None:
+    """The MinHash signature of a text's word 5-gram shingles: SIGNATURE values, the i-th the
+    smallest of the i-th hash function over the shingles (None for a text without words).
+
+    Two texts' values agree at each place with a probability equal to the Jaccard similarity
+    of their shingle sets. The same text gives the same signature in every process: each
+    shingle's hash is computed from its words' stable codes, in array operations over the text.
 
     Args:
         words: the text's words (as `_shingles` takes them).
         codes: the words' codes seen so far (filled in here: a firm's pages share most words).
     """
     if not words:
-        return frozenset()
+        return None
     for word in words:
         if word not in codes:
             codes[word] = _word_code(word)
@@ -164,19 +179,35 @@ def _sketch(words: list[str], codes: dict[str, int]) -> frozenset[int]:
     h = word_codes[:n].copy()
     for i in range(1, min(SHINGLE, len(words))):
         h = h * _POLY + word_codes[i:i + n]  # wraps modulo 2⁶⁴
-    h = (h ^ (h >> np.uint64(30))) * _MIX1
-    h = (h ^ (h >> np.uint64(27))) * _MIX2
-    h ^= h >> np.uint64(31)
-    return frozenset(np.unique(h)[:SKETCH].tolist())
+    shingles = np.unique(h)[:, None]
+    # A long text is hashed in slices so the (shingles x SIGNATURE) table stays small.
+    step = 4096
+    return np.minimum.reduce([_mix(shingles[i:i + step] + _STREAMS).min(axis=0)
+                              for i in range(0, len(shingles), step)])
 
 
-def _estimate(a: frozenset[int], b: frozenset[int]) -> float:
-    """Jaccard similarity estimated from two bottom-k sketches (Broder 1997)."""
-    k = min(SKETCH, len(a | b))
-    if not k:
-        return 1.0
-    union = sorted(a | b)[:k]
-    return sum(1 for h in union if h in a and h in b) / k
+def miss_probability(similarity: float, bands: int, rows: int) -> float:
+    """The probability that a pair of this Jaccard similarity agrees on no band."""
+    return float((1.0 - similarity ** rows) ** bands)
+
+
+def banding(near_duplicate: float) -> tuple[int, int] | None:
+    """The (bands, rows) that find a pair at the threshold with a miss probability under
+    LSH_MISS, with as many rows per band as possible (the fewest candidates by chance).
+
+    Returns:
+        (bands, rows), or None when no banding of SIGNATURE values is that sure (a threshold
+        near 0): then every earlier original is a candidate.
+
+        >>> banding(0.9)
+        (21, 6)
+    """
+    best = None
+    for rows in range(1, SIGNATURE + 1):
+        bands = SIGNATURE // rows
+        if miss_probability(near_duplicate, bands, rows) <= LSH_MISS:
+            best = (bands, rows)
+    return best
 
 
 def _shingles(words: list[str]) -> frozenset:
@@ -187,6 +218,40 @@ def _shingles(words: list[str]) -> frozenset:
     return frozenset(zip(*(words[i:] for i in range(SHINGLE)), strict=False))
 
 
+class _Buckets:
+    """The earlier originals of one firm, filed by band for candidate look-ups."""
+
+    def __init__(self, scheme: tuple[int, int] | None) -> None:
+        self.scheme = scheme
+        self.table: dict[bytes, list[int]] = {}
+        self.n = 0
+
+    def _keys(self, signature: np.ndarray) -> list[bytes]:
+        assert self.scheme is not None
+        bands, rows = self.scheme
+        raw = signature[:bands * rows].tobytes()
+        width = rows * 8
+        # The band's number leads its key: equal values in different bands are no match.
+        return [bytes((b,)) + raw[b * width:(b + 1) * width] for b in range(bands)]
+
+    def candidates(self, signature: np.ndarray | None) -> list[int]:
+        """The originals (by their order of filing) that share a band with `signature`."""
+        if self.scheme is None:
+            return list(range(self.n))
+        if signature is None:
+            return []
+        found: set[int] = set()
+        for key in self._keys(signature):
+            found.update(self.table.get(key, ()))
+        return sorted(found)
+
+    def add(self, signature: np.ndarray | None) -> None:
+        if self.scheme is not None and signature is not None:
+            for key in self._keys(signature):
+                self.table.setdefault(key, []).append(self.n)
+        self.n += 1
+
+
 def find_duplicates(docs: Iterable[DupCandidate], *, near_duplicate: float
                     ) -> dict[str, tuple[str, float]]:
     """Flag exact and near-duplicate documents within each firm.
@@ -194,9 +259,10 @@ def find_duplicates(docs: Iterable[DupCandidate], *, near_duplicate: float
     Documents are taken earliest first; each is compared with the originals found before it
     (never with other duplicates, so chains do not drift). An exact copy (the same words, case
     and spacing aside) has similarity 1.0; a near copy has the Jaccard similarity of the word
-    5-gram shingle sets. Pairs whose sizes alone rule out the threshold, or whose bottom-k
-    MinHash sketches put them well below it, are not compared exactly: a firm's hundreds of
-    pages cost a few microseconds a pair.
+    5-gram shingle sets, with the most similar original, the earliest on a tie. Only the
+    originals that share a band of MinHash values with the document (`banding`) are compared
+    exactly, so the work grows with the number of documents, not with the number of pairs;
+    only the signatures of the originals are kept, their shingles rebuilt when compared.
 
     Args:
         docs: the documents with text.
@@ -210,39 +276,55 @@ def find_duplicates(docs: Iterable[DupCandidate], *, near_duplicate: float
     """
     if not 0 < near_duplicate <= 1:
         raise ValueError(f"near_duplicate must be in (0, 1], got {near_duplicate}")
+    scheme = banding(near_duplicate)
     by_firm: dict[str, list[DupCandidate]] = defaultdict(list)
     for doc in docs:
         by_firm[doc.firm].append(doc)
     out: dict[str, tuple[str, float]] = {}
     for items in by_firm.values():
         items.sort(key=lambda d: (d.order, d.doc_id))
-        screen = len(items) >= SKETCH_FROM
-        exact: dict[str, str] = {}
-        originals: list[tuple[str, frozenset, frozenset[int]]] = []
-        codes: dict[str, int] = {}
-        for doc in items:
-            words = doc.text.lower().split()
-            key = hashlib.sha1(" ".join(words).encode()).hexdigest()
-            if key in exact:
-                out[doc.doc_id] = (exact[key], 1.0)
-                continue
-            shingles = _shingles(words)
-            sketch = _sketch(words, codes) if screen else frozenset()
-            best, best_sim = None, 0.0
-            size = len(shingles)
-            for orig_id, orig, orig_sketch in originals:
-                small, large = sorted((size, len(orig)))
-                if not large or small < near_duplicate * large:
-                    continue
-                if screen and _estimate(sketch, orig_sketch) < near_duplicate - SKETCH_MARGIN:
-                    continue
-                common = len(shingles & orig)
-                sim = common / (size + len(orig) - common)
-                if sim > best_sim:
-                    best, best_sim = orig_id, sim
-            if best is not None and best_sim >= near_duplicate:
-                out[doc.doc_id] = (best, round(best_sim, 4))
-                continue
-            exact[key] = doc.doc_id
-            originals.append((doc.doc_id, shingles, sketch))
+        out.update(_firm_duplicates(items, near_duplicate, scheme))
+    return out
+
+
+def _firm_duplicates(items: list[DupCandidate], near_duplicate: float,
+                     scheme: tuple[int, int] | None) -> dict[str, tuple[str, float]]:
+    """`find_duplicates` within one firm, its documents in order."""
+    out: dict[str, tuple[str, float]] = {}
+    exact: dict[str, str] = {}
+    originals: list[tuple[DupCandidate, int]] = []  # with its number of shingles
+    buckets = _Buckets(scheme)
+    codes: dict[str, int] = {}
+
+    # Comparing every pair (no banding) keeps every original's shingles; with bands, a few
+    # recent ones suffice (an original is rarely a candidate twice in a row).
+    @functools.lru_cache(maxsize=None if scheme is None else 64)
+    def shingles_of(i: int) -> frozenset:
+        return _shingles(originals[i][0].text.lower().split())
+
+    for doc in items:
+        words = doc.text.lower().split()
+        key = hashlib.sha1(" ".join(words).encode()).hexdigest()
+        if key in exact:
+            out[doc.doc_id] = (exact[key], 1.0)
+            continue
+        shingles = _shingles(words)
+        signature = _signature(words, codes) if scheme is not None else None
+        best, best_sim = None, 0.0
+        size = len(shingles)
+        for i in buckets.candidates(signature):
+            orig, orig_size = originals[i]
+            small, large = sorted((size, orig_size))
+            if not large or small < near_duplicate * large:
+                continue  # the sizes alone rule the threshold out
+            common = len(shingles & shingles_of(i))
+            sim = common / (size + orig_size - common)
+            if sim > best_sim:
+                best, best_sim = orig.doc_id, sim
+        if best is not None and best_sim >= near_duplicate:
+            out[doc.doc_id] = (best, round(best_sim, 4))
+            continue
+        exact[key] = doc.doc_id
+        originals.append((doc, size))
+        buckets.add(signature)
     return out

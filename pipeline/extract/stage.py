@@ -7,7 +7,8 @@ documents kept), and what was collected: <out>/collection.parquet (per firm and 
 `pipeline.extract.collection`)
 
 For each capture (the latest `ok` attempt of each doc_id), in batches shared out to a pool of
-`workers` processes: HTML through `pipeline.html_text` (trafilatura), PDF through
+`workers` processes (or, with `executor: dask`, to a Dask cluster: `pipeline.extract.cluster`):
+HTML through `pipeline.html_text` (trafilatura), PDF through
 `pipeline.pdf_text` (pypdfium2), then each paragraph's language (`pipeline.language`) and the
 year (`pipeline.dating`). Each worker reads its captures' WARC records itself. Then,
 across documents: boilerplate paragraphs repeated on a firm's pages are removed and duplicate
@@ -52,6 +53,7 @@ from pipeline.errors import EXIT_OK, EXIT_SOURCES
 from pipeline.extract import language
 from pipeline.extract.captures import Capture, load_captures, read_warc_payload, sniff_format
 from pipeline.extract.chrome import ChromeRules, load_chrome, normalize_line, spread_lines
+from pipeline.extract.cluster import run_on_cluster
 from pipeline.extract.collection import captures_table, collection_table
 from pipeline.extract.dating import by_capture, date_document
 from pipeline.extract.dedup import (
@@ -258,7 +260,12 @@ def _extract_into(out: Extracted, capture: Capture, min_words: int,
 # --- all captures ---------------------------------------------------------------------------
 
 def _run_all(captures: Sequence[Capture], *, min_words: int, workers: int,
-             max_bytes: int | None = None) -> list[Extracted]:
+             max_bytes: int | None = None, scheduler: str | None = None) -> list[Extracted]:
+    if scheduler is not None and captures:
+        return run_on_cluster(
+            captures, scheduler=scheduler, batch=BATCH, max_bytes=max_bytes,
+            extract=partial(extract_batch, min_words=min_words, max_bytes=max_bytes),
+            isolate=partial(_isolated, min_words=min_words, max_bytes=max_bytes))
     n = len(captures)
     work = partial(extract_batch, min_words=min_words, max_bytes=max_bytes)
     batches = [list(captures[i:i + BATCH]) for i in range(0, n, BATCH)]
@@ -425,11 +432,12 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams,
             `boilerplate_share` and `boilerplate_min_docs` (which paragraphs are a firm's
             boilerplate), `near_duplicate` (the Jaccard similarity of word 5-gram shingles from
             which a document duplicates an earlier one of its firm), `passage_words`, `workers`
-            (a pool is used from `POOL_MIN_DOCS` captures on), `max_bytes` (a capture whose
-            payload, inflated, is larger is not read: `too_large`; the bound on one capture's
-            memory, whatever it holds), `date_by_capture` (an undated live capture takes its
-            capture year instead of none), `chrome_min_firms` (a short line in documents of
-            that many firms is page chrome).
+            (a pool is used from `POOL_MIN_DOCS` captures on), `executor` and `scheduler`
+            (`dask`: the captures are extracted as tasks on that Dask cluster), `max_bytes`
+            (a capture whose payload, inflated, is larger is not read: `too_large`; the bound
+            on one capture's memory, whatever it holds), `date_by_capture` (an undated live
+            capture takes its capture year instead of none), `chrome_min_firms` (a short line
+            in documents of that many firms is page chrome).
         chrome: the page-chrome list (default: `pipeline/extract/chrome.yaml`).
 
     Returns:
@@ -439,7 +447,8 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams,
     started = time.perf_counter()
     fresh = [c for c in captures if c.outcome != "not_modified"]
     results = _run_all(fresh, min_words=params.min_words, workers=params.workers,
-                       max_bytes=params.max_bytes)
+                       max_bytes=params.max_bytes,
+                       scheduler=params.scheduler if params.executor == "dask" else None)
     _date_by_capture(results, params.date_by_capture)
     _remove_boilerplate(results, min_words=params.min_words,
                         boilerplate_share=params.boilerplate_share,

@@ -200,8 +200,10 @@ def preprocess_passages(
         passages: a PASSAGES table.
         params: the `preprocess:` block: `lemmatizer` ("spacy": parts of speech, accurate;
             "simplemma": fast, no parts of speech, so `keep_pos` does not apply),
-            `batch_size` and `n_process` (how the work is cut), `keep_pos` and `stop_words`
-            (the bag filters), `phrases_min_count` and `phrases_threshold` (gensim Phrases).
+            `batch_size` and `n_process` (how the work is cut), `executor` and `scheduler`
+            (`dask`: chunks of passages are lemmatised as tasks on that Dask cluster),
+            `keep_pos` and `stop_words` (the bag filters), `phrases_min_count` and
+            `phrases_threshold` (gensim Phrases).
         lexicon: the frame lexicon; its single-word terms are always kept and its multi-word
             terms forced into the bags as one term.
         cache: per-document lemmatisation cache; None lemmatises everything.
@@ -245,9 +247,10 @@ def preprocess_passages(
     chunks = chunk_tasks(tasks, size=max(params.batch_size, _CHUNK_PASSAGES))
     started = time.perf_counter()
     with LemmaPool(chunks, lemmatizer=params.lemmatizer, batch_size=params.batch_size,
-                   n_process=params.n_process) as pool:
+                   n_process=params.n_process,
+                   scheduler=params.scheduler if params.executor == "dask" else None) as pool:
         if pool.in_workers:
-            # Import gensim now, while the workers load their models, not after them.
+            # Import gensim now, while the workers lemmatise, not after them.
             import gensim.models.phrases  # noqa: F401
         fresh = _passage_rows(pool)
         n_docs = len(doc_rows)
