@@ -28,6 +28,12 @@ from pipeline.errors import ParamsError
 
 PosInt = Annotated[int, Field(ge=1)]
 Share = Annotated[float, Field(gt=0, le=1)]
+# Which passages an analysis reads (see pipeline.subset): empty lists read them all.
+Kind = Literal["page", "report"]
+Family = Literal["strategy", "csr", "business", "governance", "risks", "financial", "other"]
+KINDS_HELP = "read only passages of these source kinds (page, report); [] reads all"
+FAMILIES_HELP = ("read only passages of sections of these families (strategy, csr, business, "
+                 "governance, risks, financial, other); [] reads all")
 
 
 class Block(BaseModel):
@@ -175,6 +181,8 @@ class TopicsParams(Block):
     max_df: Share = Field(0.5, description="drop terms in more than this share of passages")
     min_passages: int = Field(30, ge=0, description="a language with fewer passages gets no "
                                                     "model")
+    kinds: list[Kind] = Field([], description=KINDS_HELP)
+    section_families: list[Family] = Field([], description=FAMILIES_HELP)
     n_top_terms: PosInt = Field(10, description="terms shown per topic")
     n_passages: int = Field(5, ge=0, description="representative passages shown per topic")
     n_bootstrap: int = Field(1000, ge=0, description="bootstrap resamples for prevalence "
@@ -196,6 +204,10 @@ class ContrastsParams(Block):
                                              "tested")
     fdr: float = Field(0.05, gt=0, lt=1, description="Benjamini-Hochberg false discovery rate")
     n_top: PosInt = Field(30, description="keyness terms kept per comparison and direction")
+    kinds: list[Kind] = Field([], description=KINDS_HELP)
+    section_families: list[Family] = Field([], description=FAMILIES_HELP)
+    compare_kinds: bool = Field(False, description="keyness also compares reports with pages "
+                                                   "(all firms, and each firm with both)")
     split_phrases: bool = Field(True, description="keyness counts the words of learned phrases "
                                                   "one by one")
     n_bootstrap: int = Field(1000, ge=0, description="bootstrap resamples for frame intervals "

@@ -323,9 +323,10 @@ PREVALENCE = _schema(
 
 KEYNESS = _schema(
     "keyness",
-    ("comparison", pa.string(), False, "firm_vs_rest, firm_vs_firm, year_vs_year or "
-     "late_vs_early"),
-    ("group_a", pa.string(), False, "the focus group (e.g. a firm id, or firm:late)"),
+    ("comparison", pa.string(), False, "firm_vs_rest, firm_vs_firm, year_vs_year, "
+     "late_vs_early, or kind_vs_kind (reports against pages: contrasts.compare_kinds)"),
+    ("group_a", pa.string(), False, "the focus group (e.g. a firm id, firm:late, report or "
+     "firm:report)"),
     ("group_b", pa.string(), False, "the reference group (e.g. rest)"),
     ("years_a", pa.string(), True, "years pooled in group a (e.g. 2019-2021); null for all "
      "years"),

@@ -42,9 +42,9 @@ import yaml
 
 from pipeline.errors import ParamsError
 from pipeline.extract.passages import Paragraph
+from pipeline.subset import FAMILIES
 
 FAMILY_LIST = Path(__file__).with_name("sections.yaml")
-FAMILIES = ("strategy", "csr", "business", "governance", "risks", "financial", "other")
 FRONT = "(front matter)"
 WHOLE = "(whole document)"
 # A heading is at least this much larger than the body text, and at most HEADING_WORDS long.
