@@ -11,7 +11,8 @@ from pipeline.errors import ParamsError
 from pipeline.params import check_block
 from pipeline.subset import restrict, selected
 from pipeline.topics.stage import fit_topics
-from tests.test_topics import PARAMS as TOPICS, planted_bags
+from tests.test_topics import PARAMS as TOPICS
+from tests.test_topics import planted_bags
 
 
 def _passages(bags: pd.DataFrame) -> pd.DataFrame:
