@@ -115,8 +115,9 @@ class ExtractParams(Block):
                                                     "many firms is page chrome, removed like "
                                                     "the lines of pipeline/extract/chrome.yaml")
     table_share: Share = Field(0.5, description="a PDF paragraph with at least this share of "
-                                                "numbers and signs among its tokens is a "
-                                                "table of figures: left out of the text")
+                                                "numbers and signs among its tokens (half of "
+                                                "it in rows without a sentence) is a table of "
+                                                "figures: left out of the text")
     relevance_min_pages: PosInt = Field(40, description="a PDF of at least this many pages "
                                                         "keeps only its relevant sections (and "
                                                         "the paragraphs naming the subject); "

@@ -151,6 +151,11 @@ def test_tables_of_figures_are_told_from_prose():
     assert not is_table("En 2021, le chiffre d'affaires a atteint 12,3 milliards d'euros, en "
                         "hausse de 4 % sur 2020.", 0.5)
     assert not is_table("2019 2020", 0.5)
+    # English figures are one token each, and row labels run together without a full stop
+    assert is_table("(in millions of euros) 2018 2017 Revenue (215.5) 3,898.4 Other operating "
+                    "income 468.6 2,915.3 Purchases consumed 3,374.4 (165.2)", 0.5)
+    assert not is_table("Revenue rose to 3,898.4 million euros in 2018, against 2,915.3 "
+                        "million in 2017 and 2,700 million in 2016.", 0.5)
 
 
 def test_subject_terms_match_inflections_and_not_other_words():

@@ -11,8 +11,8 @@ paragraph's words lower-cased; a term also matches its plural and feminine: "vil
 The rule (params.yaml, extract block):
 
 - a paragraph of a PDF whose words are mostly figures (at least `table_share` of its tokens
-  are numbers or signs: a row of a financial table) is a table: left out of the text of every
-  PDF, counted per section;
+  are numbers or signs, half that in rows without a sentence: a financial table) is a table:
+  left out of the text of every PDF, counted per section;
 - a section is relevant when its title names the subject (or an enclosing section's title
   does), or its own text holds at least `relevance_min_matches` subject terms at a rate of at
   least `relevance_rate` per 1,000 words;
@@ -51,14 +51,23 @@ PARAGRAPH_MIN_WORDS = 25
 
 def is_table(text: str, share: float) -> bool:
     """Whether a paragraph is (a piece of) a table of figures: at least `share` of its tokens
-    are numbers or signs (and it has at least three of them)."""
+    are numbers or signs, or, when it holds no sentence (no full stop before a space or at its
+    end: rows of labels and figures run together), half that share; at least three figures
+    either way (four without a sentence).
+
+    English tables write a figure as one token ("3,898.4") where French ones write two
+    ("3 898,4") and their row labels are longer: half the share catches them, and prose,
+    which has full stops, is held to the whole share.
+    """
     tokens = text.split()
-    # prose stops here: fewer tokens open with a digit or a sign than a table needs
+    prose = text.rstrip().endswith((".", "!", "?", "…")) or ". " in text
+    need = share if prose else share / 2
+    # most paragraphs stop here: fewer tokens open with a digit or a sign than a table needs
     opening = len([t for t in tokens if t[0] in _FIGURE_START])
-    if opening < 3 or opening < share * len(tokens):
+    if opening < 3 or opening < need * len(tokens):
         return False
     figures = sum(1 for t in tokens if _FIGURE.match(t))
-    return figures >= 3 and figures >= share * len(tokens)
+    return figures >= (3 if prose else 4) and figures >= need * len(tokens)
 
 
 # What may stick to a word in text split on spaces: elided articles before, punctuation

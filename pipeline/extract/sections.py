@@ -48,8 +48,10 @@ FAMILY_LIST = Path(__file__).with_name("sections.yaml")
 FRONT = "(front matter)"
 WHOLE = "(whole document)"
 # A heading is at least this much larger than the body text, and at most HEADING_WORDS long.
-HEADING_RATIO = 1.2
+HEADING_RATIO = 1.1
 HEADING_WORDS = 16
+# At most this many heading sizes become levels (the largest first).
+HEADING_LEVELS = 3
 # A printed table of contents is looked for on the first TOC_PAGES pages.
 TOC_PAGES = 12
 _TOC_LINE = re.compile(r"^(?P<num>(?:\d{1,2}\.){0,3}\d{1,2}\.?\s+)?(?P<title>\D.*?)"
@@ -200,17 +202,28 @@ def heading_sections(paragraphs: Sequence[Paragraph], sizes: Sequence[float],
     if not weights:
         return []
     body = weights.most_common(1)[0][0]
-    candidates = [(i, round(size, 1)) for i, (p, size) in enumerate(zip(paragraphs, sizes,
-                                                                        strict=True))
-                  if size >= HEADING_RATIO * body and _heading_like(p.text)]
-    # A size that opens only the first page (a cover title) is not a level.
-    levels = sorted({size for _, size in candidates}, reverse=True)
+    candidates: list[tuple[int, float]] = []
+    for i, (p, size) in enumerate(zip(paragraphs, sizes, strict=True)):
+        if size < HEADING_RATIO * body or not _heading_like(p.text):
+            continue
+        # A chapter's title on its divider page and again, smaller, atop its first page of
+        # text: the first opens the chapter, the repeat is no section.
+        if candidates and _same_title(paragraphs[candidates[-1][0]], p):
+            continue
+        candidates.append((i, round(size, 1)))
+    # A size that only one heading has (a cover title, "Sommaire") is not a level.
     per_size = Counter(size for _, size in candidates)
-    levels = [s for s in levels if per_size[s] >= 2][:2]
+    levels = sorted((s for s in per_size if per_size[s] >= 2), reverse=True)[:HEADING_LEVELS]
     out = [Section(paragraphs[i].text, levels.index(size) + 1, paragraphs[i].page_start,
                    source="headings", anchor=i)
            for i, size in candidates if size in levels]
     return _close_pages(_link(out), n_pages)
+
+
+def _same_title(a: Paragraph, b: Paragraph) -> bool:
+    near = a.page_start is None or b.page_start is None or b.page_start - a.page_start <= 2
+    return near and _fold(_NUMBERING.sub("", a.text, count=1)) == \
+        _fold(_NUMBERING.sub("", b.text, count=1))
 
 
 def _heading_like(text: str) -> bool:
@@ -329,6 +342,7 @@ def assign(paragraphs: Sequence[Paragraph],
     """
     sections = list(sections)
     opens = _openings(paragraphs, sections)
+    _share_pages(paragraphs, sections, opens)
     owner: list[int | None] = []
     current: int | None = None
     pending = sorted(opens.items(), key=lambda kv: (kv[1], kv[0]))
@@ -349,7 +363,37 @@ def assign(paragraphs: Sequence[Paragraph],
         front = [p.page_end for p, o in zip(paragraphs, owner, strict=True)
                  if o == 0 and p.page_end is not None]
         sections[0].last_page = max(front) if front else None
+    # A blank page at a section's end (before a chapter opening on a right-hand page) is
+    # no part of it.
+    texty = {pg for p in paragraphs if p.page_start is not None
+             for pg in range(p.page_start, (p.page_end or p.page_start) + 1)}
+    if texty:
+        for s in sections:
+            while s.first_page is not None and s.last_page is not None \
+                    and s.last_page > s.first_page and s.last_page not in texty:
+                s.last_page -= 1
     return sections, [o if o is not None else 0 for o in owner]
+
+
+def _share_pages(paragraphs: Sequence[Paragraph], sections: list[Section],
+                 opens: dict[int, int]) -> None:
+    """A section whose successor opens below text on the successor's first page ends on that
+    page (the page is shared), not on the page before."""
+    for j, s in enumerate(sections):
+        if s.first_page is None:
+            continue
+        nxt = next((k for k in range(j + 1, len(sections))
+                    if sections[k].level <= s.level and sections[k].first_page is not None),
+                   None)
+        if nxt is None or nxt not in opens:
+            continue
+        page, at = sections[nxt].first_page, opens[nxt]
+        k = at - 1
+        while k >= 0 and (paragraphs[k].page_end or 0) >= (page or 0):
+            if any(c.isalpha() for c in paragraphs[k].text):  # a number alone opens a divider
+                s.last_page = max(s.first_page, page or s.first_page)
+                break
+            k -= 1
 
 
 def _openings(paragraphs: Sequence[Paragraph], sections: list[Section]) -> dict[int, int]:
@@ -384,7 +428,7 @@ def _openings(paragraphs: Sequence[Paragraph], sections: list[Section]) -> dict[
 
 
 def _title_on_page(paragraphs: Sequence[Paragraph], s: Section, floor: int) -> int | None:
-    key = _fold(s.title)[:60]
+    key = _fold(_NUMBERING.sub("", s.title, count=1))[:60]
     for i in range(floor, len(paragraphs)):
         p = paragraphs[i]
         if p.page_start is None or p.page_start > (s.first_page or 0):
