@@ -108,6 +108,25 @@ class ExtractParams(Block):
                                                     "found word for word in documents of this "
                                                     "many firms is page chrome, removed like "
                                                     "the lines of pipeline/extract/chrome.yaml")
+    table_share: Share = Field(0.5, description="a PDF paragraph with at least this share of "
+                                                "numbers and signs among its tokens is a "
+                                                "table of figures: left out of the text")
+    relevance_min_pages: PosInt = Field(40, description="a PDF of at least this many pages "
+                                                        "keeps only its relevant sections (and "
+                                                        "the paragraphs naming the subject); "
+                                                        "shorter PDFs and web pages keep all")
+    relevance_rate: float = Field(2.0, ge=0, description="a section is relevant when its "
+                                                         "title names the subject, or its text "
+                                                         "holds this many subject terms per "
+                                                         "1,000 words ...")
+    relevance_min_matches: PosInt = Field(3, description="... and at least this many")
+    relevance_paragraph_matches: int = Field(3, ge=0, description="a paragraph of a section "
+                                                                  "left out is kept when it "
+                                                                  "names the subject this "
+                                                                  "many times (0: never)")
+    keep_all_sections: bool = Field(False, description="true: keep every section of every "
+                                                       "document (still scored, and tables "
+                                                       "still left out)")
 
 
 class PreprocessParams(Block):

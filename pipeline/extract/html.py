@@ -90,6 +90,8 @@ class HtmlResult:
         declared_lang: the language the page declares (ISO 639-1), if any.
         charset: the encoding the page was decoded with.
         note: why the page was skipped, or what was odd about a kept one.
+        headings: (level 1-6, text) of the page's <h1>-<h6>, in order: the paragraphs that
+            are headings open the page's sections (`pipeline.extract.sections`).
     """
 
     status: str
@@ -99,6 +101,17 @@ class HtmlResult:
     declared_lang: str | None = None
     charset: str = "utf-8"
     note: str | None = None
+    headings: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _headings(tree) -> list[tuple[int, str]]:
+    """The page's headings, (level, text), for its sections."""
+    found = []
+    for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        text = _clean(node.text_content())
+        if text:
+            found.append((int(node.tag[1]), text))
+    return found
 
 
 def _codec(name: str | bytes | None) -> str | None:
@@ -416,7 +429,8 @@ def extract_html(
     # Only a page with enough link text to fill most of its main text can be a link list.
     if n_words and len(anchors) >= LINK_LIST_MIN and anchor_total >= LINK_SHARE * n_words:
         link_words = sum(_link_words(p, longest_first) for p in paragraphs)
-    result = HtmlResult("ok", paragraphs, title, published, declared_lang, used, note)
+    result = HtmlResult("ok", paragraphs, title, published, declared_lang, used, note,
+                        headings=_headings(tree))
     if n_words and link_words >= LINK_SHARE * n_words:
         result.status = "link_list"
         result.note = f"{link_words} of {n_words} words of the main text are link text"

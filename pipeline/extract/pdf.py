@@ -137,6 +137,9 @@ class PdfResult:
         first_page: the start of the first page's raw text and the running headers (for
             dating).
         note: why the PDF was skipped, or what was odd about a kept one.
+        sizes: per paragraph, the size of its first line (0.0 when unknown): headings stand
+            out by it (see `pipeline.extract.sections`).
+        outline: the PDF's bookmarks, (level, title, page) each (see `pdfium.outline`).
     """
 
     status: str
@@ -145,6 +148,8 @@ class PdfResult:
     title: str | None = None
     first_page: str = ""
     note: str | None = None
+    sizes: list[float] = field(default_factory=list)
+    outline: list[tuple[int, str, int | None]] = field(default_factory=list)
 
 
 def _norm(text: str) -> str:
@@ -515,6 +520,7 @@ def _read_open(pdf) -> PdfResult:
     running = _strip_running(pages)
     vocab = Vocabulary([text for page in pages for text in page.texts])
     paragraphs: list[Paragraph] = []
+    sizes: list[float] = []
     last_size = 0.0  # of the last line of paragraphs[-1]
     for page in pages:
         for text, page_no, first_size, size in _paragraphs(page, vocab):
@@ -525,12 +531,19 @@ def _read_open(pdf) -> PdfResult:
                 paragraphs[-1] = Paragraph(joined, None, prev.page_start, page_no)
             else:
                 paragraphs.append(Paragraph(text, None, page_no, page_no))
+                sizes.append(first_size)
             last_size = size
-    paragraphs = [p for p in paragraphs if p.text.strip()]
+    kept = [i for i, p in enumerate(paragraphs) if p.text.strip()]
+    paragraphs, sizes = [paragraphs[i] for i in kept], [sizes[i] for i in kept]
     # A report names itself at the top of its first page or in its running header.
     first_page = "\n".join([first_raw[:FIRST_PAGE_CHARS], *running])
+    try:
+        outline = pdfium.outline(pdf)
+    except pdfium.PdfiumError as exc:  # a damaged outline loses the bookmarks, not the text
+        notes.append(f"unreadable outline: {exc}")
+        outline = []
     return PdfResult("ok", paragraphs, n_pages=n_pages, title=title, first_page=first_page,
-                     note="; ".join(notes) or None)
+                     note="; ".join(notes) or None, sizes=sizes, outline=outline)
 
 
 def _continues(prev: str, text: str, prev_size: float, size: float) -> bool:
