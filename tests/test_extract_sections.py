@@ -233,3 +233,12 @@ def test_families_from_french_and_english_titles():
         "Corporate governance", "Risk factors", "Consolidated financial statements",
         "Notre stratégie", "Our businesses", "Annexes")] == [
         "csr", "csr", "governance", "risks", "financial", "strategy", "business", None]
+
+
+def test_the_sections_table_is_in_the_documents_order_whatever_the_captures_order(reports):
+    caps = [_capture("https://a.example/urd", reports["outline"][0]),
+            _capture("https://a.example/b/urd2", reports["headings"][0])]
+    one = extract_tables(caps, PARAMS, lexicon=LEXICON).sections
+    two = extract_tables(caps[::-1], PARAMS, lexicon=LEXICON).sections
+    assert one["doc_id"].iloc[0] == "urd" and one["doc_id"].iloc[-1] == "urd2"
+    assert one.equals(two)

@@ -591,12 +591,16 @@ def extract_tables(captures: Iterable[Capture], params: ExtractParams,
         documents = documents.sort_values(["firm", "url", "captured_at", "doc_id"],
                                           kind="stable", ignore_index=True)
     passages = pd.DataFrame(passage_rows, columns=schemas.PASSAGES.names)
+    # In the documents' order, not the order captures were fetched in: the same captures give
+    # the same tables (and the same ties downstream) however a scrape was interrupted.
+    rank = pd.Series(range(len(documents)), index=documents["doc_id"].to_numpy(), dtype="int64")
+    rank = rank.groupby(level=0).first()
     if not passages.empty:
-        # In the documents' order, not the order captures were fetched in: the same captures
-        # give the same tables (and the same ties downstream) however a scrape was interrupted.
-        rank = pd.Series(range(len(documents)), index=documents["doc_id"].to_numpy())
-        rank = rank.groupby(level=0).first()
         passages = (passages.assign(_doc=rank.reindex(passages["doc_id"]).to_numpy())
+                    .sort_values(["_doc", "seq"], kind="stable", ignore_index=True)
+                    .drop(columns="_doc"))
+    if not sections.empty:
+        sections = (sections.assign(_doc=rank.reindex(sections["doc_id"]).to_numpy())
                     .sort_values(["_doc", "seq"], kind="stable", ignore_index=True)
                     .drop(columns="_doc"))
     statuses = Counter(documents["status"]) if not documents.empty else Counter()
