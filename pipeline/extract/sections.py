@@ -384,7 +384,7 @@ def _openings(paragraphs: Sequence[Paragraph], sections: list[Section]) -> dict[
 
 
 def _title_on_page(paragraphs: Sequence[Paragraph], s: Section, floor: int) -> int | None:
-    key = _fold(s.title)[:60]
+    key = _fold(_NUMBERING.sub("", s.title, count=1))[:60]
     for i in range(floor, len(paragraphs)):
         p = paragraphs[i]
         if p.page_start is None or p.page_start > (s.first_page or 0):
