@@ -51,17 +51,8 @@ def _outline(path: Path) -> list[tuple[int, str, int]]:
 def _subject_pattern() -> re.Pattern:
     """The study's subject terms (frames.yaml `relevance:`, else the generator's own list)."""
     data = yaml.safe_load((ROOT / "frames.yaml").read_text(encoding="utf-8"))
-    terms = [t for lang in ("fr", "en") for t in (data.get("relevance") or {}).get(lang, [])]
-    if not terms:
-        return longreport.CITY_WORDS_RE
-    def form(term: str) -> str:
-        stem = re.escape(term.lower()).replace(r"\ ", r"\s+")
-        if term.endswith("y"):  # city → cities
-            return stem[:-1] + r"(?:y|ies)"
-        return stem + r"(?:s|x|e|es|aux)?"
-
-    alternatives = sorted((form(t) for t in terms), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+    subject = data.get("relevance") or {}
+    return longreport.subject_pattern([t for lang in ("fr", "en") for t in subject.get(lang, [])])
 
 
 def test_every_firm_has_long_reports_for_two_years_or_more():
