@@ -639,7 +639,10 @@ def check_prose(entries: list[dict], found: Callable[[str], list[str]],
     subject_re = subject_pattern(subject)
     texts: list[tuple[str, str]] = []
     for entry in entries:
-        texts += [tuple(t) for t in entry["prose"]]
+        # each sentence once: the same parts come back in many paragraphs
+        texts += sorted({(family, re.sub(r"\d+", "0", sentence))
+                         for family, text in entry["prose"]
+                         for sentence in re.split(r"(?<=\.) ", text)})
         texts += [(s["family"], s["title"]) for s in entry["sections"] if not s["relevant"]]
     for lang in ("fr", "en"):
         texts += [("financial", label) for title, rows in STATEMENTS[lang].values()
