@@ -1993,7 +1993,7 @@ def build(out: Path) -> dict:
     longreport.check_prose(long_reports, lambda text: [
         f"{key}: {hit}" for key in matcher.frames for hit in matcher.found(text, key)],
         [t for f in FIRMS.values() for terms in f["distinctive"].values() for t in terms]
-        + [f["brand"].lower() for f in FIRMS.values()])
+        + [f["brand"].lower() for f in FIRMS.values()], _subject_terms())
     truth["long_reports"] = [{k: v for k, v in e.items() if k not in ("city_titles", "prose")}
                              for e in long_reports]
     (out / "truth.json").write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n",
@@ -2020,6 +2020,13 @@ def _write_long_report(doc: DocSpec, pdf: Path, protected) -> dict:
         doc.blocks.append(Block("h2", title, doc.lang))
         doc.blocks += [paragraphs[i] for i in numbers]
     return entry
+
+
+def _subject_terms() -> list[str]:
+    """The `relevance:` terms of frames.yaml (the study's subject), both languages."""
+    data = yaml.safe_load((ROOT / "frames.yaml").read_text(encoding="utf-8"))
+    subject = data.get("relevance") or {}
+    return [t for lang in ("fr", "en") for t in subject.get(lang) or []]
 
 
 def _main_theme(block: Block) -> str:

@@ -37,7 +37,7 @@ NO_BOOKMARKS = frozenset({"citavia"})
 # words of city text per report (dealt over the city sections), like one more document
 CITY_WORDS = 3000
 # paragraphs of the plan's prose sections are multiplied by this (sets the page count)
-PROSE_SCALE = 2.3
+PROSE_SCALE = 2.4
 
 PAGE_W, PAGE_H = 595.27, 841.89
 LEFT, RIGHT = 50.0, 545.27
@@ -47,7 +47,9 @@ COL_W = (RIGHT - LEFT - GUTTER) / 2
 FULL_W = RIGHT - LEFT
 BODY, BOLD = "Helvetica", "Helvetica-Bold"
 SIZE, LEADING = 10.0, 13.5
-H1_SIZE, H2_SIZE = 17.0, 11.0
+# headings stand out by size, as in the printed documents (chapter titles on their divider
+# pages, section titles in the columns)
+H1_SIZE, H2_SIZE = 24.0, 13.0
 ROW = 13.0  # height of a table row
 
 Wrap = Callable[[str, float, str, float], list[str]]
@@ -308,7 +310,7 @@ class Writer:
         lay.gap(8)
         lay.need(LEADING * 5)  # keep the heading with its first lines
         for k, line in enumerate(_plain_wrap(section.title, lay.width, BOLD, H2_SIZE)):
-            lay.line(line, BOLD, H2_SIZE, leading=16 if k == 0 else 13)
+            lay.line(line, BOLD, H2_SIZE, leading=17 if k == 0 else 15)
             if k == 0:
                 lay.mark(2, section.title)
         lay.gap(3)
@@ -358,16 +360,12 @@ class Writer:
             lay.columns = 2
             # a divider page opens each chapter, as in the printed documents
             lay.new_page()
-            lay.pages[-1].append(Op("text", LEFT, 520, str(c_no), BOLD, 72))
-            lay.pages[-1].append(Op("text", LEFT, 470, title.split(" ", 1)[1], BOLD, 24))
+            lay.pages[-1].append(Op("text", LEFT, 470, title, BOLD, H1_SIZE))
             lay.pages[-1].append(Op("rule", LEFT, 455, x2=RIGHT))
             lay.marks[-1].append((1, title, PAGE_H))
             chapter = Section(title, 1, family, False, first_page=lay.page, last_page=lay.page)
             self.sections.append(chapter)
             lay.new_page()
-            lay.pages[-1].append(Op("text", LEFT, TOP - 26, title, BOLD, H1_SIZE))
-            lay.pages[-1].append(Op("rule", LEFT, TOP - 36, x2=RIGHT))
-            lay.y = lay.top = TOP - 50
             intro = prose_paragraph(self.rng, family, self.lang)
             self.texts.append((family, intro))
             self.paragraph(intro)
@@ -553,7 +551,7 @@ def write_long_report(path: Path, *, firm: str, name: str, year: int, lang: str,
         _running(c, running, contents, number, lang)
         y = TOP - 26
         if t_page == 0:
-            c.setFont(BOLD, H1_SIZE)
+            c.setFont(BOLD, 17)
             c.drawString(LEFT, y, contents)
         y -= 30
         for s in toc_entries[t_page * per_toc_page:(t_page + 1) * per_toc_page]:
@@ -614,17 +612,37 @@ CITY_WORDS_RE = re.compile(
     r"residents?|neighbourhoods?|municipalit\w*)(?!\w)")
 
 
+def subject_pattern(terms: list[str]) -> re.Pattern:
+    """The study's subject terms (frames.yaml `relevance:`) as written, plurals included;
+    CITY_WORDS_RE when there are none."""
+    def form(term: str) -> str:
+        stem = re.escape(term.lower()).replace(r"\ ", r"\s+")
+        if term.endswith("y"):  # city → cities
+            return stem[:-1] + r"(?:y|ies)"
+        return stem + r"(?:s|x|e|es|aux)?"
+
+    if not terms:
+        return CITY_WORDS_RE
+    alternatives = sorted((form(t) for t in terms), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+
+
 def check_prose(entries: list[dict], found: Callable[[str], list[str]],
-                forbidden: list[str]) -> None:
+                forbidden: list[str], subject: list[str]) -> None:
     """Stop if a non-city text of a long report names the city or holds a lexicon term.
 
     `found(text)` lists the frames.yaml matches of a text as "group/frame: term"; the risk
     chapter may say `risque` / `risk` (framing/problems). `forbidden`: every firm's
-    distinctive terms and brands, which only that firm's planted text may use.
+    distinctive terms and brands, which only that firm's planted text may use. `subject`: the
+    `relevance:` terms of frames.yaml, checked with CITY_WORDS_RE.
     """
+    subject_re = subject_pattern(subject)
     texts: list[tuple[str, str]] = []
     for entry in entries:
-        texts += [tuple(t) for t in entry["prose"]]
+        # each sentence once: the same parts come back in many paragraphs
+        texts += sorted({(family, re.sub(r"\d+", "0", sentence))
+                         for family, text in entry["prose"]
+                         for sentence in re.split(r"(?<=\.) ", text)})
         texts += [(s["family"], s["title"]) for s in entry["sections"] if not s["relevant"]]
     for lang in ("fr", "en"):
         texts += [("financial", label) for title, rows in STATEMENTS[lang].values()
@@ -641,6 +659,7 @@ def check_prose(entries: list[dict], found: Callable[[str], list[str]],
         hits = [h for h in found(text)
                 if not (family == "risks" and h.startswith("framing/problems"))]
         hits += [f"city word: {m.group(0)}" for m in CITY_WORDS_RE.finditer(low)]
+        hits += [f"subject term: {m.group(0)}" for m in subject_re.finditer(low)]
         hits += [f"distinctive term: {m.group(0)}" for m in words.finditer(low)]
         problems.update(f"{family}: {h}" for h in hits)
     if problems:

@@ -51,17 +51,8 @@ def _outline(path: Path) -> list[tuple[int, str, int]]:
 def _subject_pattern() -> re.Pattern:
     """The study's subject terms (frames.yaml `relevance:`, else the generator's own list)."""
     data = yaml.safe_load((ROOT / "frames.yaml").read_text(encoding="utf-8"))
-    terms = [t for lang in ("fr", "en") for t in (data.get("relevance") or {}).get(lang, [])]
-    if not terms:
-        return longreport.CITY_WORDS_RE
-    def form(term: str) -> str:
-        stem = re.escape(term.lower()).replace(r"\ ", r"\s+")
-        if term.endswith("y"):  # city → cities
-            return stem[:-1] + r"(?:y|ies)"
-        return stem + r"(?:s|x|e|es|aux)?"
-
-    alternatives = sorted((form(t) for t in terms), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+    subject = data.get("relevance") or {}
+    return longreport.subject_pattern([t for lang in ("fr", "en") for t in subject.get(lang, [])])
 
 
 def test_every_firm_has_long_reports_for_two_years_or_more():
@@ -189,3 +180,64 @@ def test_builder_writes_the_plan_it_is_given(tmp_path):
     with pytest.raises(ValueError, match="city sections"):
         longreport.write_long_report(tmp_path / "x.pdf", firm="testfirm", name="Testfirm",
                                      year=2018, lang="fr", seed=1, wrap=wrap, city=city[:2])
+
+
+# --- the pipeline's sections and relevance rule on the long reports -----------------------
+
+
+@pytest.fixture(scope="module")
+def extracted() -> dict[str, object]:
+    """Each long report through extract's reading, sections and relevance rule, as the
+    stage runs them (default params)."""
+    from datetime import UTC, datetime
+
+    from pipeline.extract import stage
+    from pipeline.extract.captures import Capture
+    from pipeline.extract.relevance import SubjectTerms
+    from pipeline.extract.sections import load_families
+    from pipeline.lexicon import load_lexicon
+    from pipeline.params import ExtractParams
+
+    params = ExtractParams(workers=1)
+    caps = [Capture(doc_id=e["url_path"], fetch_id=e["url_path"], firm=e["firm"], kind="report",
+                    url=e["url_path"], final_url=e["url_path"], content_type="application/pdf",
+                    charset=None, fetched_at=datetime(2021, 1, 1, tzinfo=UTC),
+                    payload=(LIVE / e["url_path"].lstrip("/")).read_bytes()) for e in LONG]
+    results = stage.extract_batch(caps, min_words=params.min_words)
+    stage._apply_relevance(results, terms=SubjectTerms.from_terms(
+        load_lexicon(ROOT / "frames.yaml").relevance_terms()), rule=stage.rule_of(params),
+        families=load_families(), min_words=params.min_words)
+    return {e["url_path"]: r for e, r in zip(LONG, results, strict=True)}
+
+
+def _found(result) -> list[tuple[object, object]]:
+    """(section, score) pairs of the document's real sections (not the front matter)."""
+    return [(s, sc) for s, sc in zip(result.sections, result.filtered.scores, strict=True)
+            if not s.title.startswith("(")]
+
+
+def test_sections_found_are_the_planted_ones(extracted):
+    for e in LONG:
+        found = {(s.level, " ".join(s.title.split()), s.first_page)
+                 for s, _ in _found(extracted[e["url_path"]])}
+        planted = {(s["level"], s["title"], s["first_page"]) for s in e["sections"]}
+        assert len(planted & found) >= 0.95 * len(planted), (e["url_path"], planted - found)
+        source = extracted[e["url_path"]].sections[-1].source
+        assert source == ("outline" if e["bookmarks"] else "headings"), e["url_path"]
+
+
+def test_relevance_rule_keeps_the_city_sections_and_leaves_the_rest(extracted):
+    tp = fp = fn = 0
+    for e in LONG:
+        relevant = {s["title"] for s in e["sections"] if s["relevant"]}
+        kept = {" ".join(s.title.split()) for s, sc in _found(extracted[e["url_path"]])
+                if sc.relevant}
+        tp, fp, fn = tp + len(kept & relevant), fp + len(kept - relevant), \
+            fn + len(relevant - kept)
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert precision >= 0.9 and recall >= 0.9, (precision, recall)
+    # most of each report is left out: the kept words are the city sections' own
+    for e in LONG:
+        f = extracted[e["url_path"]].filtered
+        kept = sum(sc.n_words_kept for sc in f.scores)
+        assert 0 < kept < 0.15 * f.n_words_read, e["url_path"]
