@@ -3,7 +3,8 @@
 Read back with pypdfium2: page count, cover, printed contents, bookmarks (present or absent as
 the plan says), running headers, headings on the pages truth.json gives, tables of figures in
 the financial chapter, city words only in the planted city sections; and the builder itself
-writes what it is asked to.
+writes what it is asked to. What extraction makes of them (sections found, relevance precision
+and recall) is tested in tests/test_demo_long_sections.py.
 """
 
 from __future__ import annotations
@@ -181,63 +182,3 @@ def test_builder_writes_the_plan_it_is_given(tmp_path):
         longreport.write_long_report(tmp_path / "x.pdf", firm="testfirm", name="Testfirm",
                                      year=2018, lang="fr", seed=1, wrap=wrap, city=city[:2])
 
-
-# --- the pipeline's sections and relevance rule on the long reports -----------------------
-
-
-@pytest.fixture(scope="module")
-def extracted() -> dict[str, object]:
-    """Each long report through extract's reading, sections and relevance rule, as the
-    stage runs them (default params)."""
-    from datetime import UTC, datetime
-
-    from pipeline.extract import stage
-    from pipeline.extract.captures import Capture
-    from pipeline.extract.relevance import SubjectTerms
-    from pipeline.extract.sections import load_families
-    from pipeline.lexicon import load_lexicon
-    from pipeline.params import ExtractParams
-
-    params = ExtractParams(workers=1)
-    caps = [Capture(doc_id=e["url_path"], fetch_id=e["url_path"], firm=e["firm"], kind="report",
-                    url=e["url_path"], final_url=e["url_path"], content_type="application/pdf",
-                    charset=None, fetched_at=datetime(2021, 1, 1, tzinfo=UTC),
-                    payload=(LIVE / e["url_path"].lstrip("/")).read_bytes()) for e in LONG]
-    results = stage.extract_batch(caps, min_words=params.min_words)
-    stage._apply_relevance(results, terms=SubjectTerms.from_terms(
-        load_lexicon(ROOT / "frames.yaml").relevance_terms()), rule=stage.rule_of(params),
-        families=load_families(), min_words=params.min_words)
-    return {e["url_path"]: r for e, r in zip(LONG, results, strict=True)}
-
-
-def _found(result) -> list[tuple[object, object]]:
-    """(section, score) pairs of the document's real sections (not the front matter)."""
-    return [(s, sc) for s, sc in zip(result.sections, result.filtered.scores, strict=True)
-            if not s.title.startswith("(")]
-
-
-def test_sections_found_are_the_planted_ones(extracted):
-    for e in LONG:
-        found = {(s.level, " ".join(s.title.split()), s.first_page)
-                 for s, _ in _found(extracted[e["url_path"]])}
-        planted = {(s["level"], s["title"], s["first_page"]) for s in e["sections"]}
-        assert len(planted & found) >= 0.95 * len(planted), (e["url_path"], planted - found)
-        source = extracted[e["url_path"]].sections[-1].source
-        assert source == ("outline" if e["bookmarks"] else "headings"), e["url_path"]
-
-
-def test_relevance_rule_keeps_the_city_sections_and_leaves_the_rest(extracted):
-    tp = fp = fn = 0
-    for e in LONG:
-        relevant = {s["title"] for s in e["sections"] if s["relevant"]}
-        kept = {" ".join(s.title.split()) for s, sc in _found(extracted[e["url_path"]])
-                if sc.relevant}
-        tp, fp, fn = tp + len(kept & relevant), fp + len(kept - relevant), \
-            fn + len(relevant - kept)
-    precision, recall = tp / (tp + fp), tp / (tp + fn)
-    assert precision >= 0.9 and recall >= 0.9, (precision, recall)
-    # most of each report is left out: the kept words are the city sections' own
-    for e in LONG:
-        f = extracted[e["url_path"]].filtered
-        kept = sum(sc.n_words_kept for sc in f.scores)
-        assert 0 < kept < 0.15 * f.n_words_read, e["url_path"]
