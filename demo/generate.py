@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import json
 import math
 import random
@@ -31,6 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+try:
+    from demo import longreport
+except ImportError:  # run as a script: demo/ itself is on sys.path
+    import longreport  # type: ignore[no-redef]
 
 DEMO = Path(__file__).resolve().parent
 ROOT = DEMO.parent
@@ -1885,6 +1891,11 @@ def build(out: Path) -> dict:
             rtitle = ("Rapport annuel" if rlang == "fr" else "Annual report") + f" {year}"
             year_docs.append(DocSpec(firm, year, "report", rlang, report_path(firm, year),
                                      rtitle, REPORT_WORDS))
+            if year in longreport.YEARS:  # its city sections, written like one more document
+                year_docs.append(DocSpec(firm, year, "report", rlang,
+                                         longreport.url_path(firm, year, rlang),
+                                         longreport.doc_title(year, rlang),
+                                         longreport.CITY_WORDS))
             if firm == "citavia":
                 slug, title = CITAVIA_NEWS[year]
                 year_docs.append(DocSpec(firm, year, "page", "fr",
@@ -1933,6 +1944,7 @@ def build(out: Path) -> dict:
             path.write_text(content, encoding="utf-8", newline="\n")
 
     documents: list[dict] = []
+    long_reports: list[dict] = []
     for firm, spec in FIRMS.items():
         for slug, _lang, _title, _words in PAGES[spec["lang"]]:
             path = f"/{firm}/{slug}"
@@ -1967,6 +1979,14 @@ def build(out: Path) -> dict:
             documents.append({"firm": firm, "year": year, "kind": "report", "lang": doc.lang,
                               "path": doc.path, "source": "live", "pages": n_pages,
                               "counted": True, "note": None})
+        for year in longreport.YEARS:
+            doc = by_path_year[(longreport.url_path(firm, year, spec["lang"]), year)]
+            entry = _write_long_report(doc, site / "live" / doc.path.lstrip("/"), protected)
+            long_reports.append(entry)
+            documents.append({"firm": firm, "year": year, "kind": "report", "lang": doc.lang,
+                              "path": doc.path, "source": "live", "pages": entry["pages"],
+                              "counted": True, "note": "long registration document: its city "
+                              "sections are counted, the rest is left out"})
     hub_links = []
     for year, (slug, title) in CITAVIA_NEWS.items():
         doc = by_path_year[(f"/citavia/actualites/{slug}", year)]
@@ -2012,6 +2032,12 @@ def build(out: Path) -> dict:
     counted_docs = [d for d in docs if d.counted]
     truth = measure_truth(counted_docs, matcher, documents, captures)
     check_truth(truth, [*docs, robots_doc], matcher)
+    longreport.check_prose(long_reports, lambda text: [
+        f"{key}: {hit}" for key in matcher.frames for hit in matcher.found(text, key)],
+        [t for f in FIRMS.values() for terms in f["distinctive"].values() for t in terms]
+        + [f["brand"].lower() for f in FIRMS.values()], _subject_terms())
+    truth["long_reports"] = [{k: v for k, v in e.items() if k not in ("city_titles", "prose")}
+                             for e in long_reports]
     (out / "truth.json").write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n",
                                     encoding="utf-8", newline="\n")
     return truth
@@ -2034,6 +2060,42 @@ def write_thin_firms(write, documents: list[dict]) -> list[DocSpec]:
                                   "note": "a thin firm: dated by year= in sources.txt"})
             docs += year_docs
     return docs
+
+
+def _write_long_report(doc: DocSpec, pdf: Path, protected) -> dict:
+    """Lay out a long report around the city text of `doc`; keep in `doc` only what is printed
+    in its city sections (so the truth counts exactly that text)."""
+    paragraphs = [b for b in doc.blocks if b.kind == "p"]
+    n_city = 4
+    cut = [round(i * len(paragraphs) / n_city) for i in range(n_city + 1)]
+    city = [[(p.text, _main_theme(p)) for p in paragraphs[a:b]]
+            for a, b in itertools.pairwise(cut)]
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    entry = longreport.write_long_report(
+        pdf, firm=doc.firm, name=FIRMS[doc.firm]["name"], year=doc.year, lang=doc.lang,
+        seed=SEED, city=city,
+        wrap=lambda text, width, font, size: _wrap(text, width, font, size, protected))
+    entry["url_path"] = doc.path
+    doc.blocks = []
+    for title, numbers in entry["city_titles"]:
+        doc.blocks.append(Block("h2", title, doc.lang))
+        doc.blocks += [paragraphs[i] for i in numbers]
+    return entry
+
+
+def _subject_terms() -> list[str]:
+    """The `relevance:` terms of frames.yaml (the study's subject), both languages."""
+    data = yaml.safe_load((ROOT / "frames.yaml").read_text(encoding="utf-8"))
+    subject = data.get("relevance") or {}
+    return [t for lang in ("fr", "en") for t in subject.get(lang) or []]
+
+
+def _main_theme(block: Block) -> str:
+    counts: dict[str, int] = {}
+    for s in block.sentences:
+        if s.kind == "theme":
+            counts[s.label] = counts.get(s.label, 0) + 1
+    return max(sorted(counts), key=counts.get) if counts else ""
 
 
 def _protected_words(matcher: Matcher):
@@ -2086,6 +2148,9 @@ def sources_text() -> str:
         for year in YEARS:
             opt = f" year={year}" if year <= 2018 else ""
             lines.append(f"{firm:<10} report {{site}}{report_path(firm, year)}{opt}")
+        for year in longreport.YEARS:
+            url = longreport.url_path(firm, year, spec["lang"])
+            lines.append(f"{firm:<10} report {{site}}{url} year={year} lang={spec['lang']}")
         if firm == "citavia":
             lines += [
                 "# the news hub is crawled one link deep; each article carries its date",

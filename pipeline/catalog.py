@@ -4,7 +4,8 @@ blocks and its core function. Everything that names a stage's paths reads it: ea
 writes from it (a test checks that the committed file is what it writes).
 
     data/raw/            WARC captures + fetches.parquet            (scrape; raw, never edited)
-    data/interim/        documents, passages, collection, captures  (extract)
+    data/interim/        documents, sections, passages, collection, (extract)
+                         captures
     data/processed/      sentences.parquet, bags.parquet            (preprocess)
     data/cache/          per-document lemmatisation cache           (preprocess)
     data/topics/         topic tables                               (topics)
@@ -102,13 +103,13 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
                "and recorded in fetches.parquet, and do not stop the later stages.")),
     Stage(
         "extract", "clean text from HTML and PDF captures → documents, passages",
-        "pipeline.extract.stage:extract_documents",
+        "pipeline.extract.stage:extract_tables",
         (("--raw", "raw", "folder of fetches.parquet and the WARCs"), PARAMS_FLAG,
          ("--out", "interim", "folder for documents.parquet and passages.parquet")),
         # The manifest, not the WARC folder: each run archives robots.txt again, which changes
         # the folder but no capture; every capture extract reads is a row of the manifest.
-        ("extract",), (table("raw", schemas.FETCHES),), (Out(PATHS["interim"]),),
-        ("pipeline/extract", "pipeline/warc.py")),
+        ("lexicon", "extract"), (table("raw", schemas.FETCHES), "lexicon"),
+        (Out(PATHS["interim"]),), ("pipeline/extract", "pipeline/warc.py", "pipeline/lexicon.py")),
     Stage(
         "preprocess", "lemmatise French and English → sentences, bags of terms",
         "pipeline.preprocess.stage:preprocess_passages",

@@ -67,6 +67,13 @@ class Group:
 class Lexicon:
     groups: dict[str, Group]
     path: str = "frames.yaml"
+    # The study's subject (`relevance:`): the terms by which extraction keeps the sections of
+    # long reports that speak of it. Not a frame: nothing measures it downstream.
+    relevance: dict[str, tuple[Term, ...]] = field(default_factory=dict)
+
+    def relevance_terms(self) -> list[str]:
+        """Every relevance term, French and English, as written."""
+        return [t.text for terms in self.relevance.values() for t in terms]
 
     def frames(self):
         """Every frame of every group, in file order."""
@@ -106,9 +113,10 @@ def parse_lexicon(data: object, *, path: str = "frames.yaml") -> Lexicon:
     Raises:
         LexiconError: naming the group, frame or term at fault.
     """
-    if not isinstance(data, dict) or set(data) != {"groups"}:
+    if not isinstance(data, dict) or not {"groups"} <= set(data) <= {"groups", "relevance"}:
         keys = sorted(data) if isinstance(data, dict) else type(data).__name__
-        raise LexiconError(f"{path}: expected exactly one top-level key 'groups:', got {keys}")
+        raise LexiconError(f"{path}: expected the top-level key 'groups:' (and optionally "
+                           f"'relevance:'), got {keys}")
     if not isinstance(data["groups"], dict) or not data["groups"]:
         raise LexiconError(f"{path}: 'groups' must be a non-empty mapping")
     groups: dict[str, Group] = {}
@@ -134,7 +142,10 @@ def parse_lexicon(data: object, *, path: str = "frames.yaml") -> Lexicon:
             _check_disjoint(list(frames.values()), where)
         groups[gname] = Group(name=gname, kind=kind, description=str(gdata.get("description", "")),
                               frames=frames)
-    return Lexicon(groups=groups, path=path)
+    relevance: dict[str, tuple[Term, ...]] = {}
+    if data.get("relevance") is not None:
+        relevance = _parse_frame("subject", "relevance", data["relevance"], path).terms
+    return Lexicon(groups=groups, path=path, relevance=relevance)
 
 
 def _parse_frame(fname: str, gname: str, body: object, path: str) -> Frame:

@@ -28,6 +28,12 @@ from pipeline.errors import ParamsError
 
 PosInt = Annotated[int, Field(ge=1)]
 Share = Annotated[float, Field(gt=0, le=1)]
+# Which passages an analysis reads (see pipeline.subset): empty lists read them all.
+Kind = Literal["page", "report"]
+Family = Literal["strategy", "csr", "business", "governance", "risks", "financial", "other"]
+KINDS_HELP = "read only passages of these source kinds (page, report); [] reads all"
+FAMILIES_HELP = ("read only passages of sections of these families (strategy, csr, business, "
+                 "governance, risks, financial, other); [] reads all")
 
 
 class Block(BaseModel):
@@ -127,6 +133,26 @@ class ExtractParams(ClusterBlock):
                                                     "found word for word in documents of this "
                                                     "many firms is page chrome, removed like "
                                                     "the lines of pipeline/extract/chrome.yaml")
+    table_share: Share = Field(0.5, description="a PDF paragraph with at least this share of "
+                                                "numbers and signs among its tokens (half of "
+                                                "it in rows without a sentence) is a table of "
+                                                "figures: left out of the text")
+    relevance_min_pages: PosInt = Field(40, description="a PDF of at least this many pages "
+                                                        "keeps only its relevant sections (and "
+                                                        "the paragraphs naming the subject); "
+                                                        "shorter PDFs and web pages keep all")
+    relevance_rate: float = Field(2.0, ge=0, description="a section is relevant when its "
+                                                         "title names the subject, or its text "
+                                                         "holds this many subject terms per "
+                                                         "1,000 words ...")
+    relevance_min_matches: PosInt = Field(3, description="... and at least this many")
+    relevance_paragraph_matches: int = Field(3, ge=0, description="a paragraph of a section "
+                                                                  "left out is kept when it "
+                                                                  "names the subject this "
+                                                                  "many times (0: never)")
+    keep_all_sections: bool = Field(False, description="true: keep every section of every "
+                                                       "document (still scored, and tables "
+                                                       "still left out)")
 
 
 class PreprocessParams(ClusterBlock):
@@ -175,6 +201,8 @@ class TopicsParams(Block):
     max_df: Share = Field(0.5, description="drop terms in more than this share of passages")
     min_passages: int = Field(30, ge=0, description="a language with fewer passages gets no "
                                                     "model")
+    kinds: list[Kind] = Field([], description=KINDS_HELP)
+    section_families: list[Family] = Field([], description=FAMILIES_HELP)
     n_top_terms: PosInt = Field(10, description="terms shown per topic")
     n_passages: int = Field(5, ge=0, description="representative passages shown per topic")
     n_bootstrap: int = Field(1000, ge=0, description="bootstrap resamples for prevalence "
@@ -205,6 +233,10 @@ class ContrastsParams(Block):
                                              "tested")
     fdr: float = Field(0.05, gt=0, lt=1, description="Benjamini-Hochberg false discovery rate")
     n_top: PosInt = Field(30, description="keyness terms kept per comparison and direction")
+    kinds: list[Kind] = Field([], description=KINDS_HELP)
+    section_families: list[Family] = Field([], description=FAMILIES_HELP)
+    compare_kinds: bool = Field(False, description="keyness also compares reports with pages "
+                                                   "(all firms, and each firm with both)")
     split_phrases: bool = Field(True, description="keyness counts the words of learned phrases "
                                                   "one by one")
     n_bootstrap: int = Field(1000, ge=0, description="bootstrap resamples for frame intervals "

@@ -135,6 +135,51 @@ DOCUMENTS = _schema(
      "one repeats (exact, or near: Jaccard of word 5-grams; captures of one day in sources.txt "
      "order); null for originals"),
     ("similarity", pa.float32(), True, "similarity to duplicate_of (1.0 for exact copies)"),
+    ("sections_source", pa.string(), True, "where its sections come from: outline (PDF "
+     "bookmarks), headings (PDF font sizes), toc (printed table of contents), html "
+     "(<h1>-<h6>), none (no structure: one section); null when skipped"),
+    ("n_sections", pa.int32(), False, "sections found (see the sections table)"),
+    ("n_sections_kept", pa.int32(), False, "sections with text kept"),
+    ("n_words_read", pa.int32(), False, "words of clean text read, before tables of figures "
+     "and sections left out (n_words is what was kept)"),
+    ("filtered", pa.bool_(), False, "true for a PDF of at least extract.relevance_min_pages "
+     "pages: only its relevant sections were kept"),
+    ("sections_note", pa.string(), True, "what was left out and why, e.g. 'kept 4 of 37 "
+     "sections (5,120 of 88,400 words); left: not relevant 71,000 words, tables of figures "
+     "12,280 words'; null when nothing was"),
+)
+
+SECTIONS = _schema(
+    "sections",
+    ("section_id", pa.string(), False, "globally unique: <doc_id>-s<nnn>"),
+    ("doc_id", pa.string(), False, "the document"),
+    ("seq", pa.int32(), False, "order of the section in its document, from 0"),
+    ("parent_id", pa.string(), True, "the enclosing section (null at the top level)"),
+    ("firm", pa.string(), False, "firm id"),
+    ("kind", pa.string(), False, "page or report"),
+    ("year", pa.int16(), True, "the document's year"),
+    ("url", pa.string(), False, "the document's URL"),
+    ("title", pa.string(), False, "the section's title as printed ('(front matter)' for the "
+     "text before the first section, '(whole document)' when none was found)"),
+    ("path", pa.string(), False, "the titles from the top section down to it, joined by ' > '"),
+    ("level", pa.int16(), False, "1 for a chapter, 2 for its parts, and so on"),
+    ("family", pa.string(), False, "strategy, csr, business, governance, risks, financial or "
+     "other: from the title by pipeline/extract/sections.yaml, else the parent's"),
+    ("source", pa.string(), False, "outline, headings, toc, html or none (see documents)"),
+    ("page_start", pa.int32(), True, "first PDF page (1-based); null for HTML"),
+    ("page_end", pa.int32(), True, "last PDF page; null for HTML"),
+    ("n_paragraphs", pa.int32(), False, "paragraphs of its own (not its subsections')"),
+    ("n_words", pa.int32(), False, "words of its own paragraphs, tables included"),
+    ("n_words_tables", pa.int32(), False, "of which in tables of figures (left out of the text)"),
+    ("n_matches", pa.int32(), False, "subject terms (frames.yaml relevance:) in its text"),
+    ("relevance", pa.float32(), False, "subject terms per 1,000 words of its text"),
+    ("title_match", pa.bool_(), False, "its title, or an enclosing section's, names the subject"),
+    ("relevant", pa.bool_(), False, "title_match, or n_matches and relevance at least "
+     "extract.relevance_min_matches and relevance_rate"),
+    ("n_words_kept", pa.int32(), False, "words kept in the passages (all but tables, unless the "
+     "document is filtered)"),
+    ("why", pa.string(), True, "why none of its text was kept (not relevant, tables of "
+     "figures, no text of its own); null when some was"),
 )
 
 PASSAGES = _schema(
@@ -154,6 +199,12 @@ PASSAGES = _schema(
     ("n_words", pa.int32(), False, "words in text"),
     ("is_duplicate", pa.bool_(), False, "true when its document duplicates another: left out "
      "of lemmatisation and counts, kept for dating"),
+    ("section_id", pa.string(), True, "the section it sits in (where it starts; a filtered "
+     "report's passages never cross a section's end): see the sections table"),
+    ("section_path", pa.string(), True, "that section's title path ('A > B')"),
+    ("section_family", pa.string(), True, "that section's family (strategy, csr, business, "
+     "governance, risks, financial, other)"),
+    ("relevance", pa.float32(), True, "subject terms (frames.yaml relevance:) per 1,000 words"),
 )
 
 # --- preprocess --------------------------------------------------------------------------
@@ -301,9 +352,10 @@ TOPIC_TRENDS = _schema(
 
 KEYNESS = _schema(
     "keyness",
-    ("comparison", pa.string(), False, "firm_vs_rest, firm_vs_firm, year_vs_year or "
-     "late_vs_early"),
-    ("group_a", pa.string(), False, "the focus group (e.g. a firm id, or firm:late)"),
+    ("comparison", pa.string(), False, "firm_vs_rest, firm_vs_firm, year_vs_year, "
+     "late_vs_early, or kind_vs_kind (reports against pages: contrasts.compare_kinds)"),
+    ("group_a", pa.string(), False, "the focus group (e.g. a firm id, firm:late, report or "
+     "firm:report)"),
     ("group_b", pa.string(), False, "the reference group (e.g. rest)"),
     ("years_a", pa.string(), True, "years pooled in group a (e.g. 2019-2021); null for all "
      "years"),
@@ -476,6 +528,8 @@ COLLECTION = _schema(
     ("n_skipped", pa.int32(), False, "documents skipped (empty, corrupt, no text layer ...)"),
     ("n_words", pa.int64(), False, "words in the usable documents"),
     ("n_chrome", pa.int64(), False, "page-chrome lines removed from the usable documents"),
+    ("n_words_read", pa.int64(), False, "words read in the usable documents, before the "
+     "tables of figures and the sections of long reports left out (n_words: kept)"),
 )
 
 CAPTURES = _schema(
@@ -502,6 +556,11 @@ CAPTURES = _schema(
     ("year", pa.int16(), True, "document year"),
     ("year_source", pa.string(), True, "where the year comes from (undated: none)"),
     ("n_words", pa.int32(), True, "words of clean text"),
+    ("n_pages", pa.int32(), True, "pages of a PDF"),
+    ("n_sections", pa.int32(), True, "sections found (see documents.sections_source)"),
+    ("n_sections_kept", pa.int32(), True, "sections with text kept"),
+    ("n_words_read", pa.int32(), True, "words read before tables and sections left out"),
+    ("sections_note", pa.string(), True, "what was left out and why (see documents)"),
 )
 
 # --- contrasts: what the report shows as it is ----------------------------------------------
@@ -539,8 +598,8 @@ THRESHOLDS = _schema(
 ALL = {
     s.metadata[b"table"].decode(): s
     for s in (
-        FETCHES, DOCUMENTS, PASSAGES, SENTENCES, BAGS, K_SWEEP, TOPIC_TERMS, DOC_TOPICS,
-        TOPIC_PASSAGES, PREVALENCE, TOPIC_TRENDS, KEYNESS, FRAME_MEASURES, SHIFTS, DOMAINS, KWIC,
-        CA_POINTS, CA_AXES, COLLECTION, CAPTURES, FIRM_DOMAINS, THRESHOLDS, VERSUS,
+        FETCHES, DOCUMENTS, SECTIONS, PASSAGES, SENTENCES, BAGS, K_SWEEP, TOPIC_TERMS,
+        DOC_TOPICS, TOPIC_PASSAGES, PREVALENCE, TOPIC_TRENDS, KEYNESS, FRAME_MEASURES, SHIFTS,
+        DOMAINS, KWIC, CA_POINTS, CA_AXES, COLLECTION, CAPTURES, FIRM_DOMAINS, THRESHOLDS, VERSUS,
     )
 }

@@ -582,11 +582,14 @@ def write_inputs(root, corpus):
                     format="html", title=None, text="", lang="fr", lang_confidence=1.0, n_chrome=0,
                     declared_lang=None,
                     year=2020, year_source="sources", published=None, n_pages=None, n_words=1,
-                    status="ok", error=None, similarity=None)
+                    status="ok", error=None, similarity=None, sections_source="html",
+                    n_sections=1, n_sections_kept=1, n_words_read=1, filtered=False,
+                    sections_note=None)
     write_table(docs[schemas.DOCUMENTS.names], root / "interim" / "documents.parquet",
                 schemas.DOCUMENTS)
     pas = p.assign(seq=0, firm="x", kind="page", year=2020, lang="fr", url="u",
-                   page_end=p["page_start"], text="", n_words=1)
+                   page_end=p["page_start"], text="", n_words=1, section_id=None,
+                   section_path=None, section_family=None, relevance=None)
     write_table(pas[schemas.PASSAGES.names], root / "interim" / "passages.parquet",
                 schemas.PASSAGES)
 

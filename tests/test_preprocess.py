@@ -51,7 +51,8 @@ def passages_frame(docs: list[list[tuple[str, str | None]]], *, firm: str = "cit
                          "firm": firm, "kind": "page", "year": 2015 + d, "lang": lang,
                          "url": f"https://{firm}.example/{d}", "page_start": None,
                          "page_end": None, "text": text, "n_words": len(text.split()),
-                         "is_duplicate": d in duplicate})
+                         "is_duplicate": d in duplicate, "section_id": None,
+                         "section_path": None, "section_family": None, "relevance": None})
     df = pd.DataFrame(rows)
     for col, dtype in (("year", "Int16"), ("page_start", "Int32"), ("page_end", "Int32"),
                        ("seq", "int32"), ("n_words", "int32")):

@@ -111,3 +111,33 @@ def test_a_control_character_in_a_url_is_named_with_its_line(tmp_path):
     path.write_bytes(b"acme page https://a.example/x\nacme page https://a.example/y\x00z\n")
     with pytest.raises(SourcesError, match=r"sources\.txt:2: malformed URL .*control character"):
         read_sources(path)
+
+
+def test_the_study_sources_file_parses_with_the_groups_annual_reports():
+    """The project's own sources.txt: every line parses (a typo would stop a real run), the
+    eight groups are there, and the registration documents found for them are `report` lines
+    with their year and language."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "sources.txt"
+    sources = read_sources(path)
+    assert sorted(firms(sources)) == ["atos", "bouygues", "eiffage", "engie", "orange", "suez",
+                                      "thales", "vinci"]
+    # the addresses issue 18 found in public pages: (firm, year, lang, end of the URL)
+    expected = [("atos", 2018, "en", "atos-2018-registration-document.pdf"),
+                ("vinci", 2022, "fr", "vinci-document-enregistrement-universel-2022.pdf"),
+                ("vinci", 2023, "fr", "vinci-document-enregistrement-universel-2023.pdf"),
+                ("vinci", 2024, "en", "vinci-2024-universal-registration-document.pdf"),
+                ("eiffage", 2023, "en", "Eiffage_URD_2023_EN.pdf"),
+                ("orange", 2023, "en", "Orange_2023_Universal_Registration_Document.pdf"),
+                ("engie", 2022, "en", "annual%20consolidated%20financial%20statements.pdf"),
+                ("engie", 2024, "en", "2024%20ESG%20at%20ENGIE.pdf"),
+                ("bouygues", 2023, "en", "bouygues-csr-report-2023.pdf"),
+                ("suez", 2013, "en", "ra-2013-en.pdf")]
+    reports = {(s.firm, s.year, s.lang, s.url.rsplit("/", 1)[-1]) for s in sources
+               if s.kind == "report"}
+    for firm, year, lang, tail in expected:
+        assert any(r[:3] == (firm, year, lang) and r[3].endswith(tail) for r in reports), tail
+    for s in sources:
+        if s.kind == "page" and s.archive_years:
+            assert s.archive_years == tuple(range(2016, 2025)), s

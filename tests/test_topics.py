@@ -425,7 +425,8 @@ def write_inputs(root, bags, params):
     write_table(bags, root / "processed" / "bags.parquet", schemas.BAGS)
     passages = passages_for(bags).assign(
         doc_id=bags["doc_id"], seq=0, firm=bags["firm"], kind="page", year=bags["year"],
-        lang=bags["lang"], url=bags["url"], n_words=100, is_duplicate=False)
+        lang=bags["lang"], url=bags["url"], n_words=100, is_duplicate=False, section_id=None,
+        section_path=None, section_family=None, relevance=None)
     write_table(passages[schemas.PASSAGES.names], root / "interim" / "passages.parquet",
                 schemas.PASSAGES)
     lines = ["topics:"] + [f"  {k}: {json.dumps(v)}" for k, v in params.items()]

@@ -77,6 +77,7 @@ from pipeline.io import empty_frame, read_table, write_csv, write_table
 from pipeline.lexicon import LANGS, Lexicon, load_lexicon
 from pipeline.params import ContrastsParams, lexicon_path, load_block
 from pipeline.resample import content_keys
+from pipeline.subset import restrict
 from pipeline.trends import fit_trend
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,8 @@ def plan_comparisons(units: pd.DataFrame, *, min_tokens: int) -> list[dict]:
 
     Args:
         units: one row per (firm, year) unit with `firm`, `year` (nullable) and `n_tokens`
-            (word tokens).
+            (word tokens); with a `kind` column, one row per (firm, year, kind), and reports
+            are compared with pages (kind_vs_kind: all firms, then each firm with both).
         min_tokens: years with fewer word tokens are not compared (year_vs_year, late_vs_early).
 
     Returns:
@@ -167,6 +169,16 @@ def plan_comparisons(units: pd.DataFrame, *, min_tokens: int) -> list[dict]:
                       "years_b": _year_span(early),
                       "a": idx[(firm == f) & np.isin(yv, late)],
                       "b": idx[(firm == f) & np.isin(yv, early)]})
+    if "kind" in units:
+        kind = units["kind"].to_numpy()
+        for f in [None, *firms]:
+            mine = np.ones(len(units), dtype=bool) if f is None else firm == f
+            a, b = idx[mine & (kind == "report")], idx[mine & (kind == "page")]
+            if len(a) and len(b):
+                prefix = "" if f is None else f"{f}:"
+                plans.append({"comparison": "kind_vs_kind", "group_a": f"{prefix}report",
+                              "group_b": f"{prefix}page", "years_a": None, "years_b": None,
+                              "a": a, "b": b})
     return plans
 
 
@@ -180,7 +192,8 @@ def keyness_tables(bags: pd.DataFrame, *, alpha0: float, min_count: int, fdr: fl
     computed over all comparisons and terms at once.
 
     Args:
-        bags: rows of the `bags` table (duplicates already out).
+        bags: rows of the `bags` table (duplicates already out); with a `kind` column (page
+            or report), reports are compared with pages too (kind_vs_kind).
         alpha0: total weight of the informative Dirichlet prior.
         min_count: terms seen fewer times in both groups together are not tested.
         fdr: false discovery rate for the `rank` of significant terms.
@@ -197,11 +210,16 @@ def keyness_tables(bags: pd.DataFrame, *, alpha0: float, min_count: int, fdr: fl
     for lang in sorted(bags["lang"].unique()):
         b = bags[bags["lang"] == lang]
         unit_keys = b["firm"].astype(str) + "\x1f" + b["year"].astype("string").fillna("")
+        by_kind = "kind" in b  # units split by source kind: reports compared with pages
+        if by_kind:
+            unit_keys = unit_keys + "\x1f" + b["kind"].astype(str)
         ucode, ukeys = pd.factorize(unit_keys, sort=True)
+        agg = {"firm": ("firm", "first"), "year": ("year", "first"),
+               "n_tokens": ("n_tokens", "sum")} | ({"kind": ("kind", "first")} if by_kind else {})
         units = (pd.DataFrame({"u": ucode, "firm": b["firm"].to_numpy(),
-                               "year": b["year"].to_numpy(), "n_tokens": b["n_tokens"].to_numpy()})
-                 .groupby("u").agg(firm=("firm", "first"), year=("year", "first"),
-                                   n_tokens=("n_tokens", "sum"))
+                               "year": b["year"].to_numpy(), "n_tokens": b["n_tokens"].to_numpy(),
+                               **({"kind": b["kind"].to_numpy()} if by_kind else {})})
+                 .groupby("u").agg(**agg)
                  .reindex(range(len(ukeys))))
         lengths = np.fromiter((len(t) for t in b["terms"]), dtype=np.int64, count=len(b))
         if not lengths.sum():
@@ -409,7 +427,8 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
         sentences: the SENTENCES table.
         bags: the BAGS table.
         documents: the DOCUMENTS table (`doc_id`, `captured_at`, `duplicate_of` are used).
-        passages: the PASSAGES table (`passage_id`, `page_start`, `is_duplicate` are used).
+        passages: the PASSAGES table (`passage_id`, `page_start`, `is_duplicate`, `kind` and
+            `section_family` are used).
         lexicon: the frame lexicon.
         params: the `contrasts:` block (see `pipeline.params.ContrastsParams`): the keyness
             prior (`alpha0`), test threshold (`min_count`) and false discovery rate (`fdr`);
@@ -422,15 +441,24 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
             rest by the versus test); concordance width (`kwic_window`) and terms (`n_top`);
             `split_phrases` (keyness counts the words of learned phrases one by one, the
             lexicon's multi-word terms staying whole); `ca_n_terms` (top distinctive terms per
-            firm in the firm × term correspondence analysis).
+            firm in the firm × term correspondence analysis); `kinds` and
+            `section_families` (which passages are read: `pipeline.subset`) and
+            `compare_kinds` (keyness compares reports with pages).
 
     Returns:
         The stage's tables.
     """
     sentences, bags = _drop_unusable(sentences, bags, documents, passages)
+    kinds, families = params.kinds, params.section_families
+    sentences = restrict(sentences, passages, kinds=kinds, section_families=families)
+    bags = restrict(bags, passages, kinds=kinds, section_families=families)
+    keyed = bags
+    if params.compare_kinds:
+        kinds = passages.drop_duplicates("passage_id").set_index("passage_id")["kind"]
+        keyed = bags.assign(kind=bags["passage_id"].map(kinds).fillna("page").to_numpy())
     whole = frozenset(t.phrase for f in lexicon.frames() for terms in f.terms.values()
                       for t in terms if t.is_multiword)
-    keyness = keyness_tables(bags, alpha0=params.alpha0, min_count=params.min_count,
+    keyness = keyness_tables(keyed, alpha0=params.alpha0, min_count=params.min_count,
                              fdr=params.fdr, min_tokens=params.min_tokens,
                              split_phrases=params.split_phrases, whole=whole)
 
@@ -530,7 +558,8 @@ def _run(args) -> int:
     documents = read_table(args.interim / schemas.file_name(schemas.DOCUMENTS),
                            schemas.DOCUMENTS, columns=["doc_id", "captured_at", "duplicate_of"])
     passages = read_table(args.interim / schemas.file_name(schemas.PASSAGES), schemas.PASSAGES,
-                          columns=["passage_id", "page_start", "is_duplicate"])
+                          columns=["passage_id", "page_start", "is_duplicate", "kind",
+                                   "section_family"])
     result = score_contrasts(sentences, bags, documents, passages, lexicon, params)
     out = args.out
     for name in ("keyness", "frame_measures", "shifts", "domains", "firm_domains", "thresholds",

@@ -76,6 +76,9 @@ def collection_table(fetches: pd.DataFrame, documents: pd.DataFrame) -> pd.DataF
         usable.groupby(keys, dropna=False)["n_chrome"].sum().rename("n_chrome")
         if "n_chrome" in usable else usable.groupby(keys, dropna=False).size().mul(0)
         .rename("n_chrome"),
+        # documents written before sections were read kept every word they read
+        usable.groupby(keys, dropna=False)["n_words_read" if "n_words_read" in usable
+                                           else "n_words"].sum().rename("n_words_read"),
     ]
     out = pd.concat(parts, axis=1).reset_index()
     out.columns = ["firm", "year", *[p.name for p in parts]]
@@ -105,10 +108,13 @@ def captures_table(fetches: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFra
          "error", "n_fetches"]]
     d = documents.drop_duplicates(["firm", "doc_id"]).set_index(["firm", "doc_id"])
     d = d.rename(columns={"status": "doc_status"})
-    if "lang_confidence" not in d:  # documents written before the column existed
-        d["lang_confidence"] = None
+    for col in ("lang_confidence", "n_sections", "n_sections_kept", "n_words_read",
+                "sections_note"):
+        if col not in d:  # documents written before the column existed
+            d[col] = None
     out = last.join(d[["doc_status", "duplicate_of", "title", "lang", "lang_confidence", "year",
-                       "year_source", "n_words"]], how="outer")
+                       "year_source", "n_words", "n_pages", "n_sections", "n_sections_kept",
+                       "n_words_read", "sections_note"]], how="outer")
     # A document with no fetch row (an older fetches table) still gets its line.
     only_docs = out["url"].isna()
     if only_docs.any():

@@ -105,6 +105,8 @@ class HtmlResult:
         declared_lang: the language the page declares (ISO 639-1), if any.
         charset: the encoding the page was decoded with.
         note: why the page was skipped, or what was odd about a kept one.
+        headings: (level 1-6, text) of the page's <h1>-<h6>, in order: the paragraphs that
+            are headings open the page's sections (`pipeline.extract.sections`).
     """
 
     status: str
@@ -114,6 +116,17 @@ class HtmlResult:
     declared_lang: str | None = None
     charset: str = "utf-8"
     note: str | None = None
+    headings: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _headings(tree) -> list[tuple[int, str]]:
+    """The page's headings, (level, text), for its sections."""
+    found = []
+    for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        text = _clean(node.text_content())
+        if text:
+            found.append((int(node.tag[1]), text))
+    return found
 
 
 def _codec(name: str | bytes | None) -> str | None:
@@ -563,7 +576,8 @@ def extract_html(
         full_link, full_words = _link_share(full, anchors, anchor_total, longest_first)
         if full_words >= min_words and full_link < LINK_SHARE * full_words:
             paragraphs, link_words, n_words = full, full_link, full_words
-    result = HtmlResult("ok", paragraphs, title, published, declared_lang, used, note)
+    result = HtmlResult("ok", paragraphs, title, published, declared_lang, used, note,
+                        headings=_headings(tree))
     if n_words and link_words >= LINK_SHARE * n_words:
         result.status = "link_list"
         result.note = f"{link_words} of {n_words} words of the main text are link text"

@@ -68,12 +68,15 @@ class Paragraph:
         lang: ISO 639-1 language of the paragraph (None until tagged).
         page_start: first PDF page it sits on (1-based); None for HTML.
         page_end: last PDF page it sits on (a paragraph may run over a page break).
+        section: the index of its section in its document's list (see
+            `pipeline.extract.sections`); None until sections are found.
     """
 
     text: str
     lang: str | None = None
     page_start: int | None = None
     page_end: int | None = None
+    section: int | None = None
 
     @cached_property
     def n_words(self) -> int:
@@ -89,6 +92,7 @@ class Passage:
     page_start: int | None
     page_end: int | None
     n_words: int
+    section: int | None = None  # the section of its first paragraph
 
 
 def split_sentences(text: str) -> list[str]:
@@ -151,10 +155,12 @@ def _close(group: list[Paragraph]) -> Passage:
         page_start=min(pages) if pages else None,
         page_end=max(pages) if pages else None,
         n_words=sum(par.n_words for par in group),
+        section=group[0].section,
     )
 
 
-def cut_passages(paragraphs: list[Paragraph], *, passage_words: int) -> list[Passage]:
+def cut_passages(paragraphs: list[Paragraph], *, passage_words: int,
+                 by_section: bool = False) -> list[Passage]:
     """Group a document's paragraphs into passages of about `passage_words` words.
 
     Each language's paragraphs form their own stream (in document order), so a passage never
@@ -166,6 +172,8 @@ def cut_passages(paragraphs: list[Paragraph], *, passage_words: int) -> list[Pas
     Args:
         paragraphs: the document's paragraphs, in order, each tagged with its language.
         passage_words: the target length in words (params.yaml `extract.passage_words`).
+        by_section: a passage never runs over a section's end (a report whose sections are
+            kept or left one by one); otherwise a passage takes the section it starts in.
 
     Returns:
         The passages, ordered by the position of their first paragraph in the document.
@@ -198,7 +206,8 @@ def cut_passages(paragraphs: list[Paragraph], *, passage_words: int) -> list[Pas
                 full = size >= passage_words
                 overflow = size + n > hard or (size + n > passage_words and size >= SOFT_MIN
                                                * passage_words)
-                if full or overflow or (new_page and size >= SOFT_MIN * passage_words):
+                if full or overflow or (new_page and size >= SOFT_MIN * passage_words) \
+                        or (by_section and par.section != current[-1].section):
                     groups.append((first, current))
                     current, size = [], 0
             if not current:
@@ -207,7 +216,8 @@ def cut_passages(paragraphs: list[Paragraph], *, passage_words: int) -> list[Pas
             size += n
         if current:
             if (groups and size < TAIL_MIN * passage_words
-                    and sum(p.n_words for p in groups[-1][1]) + size <= hard):
+                    and sum(p.n_words for p in groups[-1][1]) + size <= hard
+                    and not (by_section and groups[-1][1][-1].section != current[0].section)):
                 groups[-1][1].extend(current)
             else:
                 groups.append((first, current))

@@ -4,7 +4,8 @@ PDFium gives each page's text line by line; this module turns the lines into par
 keep their page numbers, and removes what is not the report's prose:
 
 - running headers and footers: a line near the top or bottom of the page that recurs (digits
-  aside) on at least half of the pages ("Rapport annuel 2019 | 12");
+  aside) on at least half of the pages ("Rapport annuel 2019 | 12"), or whose first four words
+  do (a header naming the chapter: "Groupe — Document de référence 2018 3 Gouvernance");
 - page numbers ("12", "- 12 -", "Page 12", "12 / 80", "xii") in those positions;
 - line-end hyphens: "développe-" + "ment" becomes "développement", unless the document itself
   writes the word with its hyphen elsewhere and never whole ("sous-traitance" stays);
@@ -59,6 +60,8 @@ log = logging.getLogger(__name__)
 # pages with text (and the document has at least RUNNING_MIN_PAGES of them).
 RUNNING_SHARE = 0.5
 RUNNING_MIN_PAGES = 3
+# ... or when its first words (this many, of a longer line) do: a header naming the chapter.
+RUNNING_HEAD_WORDS = 4
 # Header and footer candidates: the lines in the top or bottom band of the page (share of its
 # height), or, when PDFium gives no positions, the first and last lines.
 EDGE_LINES = 3
@@ -137,6 +140,9 @@ class PdfResult:
         first_page: the start of the first page's raw text and the running headers (for
             dating).
         note: why the PDF was skipped, or what was odd about a kept one.
+        sizes: per paragraph, the size of its first line (0.0 when unknown): headings stand
+            out by it (see `pipeline.extract.sections`).
+        outline: the PDF's bookmarks, (level, title, page) each (see `pdfium.outline`).
     """
 
     status: str
@@ -145,6 +151,8 @@ class PdfResult:
     title: str | None = None
     first_page: str = ""
     note: str | None = None
+    sizes: list[float] = field(default_factory=list)
+    outline: list[tuple[int, str, int | None]] = field(default_factory=list)
 
 
 def _norm(text: str) -> str:
@@ -290,18 +298,32 @@ def _edge_indices(page: _Page) -> list[int]:
     return sorted(set(range(min(EDGE_LINES, n))) | set(range(max(0, n - EDGE_LINES), n)))
 
 
+def _head(normed: str) -> str | None:
+    """The first RUNNING_HEAD_WORDS words of a normalised edge line of RUNNING_HEAD_WORDS + 1
+    to 20 words: a running header that names the chapter ("Aquantis — Document de référence
+    2018 3 Déclaration extra-financière") recurs by its start, not whole."""
+    words = normed.split()
+    if not RUNNING_HEAD_WORDS < len(words) <= 20:
+        return None
+    return " ".join(words[:RUNNING_HEAD_WORDS])
+
+
 def _strip_running(pages: list[_Page]) -> list[str]:
     """Drop running headers/footers and page numbers from the pages; return the headers seen."""
     # Each page's edge lines, with their text normalised (digits aside).
     edges = [{i: _norm(page.texts[i]) for i in _edge_indices(page)} for page in pages]
     with_text = sum(1 for page in pages if page.texts)
     running: set[str] = set()
+    heads: set[str] = set()
     if with_text >= RUNNING_MIN_PAGES:
         counts: Counter[str] = Counter()
+        starts: Counter[str] = Counter()
         for normed in edges:
             counts.update(set(normed.values()))
+            starts.update({h for h in map(_head, normed.values()) if h})
         need = max(2, math.ceil(RUNNING_SHARE * with_text))
         running = {text for text, c in counts.items() if c >= need}
+        heads = {head for head, c in starts.items() if c >= need}
     examples: dict[str, str] = {}
     for page, normed in zip(pages, edges, strict=True):
         dropped = []
@@ -309,7 +331,7 @@ def _strip_running(pages: list[_Page]) -> list[str]:
             line = page.texts[i]
             if _PAGE_NUMBER.match(line):
                 dropped.append(i)
-            elif key in running:
+            elif key in running or (heads and _head(key) in heads):
                 examples.setdefault(key, line)
                 dropped.append(i)
         for i in reversed(dropped):
@@ -515,6 +537,7 @@ def _read_open(pdf) -> PdfResult:
     running = _strip_running(pages)
     vocab = Vocabulary([text for page in pages for text in page.texts])
     paragraphs: list[Paragraph] = []
+    sizes: list[float] = []
     last_size = 0.0  # of the last line of paragraphs[-1]
     for page in pages:
         for text, page_no, first_size, size in _paragraphs(page, vocab):
@@ -525,12 +548,19 @@ def _read_open(pdf) -> PdfResult:
                 paragraphs[-1] = Paragraph(joined, None, prev.page_start, page_no)
             else:
                 paragraphs.append(Paragraph(text, None, page_no, page_no))
+                sizes.append(first_size)
             last_size = size
-    paragraphs = [p for p in paragraphs if p.text.strip()]
+    kept = [i for i, p in enumerate(paragraphs) if p.text.strip()]
+    paragraphs, sizes = [paragraphs[i] for i in kept], [sizes[i] for i in kept]
     # A report names itself at the top of its first page or in its running header.
     first_page = "\n".join([first_raw[:FIRST_PAGE_CHARS], *running])
+    try:
+        outline = pdfium.outline(pdf)
+    except pdfium.PdfiumError as exc:  # a damaged outline loses the bookmarks, not the text
+        notes.append(f"unreadable outline: {exc}")
+        outline = []
     return PdfResult("ok", paragraphs, n_pages=n_pages, title=title, first_page=first_page,
-                     note="; ".join(notes) or None)
+                     note="; ".join(notes) or None, sizes=sizes, outline=outline)
 
 
 def _continues(prev: str, text: str, prev_size: float, size: float) -> bool:

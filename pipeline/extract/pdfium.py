@@ -125,3 +125,38 @@ def has_image(page, depth: int = 0) -> bool:
         if kind == _c.FPDF_PAGEOBJ_FORM and depth < 4 and has_image(obj, depth + 1):
             return True
     return False
+
+
+def outline(pdf, max_depth: int = 6) -> list[tuple[int, str, int | None]]:
+    """The document's outline (bookmarks), in order: (level from 1, title, 1-based page or
+    None when the bookmark points nowhere PDFium can place). A bookmark met twice (a loop in
+    a damaged file) ends its branch."""
+    doc = pdf.raw
+    out: list[tuple[int, str, int | None]] = []
+    seen: set[int] = set()
+
+    def walk(parent, level: int) -> None:
+        mark = _c.FPDFBookmark_GetFirstChild(doc, parent)
+        while mark and len(out) < 5000:
+            address = ctypes.addressof(mark.contents)
+            if address in seen:
+                return
+            seen.add(address)
+            n = _c.FPDFBookmark_GetTitle(mark, None, 0)
+            title = ""
+            if n > 2:
+                buffer = ctypes.create_string_buffer(n)
+                _c.FPDFBookmark_GetTitle(mark, buffer, n)
+                title = buffer.raw[:n - 2].decode("utf-16-le", "ignore")
+            dest = _c.FPDFBookmark_GetDest(doc, mark)
+            if not dest:
+                action = _c.FPDFBookmark_GetAction(mark)
+                dest = _c.FPDFAction_GetDest(doc, action) if action else None
+            index = _c.FPDFDest_GetDestPageIndex(doc, dest) if dest else -1
+            out.append((level, title, index + 1 if index >= 0 else None))
+            if level < max_depth:
+                walk(mark, level + 1)
+            mark = _c.FPDFBookmark_GetNextSibling(doc, mark)
+
+    walk(None, 1)
+    return out

@@ -45,6 +45,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -66,7 +67,19 @@ from pipeline.extract.html import decode_html, extract_html
 from pipeline.extract.language import dominant_language, tag_document
 from pipeline.extract.passages import Paragraph, count_words, cut_passages
 from pipeline.extract.pdf import read_pdf
-from pipeline.params import ExtractParams, load_block
+from pipeline.extract.relevance import Filtered, RelevanceRule, SubjectTerms, filter_sections
+from pipeline.extract.sections import (
+    FamilyRules,
+    Section,
+    assign,
+    html_sections,
+    load_families,
+    pdf_sections,
+    set_families,
+    title_path,
+)
+from pipeline.lexicon import Lexicon, load_lexicon
+from pipeline.params import ExtractParams, lexicon_path, load_block
 from pipeline.workers import die_with_parent
 
 log = logging.getLogger(__name__)
@@ -96,6 +109,8 @@ class Extracted:
     n_chrome: int = 0  # page-chrome lines removed (see chrome.py)
     paragraphs: list[Paragraph] = field(default_factory=list)
     first_page: str = ""  # a PDF's raw first page and running headers, for dating
+    sections: list[Section] = field(default_factory=list)  # each paragraph's `section` indexes it
+    filtered: Filtered | None = None  # what the relevance rule kept and left (extract_documents)
 
 
 # --- one capture (runs in the worker processes) -----------------------------------------------
@@ -145,7 +160,8 @@ def extract_batch(captures: Sequence[Capture], *, min_words: int,
             except Exception as exc:  # never lose a document to language identification
                 log.warning("%s: language identification failed: %s", out.capture.url, exc)
                 tags = [None] * len(out.paragraphs)
-            out.paragraphs = [Paragraph(p.text, t, p.page_start, p.page_end)
+            # The constructor, not dataclasses.replace: a tenth of the cost, per paragraph.
+            out.paragraphs = [Paragraph(p.text, t, p.page_start, p.page_end, p.section)
                               for p, t in zip(out.paragraphs, tags, strict=True)]
         _date(out)
     return results
@@ -234,6 +250,7 @@ def _extract_into(out: Extracted, capture: Capture, min_words: int,
         out.title, out.published = page.title, page.published
         out.declared_lang = page.declared_lang or capture.source_lang
         out.paragraphs = [Paragraph(t) for t in page.paragraphs]
+        out.sections = html_sections(out.paragraphs, page.headings)
     elif fmt == "pdf":
         out.format = "pdf"
         pdf = read_pdf(payload)
@@ -241,12 +258,17 @@ def _extract_into(out: Extracted, capture: Capture, min_words: int,
         out.title, out.n_pages = pdf.title, pdf.n_pages
         out.paragraphs = pdf.paragraphs
         out.first_page = pdf.first_page
+        if pdf.status == "ok":
+            out.sections = pdf_sections(pdf.outline, pdf.paragraphs, pdf.sizes, pdf.n_pages or 0)
     else:
         blocks, note = _plain_text(payload, charset)
         out.error = note
         out.paragraphs = [Paragraph(b) for b in blocks]
     if out.status != "ok":
         return
+    out.sections, owners = assign(out.paragraphs, out.sections)
+    out.paragraphs = [Paragraph(p.text, p.lang, p.page_start, p.page_end, o)
+                      for p, o in zip(out.paragraphs, owners, strict=True)]
     # Counted only as far as min_words: the document's count is taken after language tagging.
     n_words = 0
     for paragraph in out.paragraphs:
@@ -374,10 +396,42 @@ def _remove_chrome(results: list[Extracted], rules: ChromeRules, *, min_firms: i
                  min_firms, sorted(spread)[0])
 
 
+def rule_of(params: ExtractParams) -> RelevanceRule:
+    """The relevance settings of the extract block."""
+    return RelevanceRule(table_share=params.table_share, min_pages=params.relevance_min_pages,
+                         rate=params.relevance_rate, min_matches=params.relevance_min_matches,
+                         paragraph_matches=params.relevance_paragraph_matches,
+                         keep_all=params.keep_all_sections)
+
+
+def _apply_relevance(results: list[Extracted], *, terms: SubjectTerms, rule: RelevanceRule,
+                     families: FamilyRules, min_words: int) -> None:
+    """Name each document's section families, then keep its relevant text (see
+    `pipeline.extract.relevance`); a document left with fewer than `min_words` words keeps
+    none: `not_relevant` (a long report that never names the subject) or `tables_only`."""
+    for r in results:
+        if r.status != "ok":
+            continue
+        set_families(r.sections, families)
+        f = filter_sections(r.paragraphs, r.sections, terms, rule, is_pdf=r.format == "pdf",
+                            n_pages=r.n_pages)
+        r.filtered = f
+        if len(f.paragraphs) == len(r.paragraphs):
+            continue
+        n_words = sum(p.n_words for p in f.paragraphs)
+        if n_words < min_words:
+            r.status = "not_relevant" if f.filtered else "tables_only"
+            r.error = (f"{f.note}: {n_words} words remain (fewer than min_words={min_words})")
+            r.paragraphs = []
+        else:
+            r.paragraphs = f.paragraphs
+
+
 def _document_row(r: Extracted) -> dict:
     c = r.capture
     text = "\n\n".join(p.text for p in r.paragraphs)
     lang = _section(r)
+    f = r.filtered
     return {
         "doc_id": c.doc_id, "fetch_id": c.fetch_id, "firm": c.firm, "kind": c.kind,
         "url": c.url, "final_url": c.final_url, "format": r.format, "title": r.title,
@@ -389,6 +443,12 @@ def _document_row(r: Extracted) -> dict:
         "n_words": sum(p.n_words for p in r.paragraphs), "n_chrome": r.n_chrome,
         "status": r.status, "error": r.error,
         "duplicate_of": None, "similarity": None,
+        "sections_source": r.sections[-1].source if f is not None and r.sections else None,
+        "n_sections": len(r.sections) if f is not None else 0,
+        "n_sections_kept": sum(1 for sc in f.scores if sc.n_words_kept) if f else 0,
+        "n_words_read": f.n_words_read if f is not None else 0,
+        "filtered": bool(f is not None and f.filtered),
+        "sections_note": f.note if f is not None else None,
     }
 
 
@@ -420,9 +480,27 @@ def _not_modified_rows(pending: list[Extracted], rows: list[dict]) -> list[dict]
     return out
 
 
+class Extraction(NamedTuple):
+    """The extract stage's tables (schemas DOCUMENTS, SECTIONS, PASSAGES)."""
+
+    documents: pd.DataFrame
+    sections: pd.DataFrame
+    passages: pd.DataFrame
+
+
 def extract_documents(captures: Iterable[Capture], params: ExtractParams,
-                      chrome: ChromeRules | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Extract every capture into documents and passages.
+                      chrome: ChromeRules | None = None, lexicon: Lexicon | None = None,
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Extract every capture into (documents, passages): `extract_tables` without its
+    sections table."""
+    out = extract_tables(captures, params, chrome=chrome, lexicon=lexicon)
+    return out.documents, out.passages
+
+
+def extract_tables(captures: Iterable[Capture], params: ExtractParams,
+                   chrome: ChromeRules | None = None, lexicon: Lexicon | None = None,
+                   families: FamilyRules | None = None) -> Extraction:
+    """Extract every capture into documents, sections and passages.
 
     Args:
         captures: the captures (see `load_captures`); the WARC files they point to are read,
@@ -437,11 +515,17 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams,
             (a capture whose payload, inflated, is larger is not read: `too_large`; the bound
             on one capture's memory, whatever it holds), `date_by_capture` (an undated live
             capture takes its capture year instead of none), `chrome_min_firms` (a short line
-            in documents of that many firms is page chrome).
+            in documents of that many firms is page chrome), `table_share`, `relevance_*` and
+            `keep_all_sections` (which text of a long report is kept: see
+            `pipeline.extract.relevance`).
         chrome: the page-chrome list (default: `pipeline/extract/chrome.yaml`).
+        lexicon: the frame lexicon, whose `relevance:` terms name the subject (none: no
+            section is relevant, so a long report keeps no text).
+        families: the section families (default: `pipeline/extract/sections.yaml`).
 
     Returns:
-        (documents, passages) as DataFrames with the columns of schemas DOCUMENTS and PASSAGES.
+        The documents, sections and passages, as DataFrames with the columns of their
+        schemas.
     """
     captures = list(captures)
     started = time.perf_counter()
@@ -455,7 +539,11 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams,
                         boilerplate_min_docs=params.boilerplate_min_docs)
     _remove_chrome(results, chrome or load_chrome(), min_firms=params.chrome_min_firms,
                    min_words=params.min_words)
+    terms = SubjectTerms.from_terms(lexicon.relevance_terms() if lexicon else ())
+    _apply_relevance(results, terms=terms, rule=rule_of(params),
+                     families=families or load_families(), min_words=params.min_words)
     rows = [_document_row(r) for r in results]
+    by_doc = {r.capture.doc_id: r for r in results}
     # The earliest capture is the original; captures of one day (one scrape) are taken in the
     # order of sources.txt, then by crawl depth.
     order = {r.capture.doc_id: (r.capture.captured_at.date(), r.capture.source_line,
@@ -477,33 +565,51 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams,
     _date_by_capture(pending, params.date_by_capture)
     for row in (extra := _not_modified_rows(pending, rows)):
         paragraphs[row["doc_id"]] = paragraphs[row["duplicate_of"]]
+        by_doc[row["doc_id"]] = by_doc[row["duplicate_of"]]
     rows.extend(extra)
 
+    section_rows = []
     passage_rows = []
     for row in rows:
+        doc = by_doc.get(row["doc_id"])
+        if doc is None or doc.filtered is None:
+            continue
+        kept = doc.filtered
+        section_rows.extend(_section_rows(row, doc))
         if row["status"] != "ok":
             continue
+        paths = [title_path(doc.sections, i) for i in range(len(doc.sections))]
         for seq, p in enumerate(cut_passages(paragraphs[row["doc_id"]],
-                                             passage_words=params.passage_words)):
+                                             passage_words=params.passage_words,
+                                             by_section=kept.filtered)):
+            sec = p.section if p.section is not None else 0
             passage_rows.append({
                 "passage_id": f"{row['doc_id']}-{seq:04d}", "doc_id": row["doc_id"],
                 "seq": seq, "firm": row["firm"], "kind": row["kind"], "year": row["year"],
                 "lang": p.lang, "url": row["url"], "page_start": p.page_start,
                 "page_end": p.page_end, "text": p.text, "n_words": p.n_words,
                 "is_duplicate": row["duplicate_of"] is not None,
+                "section_id": f"{row['doc_id']}-s{sec:03d}", "section_path": paths[sec],
+                "section_family": doc.sections[sec].family,
+                "relevance": round(1000.0 * terms.count(p.text) / max(p.n_words, 1), 3),
             })
 
     documents = pd.DataFrame(rows, columns=schemas.DOCUMENTS.names)
+    sections = pd.DataFrame(section_rows, columns=schemas.SECTIONS.names)
     if not documents.empty:
         documents = documents.sort_values(["firm", "url", "captured_at", "doc_id"],
                                           kind="stable", ignore_index=True)
     passages = pd.DataFrame(passage_rows, columns=schemas.PASSAGES.names)
+    # In the documents' order, not the order captures were fetched in: the same captures give
+    # the same tables (and the same ties downstream) however a scrape was interrupted.
+    rank = pd.Series(range(len(documents)), index=documents["doc_id"].to_numpy(), dtype="int64")
+    rank = rank.groupby(level=0).first()
     if not passages.empty:
-        # In the documents' order, not the order captures were fetched in: the same captures
-        # give the same tables (and the same ties downstream) however a scrape was interrupted.
-        rank = pd.Series(range(len(documents)), index=documents["doc_id"].to_numpy())
-        rank = rank.groupby(level=0).first()
         passages = (passages.assign(_doc=rank.reindex(passages["doc_id"]).to_numpy())
+                    .sort_values(["_doc", "seq"], kind="stable", ignore_index=True)
+                    .drop(columns="_doc"))
+    if not sections.empty:
+        sections = (sections.assign(_doc=rank.reindex(sections["doc_id"]).to_numpy())
                     .sort_values(["_doc", "seq"], kind="stable", ignore_index=True)
                     .drop(columns="_doc"))
     statuses = Counter(documents["status"]) if not documents.empty else Counter()
@@ -512,7 +618,30 @@ def extract_documents(captures: Iterable[Capture], params: ExtractParams,
              ", ".join(f"{k} {v}" for k, v in statuses.most_common()) or "none",
              int(documents["duplicate_of"].notna().sum()) if not documents.empty else 0,
              len(passages))
-    return documents, passages
+    return Extraction(documents, sections, passages)
+
+
+def _section_rows(row: dict, r: Extracted) -> list[dict]:
+    """The sections table's rows of one document (see schemas.SECTIONS)."""
+    assert r.filtered is not None
+    doc = row["doc_id"]
+    out = []
+    for i, (s, sc) in enumerate(zip(r.sections, r.filtered.scores, strict=True)):
+        out.append({
+            "section_id": f"{doc}-s{i:03d}", "doc_id": doc, "seq": i,
+            "parent_id": None if s.parent is None else f"{doc}-s{s.parent:03d}",
+            "firm": row["firm"], "kind": row["kind"], "year": row["year"], "url": row["url"],
+            "title": s.title, "path": title_path(r.sections, i), "level": s.level,
+            "family": s.family, "source": s.source, "page_start": s.first_page,
+            "page_end": s.last_page, "n_paragraphs": sc.n_paragraphs, "n_words": sc.n_words,
+            "n_words_tables": sc.n_words_tables, "n_matches": sc.n_matches,
+            "relevance": round(sc.rate, 3), "title_match": sc.title_match,
+            "relevant": sc.relevant,
+            "n_words_kept": sc.n_words_kept if row["status"] == "ok" else 0,
+            "why": sc.why if row["status"] == "ok" or not sc.n_words else
+            (sc.why or f"the document is {row['status']}"),
+        })
+    return out
 
 
 def lost_captures(captures: Sequence[Capture], documents: pd.DataFrame) -> list[Capture]:
@@ -554,10 +683,12 @@ def _run(args) -> int:
     captures = load_captures(fetches, args.raw)
     if not captures:
         log.warning("%s: no successful capture to extract", args.raw)
-    documents, passages = extract_documents(captures, params)
+    lexicon = load_lexicon(lexicon_path(args.params))
+    documents, sections, passages = extract_tables(captures, params, lexicon=lexicon)
     # The collection tables count documents as later stages read them back (typed columns).
     typed = io.conform(documents, schemas.DOCUMENTS)
-    for df, schema in ((documents, schemas.DOCUMENTS), (passages, schemas.PASSAGES),
+    for df, schema in ((documents, schemas.DOCUMENTS), (sections, schemas.SECTIONS),
+                       (passages, schemas.PASSAGES),
                        (collection_table(fetches, typed), schemas.COLLECTION),
                        (captures_table(fetches, typed), schemas.CAPTURES)):
         path = io.write_table(df, args.out / schemas.file_name(schema), schema)

@@ -80,6 +80,7 @@ from pipeline.errors import EXIT_OK, TopicsError
 from pipeline.io import empty_frame, read_table, write_csv, write_json, write_table
 from pipeline.params import TopicsParams, load_block
 from pipeline.resample import content_keys
+from pipeline.subset import restrict
 from pipeline.topics.models import (
     Corpus,
     TopicModel,
@@ -403,11 +404,13 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, params: TopicsParams
 
     Args:
         bags: rows of BAGS (passages as lists of terms).
-        passages: rows of PASSAGES with at least passage_id, page_start, page_end, text.
+        passages: rows of PASSAGES with at least passage_id, page_start, page_end, text (and
+            kind and section_family when `kinds` or `section_families` is set).
         params: the `topics:` block (see `pipeline.params.TopicsParams`): the model and its K
             (or the sweep's grid and rule), seeds, LDA settings, vocabulary pruning, how much
-            each topic's description shows, the bootstrap of prevalence intervals, and the
-            too-little-text rule of topic trends (`min_tokens`, `min_years`).
+            each topic's description shows, the bootstrap of prevalence intervals, the
+            too-little-text rule of topic trends (`min_tokens`, `min_years`), and which
+            passages are modelled (`kinds`, `section_families`: see `pipeline.subset`).
 
     Returns:
         The tables, the models and the metrics, per language. The input frames are not
@@ -424,6 +427,8 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, params: TopicsParams
     tables: dict[str, list[pd.DataFrame]] = {n: [] for n in ("k_sweep", "topic_terms",
                                                              "doc_topics", "topic_passages",
                                                              "prevalence", "topic_trends")}
+    bags = restrict(bags, passages, kinds=params.kinds,
+                    section_families=params.section_families)
     if bags.empty:
         log.warning("no passages in the bags: no topic model")
     keys = content_keys(bags)
@@ -546,7 +551,8 @@ def _run(args) -> int:
     params = load_block(args.params, TopicsParams)
     bags = read_table(args.processed / schemas.file_name(schemas.BAGS), schemas.BAGS)
     passages = read_table(args.interim / schemas.file_name(schemas.PASSAGES), schemas.PASSAGES,
-                          columns=["passage_id", "page_start", "page_end", "text"])
+                          columns=["passage_id", "page_start", "page_end", "text", "kind",
+                                   "section_family"])
     sentences_path = args.processed / schemas.file_name(schemas.SENTENCES)
     if params.drop_names and sentences_path.exists():
         sentences = read_table(sentences_path, schemas.SENTENCES,
