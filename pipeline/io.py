@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -206,6 +207,34 @@ def read_table(path: str | Path, schema: pa.Schema, columns: list[str] | None = 
     """
     table = read_arrow(path, schema, columns=columns)
     return table.to_pandas(types_mapper=_nullable_types)
+
+
+def iter_table(path: str | Path, schema: pa.Schema, columns: list[str] | None = None, *,
+               batch_rows: int = 50_000) -> Iterator[pd.DataFrame]:
+    """Read a Parquet table batch by batch as DataFrames (as `read_table` types them), after
+    checking it against `schema`: a table too large to hold is read a slice at a time, and
+    only the columns asked for.
+
+    Args:
+        path: the `.parquet` file.
+        schema: the schema it must have.
+        columns: read only these columns (the whole schema is still checked).
+        batch_rows: rows per batch (at most).
+    """
+    path = Path(path)
+    read_arrow(path, schema, columns=[])  # now, not at the first batch: a missing table is named
+    return _batches(path, schema, columns, batch_rows)
+
+
+def _batches(path: Path, schema: pa.Schema, columns: list[str] | None, batch_rows: int
+             ) -> Iterator[pd.DataFrame]:
+    try:
+        reader = pq.ParquetFile(path)
+        for batch in reader.iter_batches(batch_size=batch_rows, columns=columns):
+            yield batch.to_pandas(types_mapper=_nullable_types)
+    except (pa.ArrowException, OSError) as exc:
+        raise SchemaError(f"{path}: unreadable Parquet table '{_table_name(schema)}' ({exc}); "
+                          f"run the stage that writes it again") from None
 
 
 def conform(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
