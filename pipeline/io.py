@@ -206,7 +206,7 @@ def read_table(path: str | Path, schema: pa.Schema, columns: list[str] | None = 
         The table, with nullable integer columns kept as pandas nullable integers.
     """
     table = read_arrow(path, schema, columns=columns)
-    return table.to_pandas(types_mapper=_nullable_types)
+    return table.to_pandas(types_mapper=nullable_types)
 
 
 def iter_table(path: str | Path, schema: pa.Schema, columns: list[str] | None = None, *,
@@ -231,7 +231,7 @@ def _batches(path: Path, schema: pa.Schema, columns: list[str] | None, batch_row
     try:
         reader = pq.ParquetFile(path)
         for batch in reader.iter_batches(batch_size=batch_rows, columns=columns):
-            yield batch.to_pandas(types_mapper=_nullable_types)
+            yield batch.to_pandas(types_mapper=nullable_types)
     except (pa.ArrowException, OSError) as exc:
         raise SchemaError(f"{path}: unreadable Parquet table '{_table_name(schema)}' ({exc}); "
                           f"run the stage that writes it again") from None
@@ -243,7 +243,7 @@ def conform(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
     A stage that goes on computing from a table it has just built gets the same numbers as a
     later stage reading that table from disk.
     """
-    return to_arrow(df, schema).to_pandas(types_mapper=_nullable_types)
+    return to_arrow(df, schema).to_pandas(types_mapper=nullable_types)
 
 
 def empty_frame(schema: pa.Schema) -> pd.DataFrame:
@@ -251,7 +251,8 @@ def empty_frame(schema: pa.Schema) -> pd.DataFrame:
     return schema.empty_table().to_pandas()
 
 
-def _nullable_types(typ: pa.DataType):
+def nullable_types(typ: pa.DataType):
+    """The pandas dtype `read_table` gives an Arrow type (None: pandas' default)."""
     # Keep integer columns with nulls (years, pages) as integers rather than floats.
     mapping = {
         pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype(),

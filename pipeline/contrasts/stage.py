@@ -53,6 +53,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -391,7 +392,8 @@ def _no_trend_reason(n_good: int, min_years: int, min_tokens: int, years, succ, 
 # --- the stage -------------------------------------------------------------------------------
 
 
-Tables = pd.DataFrame | Iterable[pd.DataFrame]
+# A whole table, or its batches (each document's rows in one batch or consecutive).
+Tables: TypeAlias = pd.DataFrame | Iterable[pd.DataFrame]
 
 
 def score_contrasts(sentences: Tables, bags: Tables, documents: pd.DataFrame,

@@ -31,15 +31,25 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
 from pipeline import cli, schemas
 from pipeline.errors import EXIT_OK
-from pipeline.io import SchemaError, read_table, write_csv, write_table, write_text
+from pipeline.io import (
+    SchemaError,
+    nullable_types,
+    read_arrow,
+    read_table,
+    write_csv,
+    write_table,
+    write_text,
+)
 from pipeline.lexicon import LANGS, LexiconError, load_lexicon
 from pipeline.params import ReportParams, lexicon_path, load_block
 from pipeline.report import figures
 from pipeline.report.exports import EXPORTS, data_readme, export_tables
-from pipeline.report.firm import firm_context
+from pipeline.report.firm import DETAIL_PASSAGES, firm_context
 from pipeline.report.format import environment, firm_file, fmt_date, years_span
 from pipeline.report.grids import domain_grids
 from pipeline.report.index import index_context
@@ -132,11 +142,6 @@ def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
                 lexicon: Path | None = None) -> ReportInputs:
     """Read every input table (schema-checked); optional tables are None when absent."""
     doc_cols = [c for c in schemas.DOCUMENTS.names if c != "text"]
-    passages_path = interim / "passages.parquet"
-    passages = None
-    if passages_path.exists():
-        passages = read_table(passages_path, schemas.PASSAGES,
-                              columns=["passage_id", "text", "page_start", "page_end"])
     ca = {}
     for name in ("ca_points", "ca_axes"):
         path = contrasts / f"{name}.parquet"
@@ -158,11 +163,28 @@ def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
     read = {name: read_table(folder / f"{name}.parquet", getattr(schemas, name.upper()),
                              columns=doc_cols if name == "documents" else None)
             for name, folder in tables.items()}
+    passages_path = interim / "passages.parquet"
+    passages = None
+    if passages_path.exists():
+        passages = _shown_passages(passages_path, read["doc_topics"])
     if len(read["thresholds"]) != 1:
         raise SchemaError(f"{contrasts / 'thresholds.parquet'}: {len(read['thresholds'])} rows, "
                           "expected one (rerun the contrasts stage)")
     return ReportInputs(**read, passages=passages, lexicon=lex,
                         ca_points=ca.get("ca_points"), ca_axes=ca.get("ca_axes"))
+
+
+def _shown_passages(path: Path, doc_topics: pd.DataFrame) -> pd.DataFrame:
+    """The passages a firm page can show (each firm's best `DETAIL_PASSAGES` per language and
+    topic), scanned in batches: the corpus's text is never held whole."""
+    read_arrow(path, schemas.PASSAGES, columns=[])  # exists, and has the schema
+    best = (doc_topics.sort_values(["share", "passage_id"], ascending=[False, True])
+            .groupby(["firm", "lang", "topic"], sort=False).head(DETAIL_PASSAGES))
+    wanted = pa.array(pd.unique(best["passage_id"].astype(str)), type=pa.string())
+    table = ds.dataset(path, format="parquet").to_table(
+        columns=["passage_id", "text", "page_start", "page_end"],
+        filter=pc.field("passage_id").isin(wanted))
+    return table.to_pandas(types_mapper=nullable_types)
 
 
 def write_report(report: Report, out: Path) -> list[Path]:
