@@ -781,3 +781,40 @@ def test_the_firm_domain_table_says_which_firm_a_domain_sets_apart(planted):
     # Water, which no firm says, sets no firm apart.
     water = planted.firm_domains
     assert water.loc[water["domain"] == "water", "vs_rest"].isna().all()
+
+
+# --- reading in batches ---------------------------------------------------------------------
+
+
+def test_tables_read_in_batches_give_the_same_tables(planted, monkeypatch):
+    """The stage reads sentences and bags a slice at a time: any slicing gives the same
+    tables as the whole tables at once (keyness, frames, concordances included)."""
+    from pipeline.contrasts import counts
+
+    s, b, d, p = planted_corpus()
+    # Slices of a few rows, cut anywhere (mid-document too), re-cut into batches of a few
+    # documents: every count is added up over many batches.
+    monkeypatch.setattr(counts, "BATCH_ROWS", 7)
+    sliced = score_contrasts((s.iloc[i:i + 5] for i in range(0, len(s), 5)),
+                             (b.iloc[i:i + 3] for i in range(0, len(b), 3)), d, p, LEXICON,
+                             ContrastsParams(**PARAMS))
+    for name in ("keyness", "frame_measures", "shifts", "domains", "firm_domains", "versus",
+                 "ca_points", "ca_axes", "frame_shares"):
+        pd.testing.assert_frame_equal(getattr(sliced, name), getattr(planted, name),
+                                      obj=name)
+    pd.testing.assert_frame_equal(sliced.kwic.astype(object), planted.kwic.astype(object))
+    assert len(planted.kwic) > 50
+
+
+def test_batches_hold_whole_documents_and_refuse_a_scattered_table():
+    from pipeline.contrasts.counts import doc_batches
+
+    frame = pd.DataFrame({"doc_id": list("aaabbcccd"), "x": range(9)})
+    batches = list(doc_batches((frame.iloc[i:i + 2] for i in range(0, 9, 2)), rows=3))
+    # each document whole in one batch, though every slice cut one
+    assert [sorted(set(bt["doc_id"])) for bt in batches] == [["a"], ["b"], ["c"], ["d"]]
+    assert pd.concat(batches)["x"].tolist() == list(range(9))
+    scattered = pd.DataFrame({"doc_id": list("aabba"), "x": range(5)})
+    with pytest.raises(ValueError, match=r"document a .*not consecutive"):
+        list(doc_batches([scattered.iloc[:2], scattered.iloc[2:4], scattered.iloc[4:]],
+                         rows=2))
