@@ -818,3 +818,51 @@ def test_batches_hold_whole_documents_and_refuse_a_scattered_table():
     with pytest.raises(ValueError, match=r"document a .*not consecutive"):
         list(doc_batches([scattered.iloc[:2], scattered.iloc[2:4], scattered.iloc[4:]],
                          rows=2))
+
+
+def test_a_rerun_with_one_new_document_matches_only_it_and_equals_a_cold_run(tmp_path):
+    """Per-document matches and concordance lines are cached: a re-run with one more document
+    matches that document (and the documents of a firm whose top terms changed), nothing else,
+    and gives the tables of a run without cache."""
+    from pipeline.contrasts.cache import MatchCache, wanted_keys
+
+    s, b, d, p = planted_corpus()
+    params = ContrastsParams(**PARAMS)
+    n_docs = d["doc_id"].nunique()
+    cache = MatchCache(tmp_path)
+    first = score_contrasts(s, b, d, p, LEXICON, params, cache=cache)
+    assert (cache.hits, cache.misses) == (0, n_docs)
+    cache.hits = cache.misses = 0
+    again = score_contrasts(s, b, d, p, LEXICON, params, cache=cache)
+    assert (cache.hits, cache.misses) == (n_docs, 0)
+    pd.testing.assert_frame_equal(again.kwic, first.kwic)
+
+    # one new document of acme, saying citoyens and its own word
+    s2, b2, d2, p2 = make_corpus([{"firm": "acme", "year": 2020, "doc_id": "e" * 16,
+                                   "text": "Les citoyens et l'hyperviseur de la ville. " * 6}])
+    grown = [pd.concat([x, y], ignore_index=True) for x, y in
+             zip((s, b, d, p), (s2, b2, d2, p2), strict=True)]
+    cache.hits = cache.misses = 0
+    warm = score_contrasts(*grown, LEXICON, params, cache=cache)
+    cold = score_contrasts(*grown, LEXICON, params)
+
+    def wanted(result):
+        k = result.keyness
+        top = k[k["rank"].notna() & (k["rank"] <= params.n_top)
+                & (((k["comparison"] == "firm_vs_rest") & (k["log_ratio_cons"] > 0))
+                   | (k["comparison"] == "late_vs_early"))]
+        return wanted_keys(pd.DataFrame({"term": top["term"], "lang": top["lang"],
+                                         "firm": top["group_a"].str.replace(
+                                             r":(late|early)$", "", regex=True)}))
+
+    before, after = wanted(first), wanted(cold)
+    changed = {f for f in set(before) | set(after) if before.get(f) != after.get(f)}
+    n_changed = d.loc[d["doc_id"].isin(s.loc[s["firm"].isin(changed), "doc_id"]),
+                      "doc_id"].nunique()
+    assert cache.misses == 1 + n_changed < n_docs
+    assert cache.hits == n_docs - n_changed
+    for name in ("keyness", "frame_measures", "shifts", "domains", "firm_domains", "versus",
+                 "ca_points", "ca_axes"):
+        pd.testing.assert_frame_equal(getattr(warm, name), getattr(cold, name), obj=name)
+    pd.testing.assert_frame_equal(warm.kwic.astype(object), cold.kwic.astype(object))
+    assert "e" * 16 in set(warm.kwic["doc_id"])

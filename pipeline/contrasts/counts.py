@@ -186,13 +186,12 @@ class DocCounts:
 
     def add_hits(self, hits: pd.DataFrame, stream_sents: pd.DataFrame) -> None:
         """Add lexicon matches (`match_lexicon` rows) of a stream built from `stream_sents`."""
-        if not len(hits):
-            return
-        h = pd.DataFrame({"doc_id": stream_sents["doc_id"].to_numpy()[hits["row"].to_numpy()],
-                          "lang": hits["lang"].to_numpy(),
-                          "col": (hits["group"] + "/" + hits["frame"]).to_numpy()})
-        self._hits.append(h.groupby(["doc_id", "lang", "col"]).size().rename("n")
-                          .reset_index())
+        self.add_counts(hit_counts(hits, stream_sents))
+
+    def add_counts(self, counts: pd.DataFrame | None) -> None:
+        """Add `hit_counts` rows."""
+        if counts is not None and len(counts):
+            self._hits.append(counts)
 
     def docs(self) -> pd.DataFrame:
         """doc_id, lang, firm, year, n_tokens, by doc_id and lang."""
@@ -216,3 +215,17 @@ class DocCounts:
             return pd.DataFrame(columns=["doc_id", "lang", "col", "n"])
         return (pd.concat(self._hits, ignore_index=True)
                 .groupby(["doc_id", "lang", "col"], as_index=False)["n"].sum())
+
+
+def hit_counts(hits: pd.DataFrame, stream_sents: pd.DataFrame) -> pd.DataFrame:
+    """doc_id, lang, col (`group/frame`), n: lexicon matches (`match_lexicon` rows of a stream
+    built from `stream_sents`) per document, language and frame."""
+    if not len(hits):
+        return pd.DataFrame({"doc_id": pd.Series([], dtype=object),
+                             "lang": pd.Series([], dtype=object),
+                             "col": pd.Series([], dtype=object),
+                             "n": pd.Series([], dtype=np.int64)})
+    h = pd.DataFrame({"doc_id": stream_sents["doc_id"].to_numpy()[hits["row"].to_numpy()],
+                      "lang": hits["lang"].to_numpy(),
+                      "col": (hits["group"] + "/" + hits["frame"]).to_numpy()})
+    return h.groupby(["doc_id", "lang", "col"]).size().rename("n").reset_index()

@@ -62,7 +62,20 @@ from scipy import sparse
 
 from pipeline import cli, schemas
 from pipeline.contrasts.ca import correspondence_tables
-from pipeline.contrasts.counts import BATCH_ROWS, DocCounts, TermCounts, doc_batches
+from pipeline.contrasts.cache import (
+    MatchCache,
+    document_keys,
+    settings_key,
+    split_by_doc,
+    wanted_keys,
+)
+from pipeline.contrasts.counts import (
+    BATCH_ROWS,
+    DocCounts,
+    TermCounts,
+    doc_batches,
+    hit_counts,
+)
 from pipeline.contrasts.domains import domain_table, firm_domain_table, thresholds_table
 from pipeline.contrasts.frames import (
     build_stream,
@@ -397,8 +410,8 @@ Tables: TypeAlias = pd.DataFrame | Iterable[pd.DataFrame]
 
 
 def score_contrasts(sentences: Tables, bags: Tables, documents: pd.DataFrame,
-                    passages: pd.DataFrame, lexicon: Lexicon, params: ContrastsParams
-                    ) -> Contrasts:
+                    passages: pd.DataFrame, lexicon: Lexicon, params: ContrastsParams,
+                    cache: MatchCache | None = None) -> Contrasts:
     """Keyness, frame measures, shifts, domains and concordances of a lemmatised corpus.
 
     Args:
@@ -417,6 +430,8 @@ def score_contrasts(sentences: Tables, bags: Tables, documents: pd.DataFrame,
             `split_phrases` (keyness counts the words of learned phrases one by one, the
             lexicon's multi-word terms staying whole); `ca_n_terms` (top distinctive terms per
             firm in the firm × term correspondence analysis).
+        cache: per-document matches and concordance lines kept between runs (see
+            `pipeline.contrasts.cache`); None matches every document.
 
     Returns:
         The stage's tables.
@@ -442,16 +457,41 @@ def score_contrasts(sentences: Tables, bags: Tables, documents: pd.DataFrame,
                            "firm": top["group_a"].str.replace(r":(late|early)$", "",
                                                               regex=True)}).drop_duplicates()
 
-    # Second pass, over the sentences: lexicon matches, concordances of matches and terms.
-    kwic_parts, n_hits, n_sents = [], 0, 0
+    # Second pass, over the sentences: lexicon matches, concordances of matches and terms;
+    # a document whose results are in the cache is not matched again.
+    settings = settings_key(repr([(f.group, f.name, f.terms) for f in lexicon.frames()]),
+                            params.kwic_window)
+    wanted_by_firm = wanted_keys(wanted)
+    kwic_parts: list[pd.DataFrame | None] = []
+    n_hits = n_sents = 0
     for batch in doc_batches(_frames(sentences)):
-        stream = build_stream(unusable.drop(batch, sentences=True))
+        batch = unusable.drop(batch, sentences=True)
+        n_sents += len(batch)
+        keys = document_keys(batch, settings, wanted_by_firm) if cache is not None else {}
+        todo = []
+        for doc in pd.unique(batch["doc_id"]):
+            got = cache.get(keys[doc]) if cache is not None else None
+            if got is None:
+                todo.append(doc)
+                continue
+            doc_counts.add_counts(got[0])
+            kwic_parts.append(got[1])
+            n_hits += int(got[0]["n"].sum()) if got[0] is not None else 0
+        if not todo:
+            continue
+        stream = build_stream(batch if len(todo) == len(keys) or cache is None
+                              else batch[batch["doc_id"].isin(todo)])
         hits = match_lexicon(stream, lexicon)
-        n_hits, n_sents = n_hits + len(hits), n_sents + len(stream.sentences)
-        doc_counts.add_hits(hits, stream.sentences)
-        term_hits = match_bag_terms(stream, wanted)
-        kwic_parts.append(_kwic_lines(stream, hits, term_hits, documents, passages,
-                                      kwic_window=params.kwic_window))
+        n_hits += len(hits)
+        counts = hit_counts(hits, stream.sentences)
+        doc_counts.add_counts(counts)
+        lines = _kwic_lines(stream, hits, match_bag_terms(stream, wanted), documents, passages,
+                            kwic_window=params.kwic_window)
+        kwic_parts.append(lines)
+        if cache is not None:
+            doc_hits, doc_lines = split_by_doc(counts, todo), split_by_doc(lines, todo)
+            for doc in todo:
+                cache.put(keys[doc], doc_hits[doc], doc_lines[doc])
     log.info("frames: %d matches in %d sentences", n_hits, n_sents)
     kwic = _sort_kwic(kwic_parts)
 
@@ -573,7 +613,15 @@ def _run(args) -> int:
                            schemas.DOCUMENTS, columns=["doc_id", "captured_at", "duplicate_of"])
     passages = read_table(args.interim / schemas.file_name(schemas.PASSAGES), schemas.PASSAGES,
                           columns=["passage_id", "page_start", "is_duplicate"])
-    result = score_contrasts(sentences, bags, documents, passages, lexicon, params)
+    cache = MatchCache(args.cache)
+    try:
+        result = score_contrasts(sentences, bags, documents, passages, lexicon, params,
+                                 cache=cache)
+    finally:
+        cache.close()
+    log.info("contrasts: %d document(s) matched, %d from the cache (%s); keyness, frame "
+             "measures, trends, tests and correspondence analysis were computed again over "
+             "every document", cache.misses, cache.hits, cache.path)
     out = args.out
     for name in ("keyness", "frame_measures", "shifts", "domains", "firm_domains", "thresholds",
                  "kwic", "ca_points", "ca_axes", "versus"):

@@ -468,6 +468,9 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, params: TopicsParams
                      sorted(set(grid) - set(lang_grid)))
         log.info("%s: %d passages (%d with no term left out), %d terms; %s sweep over K=%s",
                  lang, n_kept, len(sub) - n_kept, corpus.n_terms, params.model, lang_grid)
+        # Unlike lemmas and frame matches, nothing here is cached per document: say so.
+        log.info("%s: every model of the sweep is refit on all passages (a topic model spans "
+                 "documents: a new or changed document changes every fit)", lang)
         texts = [terms[i] for i in corpus.kept]
         sweep, refs = sweep_k(corpus, texts, k_grid=lang_grid, lang=lang,
                               **params.model_dump(include=SWEEP_KEYS))
