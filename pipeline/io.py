@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -283,6 +283,30 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     UTF-8, one header row, no index; timestamps as ISO 8601 in UTC; list cells (tokens,
     lemmas) joined by spaces.
     """
+    return write_text(_csv_frame(df).to_csv(index=False, lineterminator="\n"), path)
+
+
+def write_csv_batches(frames: Iterable[pd.DataFrame], path: str | Path,
+                      columns: list[str]) -> Path:
+    """`write_csv` of the concatenation of `frames`, one frame at a time (same text)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(pd.DataFrame(columns=columns).to_csv(index=False, lineterminator="\n"))
+            for frame in frames:
+                fh.write(_csv_frame(frame).to_csv(index=False, header=False,
+                                                  lineterminator="\n"))
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
     frame = df.copy()
     for col in frame.columns:
         if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
@@ -291,7 +315,7 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
                 lambda v: isinstance(v, list | np.ndarray)).any():
             frame[col] = frame[col].map(lambda v: " ".join(map(str, v))
                                         if isinstance(v, list | np.ndarray) else v)
-    return write_text(frame.to_csv(index=False, lineterminator="\n"), path)
+    return frame
 
 
 def write_json(obj, path: str | Path) -> Path:

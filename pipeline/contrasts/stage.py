@@ -6,10 +6,12 @@ shifts.parquet, domains.parquet, firm_domains.parquet, thresholds.parquet, versu
 (each firm's shares and domain rates against the rest's, tested, BH across firms), kwic.parquet
 (its CSV is the report's export, reports/data/kwic.csv), ca_points.parquet, ca_axes.parquet,
 and <plots>/frame_shares.csv; sentences and bags are read in batches of whole documents (only
-the columns used), and what is kept between batches is counts (`pipeline.contrasts.counts`)
+the columns used), and what is kept between batches is counts (`pipeline.contrasts.counts`);
+each document's matches and concordance lines are cached in <cache> (`pipeline.contrasts.cache`)
 
     python -m pipeline.contrasts --processed data/processed --interim data/interim \\
-        --params params.yaml --out data/contrasts --plots reports/plots
+        --params params.yaml --out data/contrasts --plots reports/plots \\
+        --cache data/cache/contrasts
 
 What is counted, and how (the choices a reader of the figures needs):
 
