@@ -26,6 +26,7 @@ kept), against 24 GB.
     python benchmarks/bench_scale.py                          # 1×, 4×, 16×: about 20 minutes
     python benchmarks/bench_scale.py --scales 1 4 --stages topics contrasts
     python benchmarks/bench_scale.py --quick                  # 1× and 4×
+    python benchmarks/bench_scale.py --work /tmp/scale --reuse --stages report   # again
 
 The machine's other load shows in wall times; CPU seconds and memory are what count.
 """
@@ -179,9 +180,19 @@ def build_corpus(scale: int, demo: Path, root: Path, *, seed: int = 0) -> int:
     params = read_params(ROOT / "params.yaml")
     set_param(params, "lexicon", str((ROOT / "frames.yaml").resolve()))
     write_params(params, dst.path("params"))
-    d = tables["documents"]
+    return corpus_words(root)
+
+
+def corpus_words(root: Path) -> int:
+    """Words in the usable documents (fr and en, duplicates left out) of a built corpus."""
+    d = read_table(Layout(root).path("interim") / "documents.parquet", schemas.DOCUMENTS,
+                   columns=["status", "duplicate_of", "lang", "n_words"])
     usable = d[(d["status"] == "ok") & d["duplicate_of"].isna() & d["lang"].isin(["fr", "en"])]
     return int(usable["n_words"].sum())
+
+
+def _has_outputs(stage: str, root: Path) -> bool:
+    return all((root / out.path).exists() for out in STAGES[stage].outs)
 
 
 # --- measuring a stage -----------------------------------------------------------------------
@@ -284,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--code", type=Path, default=ROOT,
                     help="run the stages of the package in this checkout (another worktree, "
                          "to compare two versions side by side)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="with --work: keep corpora built by an earlier run, and the outputs of "
+                         "the stages not measured")
     args = ap.parse_args(argv)
     scales = sorted(set([1, 4] if args.quick else args.scales))
     if not (args.demo / "data" / "interim" / "passages.parquet").exists():
@@ -295,10 +309,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for scale in scales:
             root = work / f"x{scale}"
-            shutil.rmtree(root, ignore_errors=True)
-            words = build_corpus(scale, args.demo, root)
+            if args.reuse and (root / "params.yaml").exists():
+                words = corpus_words(root)
+            else:
+                shutil.rmtree(root, ignore_errors=True)
+                words = build_corpus(scale, args.demo, root)
             print(f"{scale}x: {words:,} words in {root}", flush=True)
             for stage in STAGE_ORDER[:last + 1]:
+                if stage not in results and args.reuse and _has_outputs(stage, root):
+                    continue
                 m = run_stage(stage, root, args.code)
                 if stage in results:
                     results[stage].append((scale, words, m))
