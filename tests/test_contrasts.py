@@ -594,7 +594,8 @@ def test_main_writes_every_table(tmp_path):
     out, plots = tmp_path / "contrasts", tmp_path / "plots"
     status = main(["--processed", str(tmp_path / "processed"), "--interim",
                    str(tmp_path / "interim"), "--params", str(tmp_path / "params.yaml"),
-                   "--out", str(out), "--plots", str(plots)])
+                   "--out", str(out), "--plots", str(plots),
+                   "--cache", str(tmp_path / "cache")])
     assert status == 0
     tables = {name: read_table(out / f"{name}.parquet", getattr(schemas, name.upper()))
               for name in ("keyness", "frame_measures", "shifts", "domains", "firm_domains",
@@ -625,7 +626,7 @@ def test_main_names_the_missing_input(tmp_path, caplog):
                                           "      x: {fr: [eau]}\n", encoding="utf-8")
     args = ["--processed", str(tmp_path / "nope"), "--interim", str(tmp_path),
             "--params", str(tmp_path / "params.yaml"), "--out", str(tmp_path / "o"),
-            "--plots", str(tmp_path / "p")]
+            "--plots", str(tmp_path / "p"), "--cache", str(tmp_path / "c")]
     # run out of order (preprocess never ran): an error naming the file, not a traceback
     assert main(args) == 2
     assert re.search(r"nope/sentences\.parquet.*not found", caplog.text)
