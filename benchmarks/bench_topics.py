@@ -8,7 +8,10 @@ Prints medians of interleaved runs and their ratios, measured side by side in on
    thread, as in the sweep);
 3. the K sweep (5 K × 4 fits) in a pool of two processes vs one process;
 4. the sweep's measures of LDA and NMF side by side, with the K each one's rule picks (the
-   evidence for the default `topics.model`).
+   evidence for the default `topics.model`);
+5. the two coherence measures of a sweep's topics: the stage's one pass
+   (`pipeline.topics.coherence`) against gensim's `CoherenceModel` run once per measure,
+   with a check that the numbers are the same.
 
 The demo-sized corpus is the demo's French bags (build/demo/data/processed/bags.parquet) when
 the demo has been run, else a generated corpus of the same shape (planted topics, Zipfian
@@ -29,13 +32,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from gensim.models import LdaModel
+from gensim.models import CoherenceModel, LdaModel
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfTransformer
 from threadpoolctl import threadpool_limits
 
 from pipeline import schemas
 from pipeline.io import read_table
+from pipeline.topics.coherence import MEASURES, WINDOWS, count_cooccurrence, topic_words
 from pipeline.topics.models import NMF_MAX_ITER, bows_to_csr, build_corpus, fit_model
 from pipeline.topics.stage import choose_k, sweep_k
 
@@ -162,6 +166,33 @@ def bench_sweeps(terms: list[list[str]], *, speedup: bool) -> None:
                   f"{row.exclusivity:>7.2f}{row.stability:>7.2f}  {'*' if row.k == chosen else ''}")
 
 
+def bench_coherence(name: str, terms: list[list[str]], repeats: int) -> None:
+    """Both coherence measures of a sweep's 33 topics: one pass (the stage) against gensim's
+    `CoherenceModel`, one per measure (the stage before), with the same numbers."""
+    corpus = build_corpus(terms, min_df=3, max_df=0.5)
+    texts = [terms[i] for i in corpus.kept]
+    with threadpool_limits(1):
+        topics = [t for k in [4, 5, 6, 8, 10] for t in fit_model(
+            corpus, model="nmf", k=k, seed=SEED, passes=1, chunksize=CHUNKSIZE,
+            workers=1).top_terms(10)]
+    words = topic_words(topics)
+
+    def ours():
+        counts = count_cooccurrence(texts, words)
+        return {m: MEASURES[m](topics, counts[WINDOWS[m]]) for m in WINDOWS}
+
+    def bare():
+        return {m: np.asarray(CoherenceModel(
+            topics=topics, texts=texts, dictionary=corpus.dictionary, coherence=m, topn=10,
+            processes=1).get_coherence_per_topic()) for m in WINDOWS}
+
+    a, b = ours(), bare()
+    same = all(np.allclose(a[m], b[m], rtol=1e-9) for m in WINDOWS)
+    print(f"{name}: coherence of {len(topics)} topics over {len(texts)} passages "
+          f"({sum(map(len, texts)):,} terms), c_npmi and c_v; same numbers: {same}")
+    side_by_side("one pass vs gensim CoherenceModel x2", ours, bare, repeats)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repeat, half-size corpora")
@@ -177,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     bench_fits("Demo-sized corpus", terms, repeats=1 if args.quick else 5)
     big = generated_terms(10 * len(terms), mean_len, seed=2)
     bench_fits("Generated corpus, 10x", big, repeats=1 if args.quick else 3)
+    bench_coherence("Demo-sized corpus", terms, repeats=1 if args.quick else 3)
+    bench_coherence("Generated corpus, 4x", generated_terms(4 * len(terms), mean_len, seed=3),
+                    repeats=1)
     bench_sweeps(terms, speedup=not args.quick)
     return 0
 

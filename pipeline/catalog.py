@@ -7,7 +7,8 @@ writes from it (a test checks that the committed file is what it writes).
     data/interim/        documents, sections, passages, collection, (extract)
                          captures
     data/processed/      sentences.parquet, bags.parquet            (preprocess)
-    data/cache/          per-document lemmatisation cache           (preprocess)
+    data/cache/          per-document caches: lemmas                (preprocess)
+                         and matches, concordance lines             (contrasts)
     data/topics/         topic tables                               (topics)
     models/topics/       saved topic models                         (topics)
     data/contrasts/      keyness, frame measures, shifts, domains,  (contrasts)
@@ -35,6 +36,7 @@ PATHS = {
     "interim": "data/interim",
     "processed": "data/processed",
     "cache": "data/cache/preprocess",
+    "contrasts_cache": "data/cache/contrasts",
     "topics": "data/topics",
     "models": "models/topics",
     "contrasts": "data/contrasts",
@@ -131,17 +133,20 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
         ("topics",), (table("processed", schemas.BAGS), table("interim", schemas.PASSAGES)),
         (Out(PATHS["topics"]), Out(PATHS["models"]),
          Out(f"{PATHS['plots']}/k_sweep.csv", cache=False)),
-        ("pipeline/topics", "pipeline/trends.py"), metrics=(PATHS["metrics"],)),
+        ("pipeline/topics", "pipeline/trends.py", "pipeline/subset.py"),
+        metrics=(PATHS["metrics"],)),
     Stage(
         "contrasts", "keyness, frame measures, shifts, concordances",
         "pipeline.contrasts.stage:score_contrasts",
         (("--processed", "processed", "folder of sentences.parquet and bags.parquet"),
          ("--interim", "interim", "folder of documents.parquet and passages.parquet"),
          PARAMS_FLAG, ("--out", "contrasts", "folder for the contrast tables"),
-         ("--plots", "plots", "folder of the plot tables for `dvc plots show`")),
+         ("--plots", "plots", "folder of the plot tables for `dvc plots show`"),
+         ("--cache", "contrasts_cache", "per-document match cache folder")),
         ("lexicon", "contrasts"), (PATHS["processed"], PATHS["interim"], "lexicon"),
-        (Out(PATHS["contrasts"]), Out(f"{PATHS['plots']}/frame_shares.csv", cache=False)),
-        ("pipeline/contrasts", "pipeline/lexicon.py", "pipeline/trends.py")),
+        (Out(PATHS["contrasts"]), Out(f"{PATHS['plots']}/frame_shares.csv", cache=False),
+         Out(PATHS["contrasts_cache"], cache=False, persist=True)),
+        ("pipeline/contrasts", "pipeline/lexicon.py", "pipeline/trends.py", "pipeline/subset.py")),
     Stage(
         "report", "self-contained HTML reports and CSV/Parquet exports",
         "pipeline.report.stage:build_report",

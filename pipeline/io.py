@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -205,7 +206,35 @@ def read_table(path: str | Path, schema: pa.Schema, columns: list[str] | None = 
         The table, with nullable integer columns kept as pandas nullable integers.
     """
     table = read_arrow(path, schema, columns=columns)
-    return table.to_pandas(types_mapper=_nullable_types)
+    return table.to_pandas(types_mapper=nullable_types)
+
+
+def iter_table(path: str | Path, schema: pa.Schema, columns: list[str] | None = None, *,
+               batch_rows: int = 50_000) -> Iterator[pd.DataFrame]:
+    """Read a Parquet table batch by batch as DataFrames (as `read_table` types them), after
+    checking it against `schema`: a table too large to hold is read a slice at a time, and
+    only the columns asked for.
+
+    Args:
+        path: the `.parquet` file.
+        schema: the schema it must have.
+        columns: read only these columns (the whole schema is still checked).
+        batch_rows: rows per batch (at most).
+    """
+    path = Path(path)
+    read_arrow(path, schema, columns=[])  # now, not at the first batch: a missing table is named
+    return _batches(path, schema, columns, batch_rows)
+
+
+def _batches(path: Path, schema: pa.Schema, columns: list[str] | None, batch_rows: int
+             ) -> Iterator[pd.DataFrame]:
+    try:
+        reader = pq.ParquetFile(path)
+        for batch in reader.iter_batches(batch_size=batch_rows, columns=columns):
+            yield batch.to_pandas(types_mapper=nullable_types)
+    except (pa.ArrowException, OSError) as exc:
+        raise SchemaError(f"{path}: unreadable Parquet table '{_table_name(schema)}' ({exc}); "
+                          f"run the stage that writes it again") from None
 
 
 def conform(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
@@ -214,7 +243,7 @@ def conform(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
     A stage that goes on computing from a table it has just built gets the same numbers as a
     later stage reading that table from disk.
     """
-    return to_arrow(df, schema).to_pandas(types_mapper=_nullable_types)
+    return to_arrow(df, schema).to_pandas(types_mapper=nullable_types)
 
 
 def empty_frame(schema: pa.Schema) -> pd.DataFrame:
@@ -222,7 +251,8 @@ def empty_frame(schema: pa.Schema) -> pd.DataFrame:
     return schema.empty_table().to_pandas()
 
 
-def _nullable_types(typ: pa.DataType):
+def nullable_types(typ: pa.DataType):
+    """The pandas dtype `read_table` gives an Arrow type (None: pandas' default)."""
     # Keep integer columns with nulls (years, pages) as integers rather than floats.
     mapping = {
         pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype(),
@@ -253,6 +283,30 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     UTF-8, one header row, no index; timestamps as ISO 8601 in UTC; list cells (tokens,
     lemmas) joined by spaces.
     """
+    return write_text(_csv_frame(df).to_csv(index=False, lineterminator="\n"), path)
+
+
+def write_csv_batches(frames: Iterable[pd.DataFrame], path: str | Path,
+                      columns: list[str]) -> Path:
+    """`write_csv` of the concatenation of `frames`, one frame at a time (same text)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(pd.DataFrame(columns=columns).to_csv(index=False, lineterminator="\n"))
+            for frame in frames:
+                fh.write(_csv_frame(frame).to_csv(index=False, header=False,
+                                                  lineterminator="\n"))
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
     frame = df.copy()
     for col in frame.columns:
         if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
@@ -261,7 +315,7 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
                 lambda v: isinstance(v, list | np.ndarray)).any():
             frame[col] = frame[col].map(lambda v: " ".join(map(str, v))
                                         if isinstance(v, list | np.ndarray) else v)
-    return write_text(frame.to_csv(index=False, lineterminator="\n"), path)
+    return frame
 
 
 def write_json(obj, path: str | Path) -> Path:

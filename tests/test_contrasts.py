@@ -612,7 +612,8 @@ def test_main_writes_every_table(tmp_path):
     out, plots = tmp_path / "contrasts", tmp_path / "plots"
     status = main(["--processed", str(tmp_path / "processed"), "--interim",
                    str(tmp_path / "interim"), "--params", str(tmp_path / "params.yaml"),
-                   "--out", str(out), "--plots", str(plots)])
+                   "--out", str(out), "--plots", str(plots),
+                   "--cache", str(tmp_path / "cache")])
     assert status == 0
     tables = {name: read_table(out / f"{name}.parquet", getattr(schemas, name.upper()))
               for name in ("keyness", "frame_measures", "shifts", "domains", "firm_domains",
@@ -626,8 +627,8 @@ def test_main_writes_every_table(tmp_path):
     fm = tables["frame_measures"].query("level == 'firm' and firm == 'acme' and "
                                         "measure == 'share' and lang.isna()")
     assert fm["n_docs"].iloc[0] == 20
-    csv = pd.read_csv(out / "kwic.csv")
-    assert len(csv) == len(tables["kwic"]) and list(csv.columns) == schemas.KWIC.names
+    # the concordance is written once here, as Parquet: its CSV is the report's export
+    assert not (out / "kwic.csv").exists()
     assert pd.read_csv(plots / "frame_shares.csv")["frame"].eq("citizens").all()
     # correspondence analyses: the firm × term map of the French texts; one domain (platform)
     # is too few columns for a firm × domain map, which is left out rather than failing
@@ -643,7 +644,7 @@ def test_main_names_the_missing_input(tmp_path, caplog):
                                           "      x: {fr: [eau]}\n", encoding="utf-8")
     args = ["--processed", str(tmp_path / "nope"), "--interim", str(tmp_path),
             "--params", str(tmp_path / "params.yaml"), "--out", str(tmp_path / "o"),
-            "--plots", str(tmp_path / "p")]
+            "--plots", str(tmp_path / "p"), "--cache", str(tmp_path / "c")]
     # run out of order (preprocess never ran): an error naming the file, not a traceback
     assert main(args) == 2
     assert re.search(r"nope/sentences\.parquet.*not found", caplog.text)
@@ -831,3 +832,88 @@ def test_a_domain_a_firm_names_far_less_than_the_rest_is_not_in_its_offer():
                .astype(bool).to_dict())
         assert got == {("acme", "water"): True, ("bolt", "water"): False,
                        ("cora", "water"): True, ("bolt", "waste"): True}, level
+
+
+# --- reading in batches ---------------------------------------------------------------------
+
+
+def test_tables_read_in_batches_give_the_same_tables(planted, monkeypatch):
+    """The stage reads sentences and bags a slice at a time: any slicing gives the same
+    tables as the whole tables at once (keyness, frames, concordances included)."""
+    from pipeline.contrasts import counts
+
+    s, b, d, p = planted_corpus()
+    # Slices of a few rows, cut anywhere (mid-document too), re-cut into batches of a few
+    # documents: every count is added up over many batches.
+    monkeypatch.setattr(counts, "BATCH_ROWS", 7)
+    sliced = score_contrasts((s.iloc[i:i + 5] for i in range(0, len(s), 5)),
+                             (b.iloc[i:i + 3] for i in range(0, len(b), 3)), d, p, LEXICON,
+                             ContrastsParams(**PARAMS))
+    for name in ("keyness", "frame_measures", "shifts", "domains", "firm_domains", "versus",
+                 "ca_points", "ca_axes", "frame_shares"):
+        pd.testing.assert_frame_equal(getattr(sliced, name), getattr(planted, name),
+                                      obj=name)
+    pd.testing.assert_frame_equal(sliced.kwic.astype(object), planted.kwic.astype(object))
+    assert len(planted.kwic) > 50
+
+
+def test_batches_hold_whole_documents_and_refuse_a_scattered_table():
+    from pipeline.contrasts.counts import doc_batches
+
+    frame = pd.DataFrame({"doc_id": list("aaabbcccd"), "x": range(9)})
+    batches = list(doc_batches((frame.iloc[i:i + 2] for i in range(0, 9, 2)), rows=3))
+    # each document whole in one batch, though every slice cut one
+    assert [sorted(set(bt["doc_id"])) for bt in batches] == [["a"], ["b"], ["c"], ["d"]]
+    assert pd.concat(batches)["x"].tolist() == list(range(9))
+    scattered = pd.DataFrame({"doc_id": list("aabba"), "x": range(5)})
+    with pytest.raises(ValueError, match=r"document a .*not consecutive"):
+        list(doc_batches([scattered.iloc[:2], scattered.iloc[2:4], scattered.iloc[4:]],
+                         rows=2))
+
+
+def test_a_rerun_with_one_new_document_matches_only_it_and_equals_a_cold_run(tmp_path):
+    """Per-document matches and concordance lines are cached: a re-run with one more document
+    matches that document (and the documents of a firm whose top terms changed), nothing else,
+    and gives the tables of a run without cache."""
+    from pipeline.contrasts.cache import MatchCache, wanted_keys
+
+    s, b, d, p = planted_corpus()
+    params = ContrastsParams(**PARAMS)
+    n_docs = d["doc_id"].nunique()
+    cache = MatchCache(tmp_path)
+    first = score_contrasts(s, b, d, p, LEXICON, params, cache=cache)
+    assert (cache.hits, cache.misses) == (0, n_docs)
+    cache.hits = cache.misses = 0
+    again = score_contrasts(s, b, d, p, LEXICON, params, cache=cache)
+    assert (cache.hits, cache.misses) == (n_docs, 0)
+    pd.testing.assert_frame_equal(again.kwic, first.kwic)
+
+    # one new document of acme, saying citoyens and its own word
+    s2, b2, d2, p2 = make_corpus([{"firm": "acme", "year": 2020, "doc_id": "e" * 16,
+                                   "text": "Les citoyens et l'hyperviseur de la ville. " * 6}])
+    grown = [pd.concat([x, y], ignore_index=True) for x, y in
+             zip((s, b, d, p), (s2, b2, d2, p2), strict=True)]
+    cache.hits = cache.misses = 0
+    warm = score_contrasts(*grown, LEXICON, params, cache=cache)
+    cold = score_contrasts(*grown, LEXICON, params)
+
+    def wanted(result):
+        k = result.keyness
+        top = k[k["rank"].notna() & (k["rank"] <= params.n_top)
+                & (((k["comparison"] == "firm_vs_rest") & (k["log_ratio_cons"] > 0))
+                   | (k["comparison"] == "late_vs_early"))]
+        return wanted_keys(pd.DataFrame({"term": top["term"], "lang": top["lang"],
+                                         "firm": top["group_a"].str.replace(
+                                             r":(late|early)$", "", regex=True)}))
+
+    before, after = wanted(first), wanted(cold)
+    changed = {f for f in set(before) | set(after) if before.get(f) != after.get(f)}
+    n_changed = d.loc[d["doc_id"].isin(s.loc[s["firm"].isin(changed), "doc_id"]),
+                      "doc_id"].nunique()
+    assert cache.misses == 1 + n_changed < n_docs
+    assert cache.hits == n_docs - n_changed
+    for name in ("keyness", "frame_measures", "shifts", "domains", "firm_domains", "versus",
+                 "ca_points", "ca_axes"):
+        pd.testing.assert_frame_equal(getattr(warm, name), getattr(cold, name), obj=name)
+    pd.testing.assert_frame_equal(warm.kwic.astype(object), cold.kwic.astype(object))
+    assert "e" * 16 in set(warm.kwic["doc_id"])

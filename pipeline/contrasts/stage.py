@@ -3,11 +3,15 @@
 reads <processed>/sentences.parquet, bags.parquet, <interim>/documents.parquet,
 passages.parquet and the frame lexicon → writes <out>/keyness.parquet, frame_measures.parquet,
 shifts.parquet, domains.parquet, firm_domains.parquet, thresholds.parquet, versus.parquet
-(each firm's shares and domain rates against the rest's, tested, BH across firms), kwic.parquet +
-kwic.csv, ca_points.parquet, ca_axes.parquet, and <plots>/frame_shares.csv
+(each firm's shares and domain rates against the rest's, tested, BH across firms), kwic.parquet
+(its CSV is the report's export, reports/data/kwic.csv), ca_points.parquet, ca_axes.parquet,
+and <plots>/frame_shares.csv; sentences and bags are read in batches of whole documents (only
+the columns used), and what is kept between batches is counts (`pipeline.contrasts.counts`);
+each document's matches and concordance lines are cached in <cache> (`pipeline.contrasts.cache`)
 
     python -m pipeline.contrasts --processed data/processed --interim data/interim \\
-        --params params.yaml --out data/contrasts --plots reports/plots
+        --params params.yaml --out data/contrasts --plots reports/plots \\
+        --cache data/cache/contrasts
 
 What is counted, and how (the choices a reader of the figures needs):
 
@@ -51,7 +55,9 @@ What is counted, and how (the choices a reader of the figures needs):
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -60,6 +66,20 @@ from scipy import sparse
 
 from pipeline import cli, schemas
 from pipeline.contrasts.ca import correspondence_tables
+from pipeline.contrasts.cache import (
+    MatchCache,
+    document_keys,
+    settings_key,
+    split_by_doc,
+    wanted_keys,
+)
+from pipeline.contrasts.counts import (
+    BATCH_ROWS,
+    DocCounts,
+    TermCounts,
+    doc_batches,
+    hit_counts,
+)
 from pipeline.contrasts.domains import domain_table, firm_domain_table, thresholds_table
 from pipeline.contrasts.frames import (
     build_stream,
@@ -73,11 +93,10 @@ from pipeline.contrasts.keyness import rank_top, score_groups
 from pipeline.contrasts.kwic import concordance
 from pipeline.contrasts.versus import firm_vs_rest
 from pipeline.errors import EXIT_OK
-from pipeline.io import empty_frame, read_table, write_csv, write_table
+from pipeline.io import empty_frame, iter_table, read_table, write_csv, write_table
 from pipeline.lexicon import LANGS, Lexicon, load_lexicon
 from pipeline.params import ContrastsParams, lexicon_path, load_block
-from pipeline.resample import content_keys
-from pipeline.subset import restrict
+from pipeline.subset import selected
 from pipeline.trends import fit_trend
 
 log = logging.getLogger(__name__)
@@ -120,8 +139,7 @@ def plan_comparisons(units: pd.DataFrame, *, min_tokens: int) -> list[dict]:
 
     Args:
         units: one row per (firm, year) unit with `firm`, `year` (nullable) and `n_tokens`
-            (word tokens); with a `kind` column, one row per (firm, year, kind), and reports
-            are compared with pages (kind_vs_kind: all firms, then each firm with both).
+            (word tokens).
         min_tokens: years with fewer word tokens are not compared (year_vs_year, late_vs_early).
 
     Returns:
@@ -145,6 +163,16 @@ def plan_comparisons(units: pd.DataFrame, *, min_tokens: int) -> list[dict]:
                     plans.append({"comparison": "firm_vs_firm", "group_a": f, "group_b": g,
                                   "years_a": None, "years_b": None,
                                   "a": idx[firm == f], "b": idx[firm == g]})
+    if "kind" in units:
+        kind = units["kind"].to_numpy()
+        for f in [None, *firms]:
+            mine = np.ones(len(units), dtype=bool) if f is None else firm == f
+            a, b = idx[mine & (kind == "report")], idx[mine & (kind == "page")]
+            if len(a) and len(b):
+                prefix = "" if f is None else f"{f}:"
+                plans.append({"comparison": "kind_vs_kind", "group_a": f"{prefix}report",
+                              "group_b": f"{prefix}page", "years_a": None, "years_b": None,
+                              "a": a, "b": b})
     by_year = units[has_year].groupby("year")["n_tokens"].sum()
     years = sorted(int(y) for y, n in by_year.items() if n >= min_tokens)
     thin = sorted(int(y) for y, n in by_year.items() if n < min_tokens)
@@ -169,21 +197,11 @@ def plan_comparisons(units: pd.DataFrame, *, min_tokens: int) -> list[dict]:
                       "years_b": _year_span(early),
                       "a": idx[(firm == f) & np.isin(yv, late)],
                       "b": idx[(firm == f) & np.isin(yv, early)]})
-    if "kind" in units:
-        kind = units["kind"].to_numpy()
-        for f in [None, *firms]:
-            mine = np.ones(len(units), dtype=bool) if f is None else firm == f
-            a, b = idx[mine & (kind == "report")], idx[mine & (kind == "page")]
-            if len(a) and len(b):
-                prefix = "" if f is None else f"{f}:"
-                plans.append({"comparison": "kind_vs_kind", "group_a": f"{prefix}report",
-                              "group_b": f"{prefix}page", "years_a": None, "years_b": None,
-                              "a": a, "b": b})
     return plans
 
 
-def keyness_tables(bags: pd.DataFrame, *, alpha0: float, min_count: int, fdr: float,
-                   min_tokens: int, split_phrases: bool = True,
+def keyness_tables(bags: pd.DataFrame | TermCounts, *, alpha0: float, min_count: int,
+                   fdr: float, min_tokens: int, split_phrases: bool = True,
                    whole: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Every keyness comparison of every language, as one KEYNESS table.
 
@@ -192,8 +210,9 @@ def keyness_tables(bags: pd.DataFrame, *, alpha0: float, min_count: int, fdr: fl
     computed over all comparisons and terms at once.
 
     Args:
-        bags: rows of the `bags` table (duplicates already out); with a `kind` column (page
-            or report), reports are compared with pages too (kind_vs_kind).
+        bags: rows of the `bags` table (duplicates already out), or their counts added up
+            batch by batch (`counts.TermCounts`); with a `kind` column (page or report),
+            reports are compared with pages too (kind_vs_kind).
         alpha0: total weight of the informative Dirichlet prior.
         min_count: terms seen fewer times in both groups together are not tested.
         fdr: false discovery rate for the `rank` of significant terms.
@@ -206,39 +225,23 @@ def keyness_tables(bags: pd.DataFrame, *, alpha0: float, min_count: int, fdr: fl
     Returns:
         Rows of the KEYNESS table, by language, comparison, groups and z descending.
     """
+    if isinstance(bags, pd.DataFrame):
+        term_counts = TermCounts()
+        term_counts.add(bags)
+    else:
+        term_counts = bags
     tables = []
-    for lang in sorted(bags["lang"].unique()):
-        b = bags[bags["lang"] == lang]
-        unit_keys = b["firm"].astype(str) + "\x1f" + b["year"].astype("string").fillna("")
-        by_kind = "kind" in b  # units split by source kind: reports compared with pages
-        if by_kind:
-            unit_keys = unit_keys + "\x1f" + b["kind"].astype(str)
-        ucode, ukeys = pd.factorize(unit_keys, sort=True)
-        agg = {"firm": ("firm", "first"), "year": ("year", "first"),
-               "n_tokens": ("n_tokens", "sum")} | ({"kind": ("kind", "first")} if by_kind else {})
-        units = (pd.DataFrame({"u": ucode, "firm": b["firm"].to_numpy(),
-                               "year": b["year"].to_numpy(), "n_tokens": b["n_tokens"].to_numpy(),
-                               **({"kind": b["kind"].to_numpy()} if by_kind else {})})
-                 .groupby("u").agg(**agg)
-                 .reindex(range(len(ukeys))))
-        lengths = np.fromiter((len(t) for t in b["terms"]), dtype=np.int64, count=len(b))
-        if not lengths.sum():
+    for lang in term_counts.langs:
+        units, counts, vocab = term_counts.table(lang)
+        if not counts.sum():
             continue
-        flat = np.concatenate([np.asarray(t, dtype=object) for t in b["terms"].to_numpy()])
-        tcode, vocab = pd.factorize(flat)
-        term_unit = np.repeat(ucode, lengths)
         if split_phrases:
-            tcode, vocab, parent = _split_phrases(tcode, list(vocab), whole)
-            term_unit = term_unit[parent]
-        counts = sparse.csr_matrix(
-            (np.ones(len(tcode), dtype=np.int64), (term_unit, tcode)),
-            shape=(len(ukeys), len(vocab)))
-        counts.sum_duplicates()
-        plans = plan_comparisons(units.reset_index(drop=True), min_tokens=min_tokens)
+            counts, vocab = _split_phrases(counts, vocab, whole)
+        plans = plan_comparisons(units, min_tokens=min_tokens)
         if not plans:
             continue
-        sel_a = _selection(plans, "a", len(ukeys))
-        sel_b = _selection(plans, "b", len(ukeys))
+        sel_a = _selection(plans, "a", len(units))
+        sel_b = _selection(plans, "b", len(units))
         unit_totals = np.asarray(counts.sum(axis=1)).ravel()
         ok = (sel_a @ unit_totals > 0) & (sel_b @ unit_totals > 0)
         plans = [p for p, keep in zip(plans, ok, strict=True) if keep]
@@ -260,22 +263,20 @@ def keyness_tables(bags: pd.DataFrame, *, alpha0: float, min_count: int, fdr: fl
     return out[cols]
 
 
-def _split_phrases(codes: np.ndarray, vocab: list[str], whole: frozenset[str]):
-    """Codes of a term stream with learned phrases cut into their words.
-
-    Returns:
-        (codes, vocab, parent): the new stream's codes and vocabulary, and for each new
-        position the position of the term it comes from.
-    """
+def _split_phrases(counts: sparse.csr_matrix, vocab: list[str], whole: frozenset[str]
+                   ) -> tuple[sparse.csr_matrix, list[str]]:
+    """Units × terms counts with learned phrases cut into their words (each word of a phrase
+    counted once per occurrence of the phrase), and the words' vocabulary."""
     pieces = [[t] if "_" not in t or t in whole else [w for w in t.split("_") if w] or [t]
               for t in vocab]
     words, new_vocab = pd.factorize(np.array([w for p in pieces for w in p], dtype=object))
     sizes = np.array([len(p) for p in pieces], dtype=np.int64)
-    offsets = np.r_[0, np.cumsum(sizes)[:-1]]
-    n = sizes[codes]
-    parent = np.repeat(np.arange(len(codes)), n)
-    within = np.arange(len(parent)) - np.repeat(np.cumsum(n) - n, n)
-    return words[offsets[codes][parent] + within], list(new_vocab), parent
+    into = sparse.csr_matrix((np.ones(len(words), dtype=np.int64),
+                              (np.repeat(np.arange(len(vocab)), sizes), words)),
+                             shape=(len(vocab), len(new_vocab)))
+    split = (counts @ into).tocsr()
+    split.sort_indices()  # the tests read terms in index order: keep it the terms' order
+    return split, list(new_vocab)
 
 
 def _take_strings(values: list, idx: np.ndarray) -> pd.Series:
@@ -294,24 +295,37 @@ def _selection(plans: list[dict], side: str, n_units: int) -> sparse.csr_matrix:
 # --- frames ----------------------------------------------------------------------------------
 
 
-def document_counts(bags: pd.DataFrame, hits: pd.DataFrame, stream_sents: pd.DataFrame,
-                    lexicon: Lexicon) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+def document_counts(bags: pd.DataFrame | DocCounts, hits: pd.DataFrame | None = None,
+                    stream_sents: pd.DataFrame | None = None, lexicon: Lexicon | None = None
+                    ) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     """Matches of every frame and word tokens per (document, language).
+
+    Args:
+        bags: the BAGS rows, or the counts added up batch by batch (`counts.DocCounts`,
+            matches included; then `hits` and `stream_sents` are not given).
+        hits: `match_lexicon` rows of the stream built from `stream_sents`.
+        stream_sents: the stream's sentences.
+        lexicon: the frame lexicon.
 
     Returns:
         The table (doc_id, firm, year, lang, n_tokens, one `group/frame` column per frame,
         `content_key`: a hash of the document's bag terms, the order the bootstrap draws
         from) and the (group, frame) of each count column.
     """
+    assert lexicon is not None
+    if isinstance(bags, pd.DataFrame):
+        counts = DocCounts()
+        counts.add_bags(bags)
+        if hits is not None and stream_sents is not None:
+            counts.add_hits(hits, stream_sents)
+    else:
+        counts = bags
     columns = [(f.group, f.name) for f in lexicon.frames()]
     names = [f"{g}/{f}" for g, f in columns]
-    docs = (bags.groupby(["doc_id", "lang"], sort=True)
-            .agg(firm=("firm", "first"), year=("year", "first"), n_tokens=("n_tokens", "sum"))
-            .reset_index())
-    if len(hits):
-        h = hits.assign(doc_id=stream_sents["doc_id"].to_numpy()[hits["row"].to_numpy()],
-                        col=hits["group"] + "/" + hits["frame"])
-        wide = (h.groupby(["doc_id", "lang", "col"]).size().unstack("col", fill_value=0)
+    docs = counts.docs()
+    h = counts.hits()
+    if len(h):
+        wide = (h.set_index(["doc_id", "lang", "col"])["n"].unstack("col", fill_value=0)
                 .reindex(columns=names, fill_value=0).reset_index())
         docs = docs.merge(wide, on=["doc_id", "lang"], how="left")
         orphan = set(map(tuple, h[["doc_id", "lang"]].drop_duplicates().to_numpy())) - set(
@@ -322,7 +336,7 @@ def document_counts(bags: pd.DataFrame, hits: pd.DataFrame, stream_sents: pd.Dat
                         sorted(orphan)[0])
     for n in names:
         docs[n] = docs[n].fillna(0).astype(np.int64) if n in docs else 0
-    docs["content_key"] = content_keys(bags).reindex(docs["doc_id"]).to_numpy()
+    docs["content_key"] = counts.content_keys().reindex(docs["doc_id"]).to_numpy()
     return docs, columns
 
 
@@ -404,6 +418,13 @@ def _no_trend_reason(n_good: int, min_years: int, min_tokens: int, years, succ, 
     return None
 
 
+# --- the stage -------------------------------------------------------------------------------
+
+
+# A whole table, or its batches (each document's rows in one batch or consecutive).
+Tables: TypeAlias = pd.DataFrame | Iterable[pd.DataFrame]
+
+
 def firm_level_enough(measures: pd.DataFrame, *, min_firm_tokens: int) -> pd.DataFrame:
     """A whole firm's figures (level firm) need `min_firm_tokens` word tokens, not the
     `min_tokens` of one year: a firm of a few short pages has too little text for a profile,
@@ -415,17 +436,15 @@ def firm_level_enough(measures: pd.DataFrame, *, min_firm_tokens: int) -> pd.Dat
     return out
 
 
-# --- the stage -------------------------------------------------------------------------------
-
-
-def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.DataFrame,
-                    passages: pd.DataFrame, lexicon: Lexicon, params: ContrastsParams
-                    ) -> Contrasts:
+def score_contrasts(sentences: Tables, bags: Tables, documents: pd.DataFrame,
+                    passages: pd.DataFrame, lexicon: Lexicon, params: ContrastsParams,
+                    cache: MatchCache | None = None) -> Contrasts:
     """Keyness, frame measures, shifts, domains and concordances of a lemmatised corpus.
 
     Args:
-        sentences: the SENTENCES table.
-        bags: the BAGS table.
+        sentences: the SENTENCES table, or its batches (each document's rows consecutive,
+            `pos` not needed), read once.
+        bags: the BAGS table, or its batches (the same way), read once.
         documents: the DOCUMENTS table (`doc_id`, `captured_at`, `duplicate_of` are used).
         passages: the PASSAGES table (`passage_id`, `page_start`, `is_duplicate`, `kind` and
             `section_family` are used).
@@ -444,28 +463,79 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
             firm in the firm × term correspondence analysis); `kinds` and
             `section_families` (which passages are read: `pipeline.subset`) and
             `compare_kinds` (keyness compares reports with pages).
+        cache: per-document matches and concordance lines kept between runs (see
+            `pipeline.contrasts.cache`); None matches every document.
 
     Returns:
         The stage's tables.
     """
-    sentences, bags = _drop_unusable(sentences, bags, documents, passages)
-    kinds, families = params.kinds, params.section_families
-    sentences = restrict(sentences, passages, kinds=kinds, section_families=families)
-    bags = restrict(bags, passages, kinds=kinds, section_families=families)
-    keyed = bags
-    if params.compare_kinds:
-        kinds = passages.drop_duplicates("passage_id").set_index("passage_id")["kind"]
-        keyed = bags.assign(kind=bags["passage_id"].map(kinds).fillna("page").to_numpy())
+    unusable = _Unusable(documents, passages, kinds=params.kinds,
+                         section_families=params.section_families)
+    kind_of = (passages.drop_duplicates("passage_id").set_index("passage_id")["kind"]
+               if params.compare_kinds else None)
+    # First pass, over the bags: keyness counts per unit and word tokens per document.
+    term_counts, doc_counts = TermCounts(), DocCounts()
+    for batch in doc_batches(_frames(bags)):
+        batch = unusable.drop(batch)
+        if kind_of is not None:  # units split by source kind: reports compared with pages
+            term_counts.add(batch.assign(
+                kind=batch["passage_id"].map(kind_of).fillna("page").to_numpy()))
+        else:
+            term_counts.add(batch)
+        doc_counts.add_bags(batch)
+    unusable.log()
     whole = frozenset(t.phrase for f in lexicon.frames() for terms in f.terms.values()
                       for t in terms if t.is_multiword)
-    keyness = keyness_tables(keyed, alpha0=params.alpha0, min_count=params.min_count,
+    keyness = keyness_tables(term_counts, alpha0=params.alpha0, min_count=params.min_count,
                              fdr=params.fdr, min_tokens=params.min_tokens,
                              split_phrases=params.split_phrases, whole=whole)
+    top = keyness[keyness["rank"].notna() & (keyness["rank"] <= params.n_top)
+                  & (((keyness["comparison"] == "firm_vs_rest")
+                      & (keyness["log_ratio_cons"] > 0))
+                     | (keyness["comparison"] == "late_vs_early"))]
+    wanted = pd.DataFrame({"term": top["term"], "lang": top["lang"],
+                           "firm": top["group_a"].str.replace(r":(late|early)$", "",
+                                                              regex=True)}).drop_duplicates()
 
-    stream = build_stream(sentences)
-    hits = match_lexicon(stream, lexicon)
-    log.info("frames: %d matches in %d sentences", len(hits), len(stream.sentences))
-    docs, columns = document_counts(bags, hits, stream.sentences, lexicon)
+    # Second pass, over the sentences: lexicon matches, concordances of matches and terms;
+    # a document whose results are in the cache is not matched again.
+    settings = settings_key(repr([(f.group, f.name, f.terms) for f in lexicon.frames()]),
+                            params.kwic_window)
+    wanted_by_firm = wanted_keys(wanted)
+    kwic_parts: list[pd.DataFrame | None] = []
+    n_hits = n_sents = 0
+    for batch in doc_batches(_frames(sentences)):
+        batch = unusable.drop(batch, sentences=True)
+        n_sents += len(batch)
+        keys = document_keys(batch, settings, wanted_by_firm) if cache is not None else {}
+        todo = []
+        for doc in pd.unique(batch["doc_id"]):
+            got = cache.get(keys[doc]) if cache is not None else None
+            if got is None:
+                todo.append(doc)
+                continue
+            doc_counts.add_counts(got[0])
+            kwic_parts.append(got[1])
+            n_hits += int(got[0]["n"].sum()) if got[0] is not None else 0
+        if not todo:
+            continue
+        stream = build_stream(batch if len(todo) == len(keys) or cache is None
+                              else batch[batch["doc_id"].isin(todo)])
+        hits = match_lexicon(stream, lexicon)
+        n_hits += len(hits)
+        counts = hit_counts(hits, stream.sentences)
+        doc_counts.add_counts(counts)
+        lines = _kwic_lines(stream, hits, match_bag_terms(stream, wanted), documents, passages,
+                            kwic_window=params.kwic_window)
+        kwic_parts.append(lines)
+        if cache is not None:
+            doc_hits, doc_lines = split_by_doc(counts, todo), split_by_doc(lines, todo)
+            for doc in todo:
+                cache.put(keys[doc], doc_hits[doc], doc_lines[doc])
+    log.info("frames: %d matches in %d sentences", n_hits, n_sents)
+    kwic = _sort_kwic(kwic_parts)
+
+    docs, columns = document_counts(doc_counts, lexicon=lexicon)
     measures = measure_frames(docs, columns, lexicon, n_bootstrap=params.n_bootstrap,
                               seed=params.seed, min_tokens=params.min_tokens)
     measures = firm_level_enough(measures[schemas.FRAME_MEASURES.names],
@@ -476,24 +546,13 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
                           seed=params.seed, min_tokens=params.min_firm_tokens, fdr=params.fdr)
     domains = domain_table(measures, lexicon, presence_rate=params.presence_rate,
                            presence_docs=params.presence_docs, versus=versus)
-
-    top = keyness[keyness["rank"].notna() & (keyness["rank"] <= params.n_top)
-                  & (((keyness["comparison"] == "firm_vs_rest")
-                      & (keyness["log_ratio_cons"] > 0))
-                     | (keyness["comparison"] == "late_vs_early"))]
-    wanted = pd.DataFrame({"term": top["term"], "lang": top["lang"],
-                           "firm": top["group_a"].str.replace(r":(late|early)$", "",
-                                                              regex=True)}).drop_duplicates()
-    term_hits = match_bag_terms(stream, wanted)
-    kwic = _kwic_table(stream, hits, term_hits, documents, passages,
-                       kwic_window=params.kwic_window)
     shares = measures[(measures["measure"] == "share") & (measures["level"] == "firm_year")
                       & measures["lang"].isna() & measures["enough"] & measures["value"].notna()]
     frame_shares = (shares.rename(columns={"value": "share"})
                     [["group", "frame", "firm", "year", "share", "ci_low", "ci_high",
                       "n_matches", "n_docs", "n_tokens"]]
                     .sort_values(["group", "frame", "firm", "year"]).reset_index(drop=True))
-    tokens = bags.groupby(["firm", "lang"], as_index=False)["n_tokens"].sum()
+    tokens = docs.groupby(["firm", "lang"], as_index=False)["n_tokens"].sum()
     ca_points, ca_axes = correspondence_tables(keyness, domains, tokens,
                                                ca_n_terms=params.ca_n_terms,
                                                min_tokens=params.min_firm_tokens,
@@ -507,31 +566,58 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
                      versus=versus)
 
 
-def _drop_unusable(sentences, bags, documents, passages):
-    """Leave out duplicates and languages other than those of the lexicon (logged)."""
-    dup_docs = set(documents.loc[documents["duplicate_of"].notna(), "doc_id"])
-    dup_passages = set(passages.loc[passages["is_duplicate"].astype(bool), "passage_id"])
-    s_dup = sentences["doc_id"].isin(dup_docs) | sentences["passage_id"].isin(dup_passages)
-    b_dup = bags["doc_id"].isin(dup_docs) | bags["passage_id"].isin(dup_passages)
-    if s_dup.any() or b_dup.any():
-        log.warning("%d duplicate passage(s) reached the contrasts stage: not counted",
-                    bags.loc[b_dup, "passage_id"].nunique())
-    s_lang = sentences["lang"].isin(LANGS)
-    b_lang = bags["lang"].isin(LANGS)
-    if not b_lang.all():
-        log.info("%d passage(s) in other languages (%s) skipped", int((~b_lang).sum()),
-                 ", ".join(sorted(set(bags.loc[~b_lang, "lang"].astype(str)))))
-    return sentences[~s_dup & s_lang], bags[~b_dup & b_lang]
+def _frames(tables: Tables) -> Iterable[pd.DataFrame]:
+    return [tables] if isinstance(tables, pd.DataFrame) else tables
 
 
-def _kwic_table(stream, frame_hits, term_hits, documents, passages, *, kwic_window):
+class _Unusable:
+    """Leaves out duplicates, languages other than those of the lexicon and passages outside
+    the kinds and section families asked for, batch by batch, and logs what it left out once."""
+
+    def __init__(self, documents: pd.DataFrame, passages: pd.DataFrame, *,
+                 kinds: Sequence[str] = (), section_families: Sequence[str] = ()) -> None:
+        # the passages of the kinds and section families asked for (None: all)
+        self.chosen = (selected(passages, kinds=kinds, section_families=section_families)
+                       if kinds or section_families else None)
+        self.dup_docs = set(documents.loc[documents["duplicate_of"].notna(), "doc_id"])
+        self.dup_passages = set(passages.loc[passages["is_duplicate"].astype(bool),
+                                             "passage_id"])
+        self.n_dup: set[str] = set()
+        self.other: dict[str, int] = {}
+
+    def drop(self, frame: pd.DataFrame, *, sentences: bool = False) -> pd.DataFrame:
+        dup = frame["doc_id"].isin(self.dup_docs) | frame["passage_id"].isin(self.dup_passages)
+        lang = frame["lang"].isin(LANGS)
+        if not sentences:
+            self.n_dup.update(frame.loc[dup, "passage_id"])
+            for code, n in frame.loc[~lang, "lang"].astype(str).value_counts().items():
+                self.other[str(code)] = self.other.get(str(code), 0) + int(n)
+        keep = ~dup & lang
+        if self.chosen is not None:
+            keep &= frame["passage_id"].isin(self.chosen)
+        return frame[keep]
+
+    def log(self) -> None:
+        if self.n_dup:
+            log.warning("%d duplicate passage(s) reached the contrasts stage: not counted",
+                        len(self.n_dup))
+        if self.other:
+            log.info("%d passage(s) in other languages (%s) skipped", sum(self.other.values()),
+                     ", ".join(sorted(self.other)))
+
+
+_KWIC_TEXT = [f.name for f in schemas.KWIC if pa.types.is_string(f.type)]
+
+
+def _kwic_lines(stream, frame_hits, term_hits, documents, passages, *, kwic_window):
+    """Concordance lines of one batch's matches, in KWIC's columns (not sorted)."""
     parts = []
     if len(frame_hits):
         parts.append(frame_hits[["pos", "n_words", "term", "group", "frame"]])
     if len(term_hits):
         parts.append(term_hits[["pos", "n_words", "term"]].assign(group=None, frame=None))
     if not parts:
-        return empty_frame(schemas.KWIC)
+        return None
     hits = pd.concat(parts, ignore_index=True)
     lines = concordance(stream, hits, kwic_window=kwic_window)
     page = passages.set_index("passage_id")["page_start"]
@@ -540,6 +626,19 @@ def _kwic_table(stream, frame_hits, term_hits, documents, passages, *, kwic_wind
     lines["captured_at"] = captured.reindex(lines["doc_id"]).to_numpy()
     lines["year"] = pd.array(lines["year"], dtype="Int16")
     lines["sent_id"] = lines["sent_id"].astype(np.int32)
+    # Held until every batch is done: text in Arrow buffers takes a fraction of Python strings.
+    for col in _KWIC_TEXT:
+        lines[col] = lines[col].astype("string[pyarrow]")
+    return lines[[*schemas.KWIC.names, "pos"]]
+
+
+def _sort_kwic(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
+    """All batches' lines in one KWIC table, by group, frame, term, firm, year, document,
+    passage, sentence and position (a position is only compared within its sentence)."""
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        return empty_frame(schemas.KWIC)
+    lines = pd.concat(parts, ignore_index=True)
     lines = lines.sort_values(["group", "frame", "term", "firm", "year", "doc_id", "passage_id",
                                "sent_id", "pos"], na_position="last", kind="stable")
     return lines[schemas.KWIC.names].reset_index(drop=True)
@@ -552,21 +651,32 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args) -> int:
     params = load_block(args.params, ContrastsParams)
     lexicon = load_lexicon(lexicon_path(args.params))
-    sentences = read_table(args.processed / schemas.file_name(schemas.SENTENCES),
-                           schemas.SENTENCES)
-    bags = read_table(args.processed / schemas.file_name(schemas.BAGS), schemas.BAGS)
+    # The two large tables are read in batches, only the columns the stage uses.
+    sentences = iter_table(args.processed / schemas.file_name(schemas.SENTENCES),
+                           schemas.SENTENCES,
+                           columns=[c for c in schemas.SENTENCES.names if c != "pos"],
+                           batch_rows=BATCH_ROWS)
+    bags = iter_table(args.processed / schemas.file_name(schemas.BAGS), schemas.BAGS,
+                      batch_rows=BATCH_ROWS)
     documents = read_table(args.interim / schemas.file_name(schemas.DOCUMENTS),
                            schemas.DOCUMENTS, columns=["doc_id", "captured_at", "duplicate_of"])
     passages = read_table(args.interim / schemas.file_name(schemas.PASSAGES), schemas.PASSAGES,
                           columns=["passage_id", "page_start", "is_duplicate", "kind",
                                    "section_family"])
-    result = score_contrasts(sentences, bags, documents, passages, lexicon, params)
+    cache = MatchCache(args.cache)
+    try:
+        result = score_contrasts(sentences, bags, documents, passages, lexicon, params,
+                                 cache=cache)
+    finally:
+        cache.close()
+    log.info("contrasts: %d document(s) matched, %d from the cache (%s); keyness, frame "
+             "measures, trends, tests and correspondence analysis were computed again over "
+             "every document", cache.misses, cache.hits, cache.path)
     out = args.out
     for name in ("keyness", "frame_measures", "shifts", "domains", "firm_domains", "thresholds",
                  "kwic", "ca_points", "ca_axes", "versus"):
         schema = getattr(schemas, name.upper())
         write_table(getattr(result, name), out / schemas.file_name(schema), schema)
-    write_csv(result.kwic, out / "kwic.csv")
     write_csv(result.frame_shares, args.plots / "frame_shares.csv")
     log.info("contrasts: %d keyness rows, %d frame figures, %d trends, %d concordance lines "
              "→ %s", len(result.keyness), len(result.frame_measures), len(result.shifts),

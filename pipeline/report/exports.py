@@ -7,8 +7,11 @@ them).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline import schemas
 from pipeline.io import empty_frame
@@ -53,7 +56,7 @@ def export_tables(inputs: ReportInputs) -> dict[str, tuple[pd.DataFrame, pa.Sche
     return {name: (tables[name], EXPORTS[name][0]) for name in EXPORTS}
 
 
-def data_readme(exports: dict[str, tuple[pd.DataFrame, pa.Schema]]) -> str:
+def data_readme(exports: dict[str, tuple[pd.DataFrame | Path, pa.Schema]]) -> str:
     """reports/data/README.md: each table's file names, rows and columns with their meaning."""
     lines = ["# Tables behind the report's figures", "",
              "Each table is here twice: `<name>.csv` (UTF-8, comma-separated, one header row; "
@@ -61,7 +64,9 @@ def data_readme(exports: dict[str, tuple[pd.DataFrame, pa.Schema]]) -> str:
              "Text columns hold the text as scraped: import them as text in a spreadsheet, which "
              "would otherwise read a cell beginning with =, +, - or @ as a formula.", ""]
     for name, (df, schema) in exports.items():
-        lines += [f"## {name} ({len(df)} rows)", "", EXPORTS[name][1], "",
+        # an export copied from its file batch by batch is given as that file's path
+        n_rows = pq.read_metadata(df).num_rows if isinstance(df, Path) else len(df)
+        lines += [f"## {name} ({n_rows} rows)", "", EXPORTS[name][1], "",
                   "| column | type | meaning |", "| --- | --- | --- |"]
         for f in schema:
             comment = (f.metadata or {}).get(b"comment", b"").decode().replace("|", "/")

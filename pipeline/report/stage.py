@@ -32,15 +32,28 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from pipeline import cli, schemas
 from pipeline.errors import EXIT_OK
-from pipeline.io import SchemaError, read_table, write_csv, write_table, write_text
+from pipeline.io import (
+    SchemaError,
+    TableWriter,
+    nullable_types,
+    read_arrow,
+    read_table,
+    write_csv,
+    write_csv_batches,
+    write_table,
+    write_text,
+)
 from pipeline.lexicon import LANGS, LexiconError, load_lexicon
 from pipeline.params import ReportParams, lexicon_path, load_block
 from pipeline.report import figures
 from pipeline.report.exports import EXPORTS, data_readme, export_tables
-from pipeline.report.firm import firm_context
+from pipeline.report.firm import DETAIL_PASSAGES, firm_context
 from pipeline.report.format import environment, firm_file, fmt_date, years_span
 from pipeline.report.grids import domain_grids
 from pipeline.report.index import index_context
@@ -50,6 +63,11 @@ from pipeline.report.topics import topics_context
 
 log = logging.getLogger(__name__)
 
+#: the keyness comparisons the pages show (the rest is in the export only)
+SHOWN_COMPARISONS = ["firm_vs_rest", "late_vs_early"]
+#: rows per batch when a table is scanned or copied
+EXPORT_BATCH = 50_000
+
 
 
 @dataclass
@@ -57,7 +75,7 @@ class Report:
     """The rendered report: pages (path relative to the report folder → HTML) and exports."""
 
     pages: dict[str, str] = field(default_factory=dict)
-    exports: dict[str, tuple[pd.DataFrame, pa.Schema]] = field(default_factory=dict)
+    exports: dict[str, tuple[pd.DataFrame | Path, pa.Schema]] = field(default_factory=dict)
 
 
 def build_report(inputs: ReportInputs, params: ReportParams, *,
@@ -133,11 +151,6 @@ def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
                 lexicon: Path | None = None) -> ReportInputs:
     """Read every input table (schema-checked); optional tables are None when absent."""
     doc_cols = [c for c in schemas.DOCUMENTS.names if c != "text"]
-    passages_path = interim / "passages.parquet"
-    passages = None
-    if passages_path.exists():
-        passages = read_table(passages_path, schemas.PASSAGES,
-                              columns=["passage_id", "text", "page_start", "page_end"])
     ca = {}
     for name in ("ca_points", "ca_axes"):
         path = contrasts / f"{name}.parquet"
@@ -165,12 +178,57 @@ def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
                                "firm_domains", "thresholds"), contrasts)}
     read = {name: read_table(folder / f"{name}.parquet", getattr(schemas, name.upper()),
                              columns=doc_cols if name == "documents" else None)
-            for name, folder in tables.items()}
+            for name, folder in tables.items() if name != "keyness"}
+    read["keyness"] = _shown_keyness(contrasts / "keyness.parquet")
+    passages_path = interim / "passages.parquet"
+    passages = None
+    if passages_path.exists():
+        passages = _shown_passages(passages_path, read["doc_topics"])
     if len(read["thresholds"]) != 1:
         raise SchemaError(f"{contrasts / 'thresholds.parquet'}: {len(read['thresholds'])} rows, "
                           "expected one (rerun the contrasts stage)")
     return ReportInputs(**read, passages=passages, lexicon=lex,
                         ca_points=ca.get("ca_points"), ca_axes=ca.get("ca_axes"), **optional)
+
+
+def _shown_keyness(path: Path) -> pd.DataFrame:
+    """The keyness rows the pages show (the comparisons in `SHOWN_COMPARISONS`), read batch by
+    batch: every firm against every other and every year against every other stay on disk
+    (the export copies them from the file)."""
+    read_arrow(path, schemas.KEYNESS, columns=[])  # exists, and has the schema
+    wanted = pa.array(SHOWN_COMPARISONS, type=pa.string())
+    parts = [pa.Table.from_batches([b]).filter(pc.is_in(b.column("comparison"),
+                                                        value_set=wanted))
+             for b in pq.ParquetFile(path).iter_batches(batch_size=EXPORT_BATCH)]
+    table = (pa.concat_tables(parts) if parts else schemas.KEYNESS.empty_table())
+    return table.cast(schemas.KEYNESS).to_pandas(types_mapper=nullable_types)
+
+
+def _shown_passages(path: Path, doc_topics: pd.DataFrame) -> pd.DataFrame:
+    """The passages a firm page can show (each firm's best `DETAIL_PASSAGES` per language and
+    topic), scanned in batches: the corpus's text is never held whole."""
+    read_arrow(path, schemas.PASSAGES, columns=[])  # exists, and has the schema
+    best = (doc_topics.sort_values(["share", "passage_id"], ascending=[False, True])
+            .groupby(["firm", "lang", "topic"], sort=False).head(DETAIL_PASSAGES))
+    wanted = pa.array(pd.unique(best["passage_id"].astype(str)), type=pa.string())
+    table = ds.dataset(path, format="parquet").to_table(
+        columns=["passage_id", "text", "page_start", "page_end"],
+        filter=pc.field("passage_id").isin(wanted))
+    return table.to_pandas(types_mapper=nullable_types)
+
+
+def _export_file(source: Path, schema: pa.Schema, parquet: Path, csv: Path) -> list[Path]:
+    sink = TableWriter(parquet, schema)
+    try:
+        for batch in pq.ParquetFile(source).iter_batches(batch_size=EXPORT_BATCH):
+            sink.write(pa.Table.from_batches([batch]).cast(schema))
+    except BaseException:
+        sink.abort()
+        raise
+    sink.close()
+    frames = (b.to_pandas(types_mapper=nullable_types)
+              for b in pq.ParquetFile(source).iter_batches(batch_size=EXPORT_BATCH))
+    return [parquet, write_csv_batches(frames, csv, schema.names)]
 
 
 def write_report(report: Report, out: Path) -> list[Path]:
@@ -183,6 +241,9 @@ def write_report(report: Report, out: Path) -> list[Path]:
         written.append(write_text(html, out / rel))
     data = out / "data"
     for name, (df, schema) in report.exports.items():
+        if isinstance(df, Path):  # a table too large to hold: copied batch by batch
+            written += _export_file(df, schema, data / f"{name}.parquet", data / f"{name}.csv")
+            continue
         written.append(write_table(df, data / f"{name}.parquet", schema))
         written.append(write_csv(df, data / f"{name}.csv"))
     written.append(write_text(data_readme(report.exports), data / "README.md"))
@@ -212,6 +273,8 @@ def _run(args) -> int:
         return EXIT_OK
     inputs = read_inputs(**folders, lexicon=lexicon)
     report = build_report(inputs, params, figure_cache=args.out / ".cache" / "figures")
+    # The pages read only some comparisons; the export is the whole table, from its file.
+    report.exports["keyness"] = (args.contrasts / "keyness.parquet", schemas.KEYNESS)
     written = write_report(report, args.out)
     files = {str(p.relative_to(args.out)): _digest(p.read_bytes()) for p in written}
     write_text(json.dumps({"inputs": stamp, "files": files}, indent=1), stamp_path)

@@ -15,8 +15,10 @@ not one blurred mixture.
 passages) and one model per seed of `stability_seeds`, each on a random `stability_sample`
 share of the passages drawn with that seed; the fits run in a process pool of
 `sweep_workers` processes. Per K it records
-- `c_v` and `c_npmi`: gensim `CoherenceModel` coherence of the reference fit's top 10 terms
-  over the passages' term sequences (mean over topics);
+- `c_v` and `c_npmi`: coherence of the reference fit's top 10 terms over the passages' term
+  sequences (mean over topics), gensim `CoherenceModel`'s measures and numbers, counted for
+  every K and both measures in one pass over the texts (`pipeline.topics.coherence`), split
+  between the sweep's processes;
 - `exclusivity`: mean share of a topic's top 10 terms that are top terms of no other topic;
 - `stability`: for each stability fit, topics are paired one to one with the reference fit's
   (Hungarian matching on shared top-10 terms) and the shared share averaged over pairs; the
@@ -62,7 +64,9 @@ trends (`min_tokens` per firm-year, `min_years` years); undated documents stay o
 
 from __future__ import annotations
 
+import itertools
 import logging
+import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -72,7 +76,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from gensim.models import CoherenceModel
 from threadpoolctl import threadpool_limits
 
 from pipeline import cli, schemas
@@ -81,6 +84,13 @@ from pipeline.io import empty_frame, read_table, write_csv, write_json, write_ta
 from pipeline.params import TopicsParams, load_block
 from pipeline.resample import content_keys
 from pipeline.subset import restrict
+from pipeline.topics.coherence import (
+    MEASURES,
+    WINDOWS,
+    Cooccurrence,
+    count_cooccurrence,
+    topic_words,
+)
 from pipeline.topics.models import (
     Corpus,
     TopicModel,
@@ -106,6 +116,8 @@ N_LABEL_TERMS = 3
 #: as representative
 MIN_PASSAGE_QUANTILE = 0.25
 COHERENCE_MEASURES = ("c_v", "c_npmi")
+# The sweep's workers are forked: they inherit the corpus and texts instead of unpickling them.
+_FORK = multiprocessing.get_context("fork")
 
 
 @dataclass
@@ -154,27 +166,46 @@ def _sweep_fit(ref: bool, k: int, seed: int, rows: np.ndarray | None
     return fitted if ref else fitted.top_term_ids(N_EVAL_TERMS)
 
 
-def _sweep_coherence(topics: list[list[str]], measure: str) -> np.ndarray:
-    return topic_coherence(topics, texts=_SWEEP["texts"], corpus=_SWEEP["corpus"],
-                           measure=measure)
+def _sweep_counts(words: list[str], start: int, stop: int) -> dict[int, Cooccurrence]:
+    """Window counts of `words` over texts start..stop (a share of the one coherence pass)."""
+    return count_cooccurrence(_SWEEP["texts"][start:stop], words)
 
 
-def topic_coherence(topics: list[list[str]], *, texts: list[list[str]], corpus: Corpus,
-                    measure: str) -> np.ndarray:
-    """Coherence of each topic's terms over the passages (gensim `CoherenceModel`).
+def topic_coherence(topics: list[list[str]], *, texts: list[list[str]], measure: str
+                    ) -> np.ndarray:
+    """Coherence of each topic's terms over the passages, as gensim's `CoherenceModel` gives it.
 
     Args:
-        topics: each topic's top terms (all in the corpus vocabulary).
+        topics: each topic's top terms.
         texts: the passages' term sequences, in text order (for the sliding windows).
-        corpus: gives the vocabulary.
-        measure: "c_v" or "c_npmi" (or any gensim coherence that reads texts).
+        measure: "c_v" or "c_npmi".
 
     Returns:
         One coherence per topic.
     """
-    model = CoherenceModel(topics=topics, texts=texts, dictionary=corpus.dictionary,
-                           coherence=measure, topn=max(len(t) for t in topics), processes=1)
-    return np.asarray(model.get_coherence_per_topic(), dtype=np.float64)
+    words = topic_words(topics)
+    counts = count_cooccurrence(texts, words, windows=(WINDOWS[measure],))
+    return MEASURES[measure](topics, counts[WINDOWS[measure]])
+
+
+def _coherences(topics: list[list[str]], counts: dict[int, Cooccurrence]
+                ) -> dict[str, np.ndarray]:
+    return {m: MEASURES[m](topics, counts[WINDOWS[m]]) for m in COHERENCE_MEASURES}
+
+
+def _add_counts(parts: list[dict[int, Cooccurrence]]) -> dict[int, Cooccurrence]:
+    total = parts[0]
+    for part in parts[1:]:
+        total = {w: total[w].add(part[w]) for w in total}
+    return total
+
+
+def _text_shares(texts: list[list[str]], n: int) -> list[tuple[int, int]]:
+    """`n` consecutive ranges of texts with about the same number of terms each."""
+    sizes = np.cumsum([len(t) for t in texts])
+    cuts = [0, *(int(np.searchsorted(sizes, sizes[-1] * i / n)) for i in range(1, n)),
+            len(texts)] if len(texts) else [0, 0]
+    return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
 
 
 def stability_rows(n_passages: int, *, seed: int, stability_sample: float) -> np.ndarray | None:
@@ -226,7 +257,6 @@ def sweep_k(corpus: Corpus, texts: list[list[str]], *, model: str, k_grid: Seque
 
     initargs = (corpus, texts, model, passes, chunksize, workers)
     n_procs = max(1, min(sweep_workers, len(tasks)))
-    coherences: dict[str, np.ndarray] = {}
     if n_procs == 1:
         saved = dict(_SWEEP)
         with threadpool_limits(1):
@@ -235,22 +265,26 @@ def sweep_k(corpus: Corpus, texts: list[list[str]], *, model: str, k_grid: Seque
                 for n, task in enumerate(tasks, 1):
                     keep(task, _sweep_fit(*task), n)
                 all_topics = _pooled_topics(refs, grid)
-                for measure in COHERENCE_MEASURES:
-                    coherences[measure] = _sweep_coherence(all_topics, measure)
+                words = topic_words(all_topics)
+                counts = _sweep_counts(words, 0, len(texts))
             finally:
                 _SWEEP.clear()
                 _SWEEP.update(saved)
     else:
-        with ProcessPoolExecutor(n_procs, initializer=_init_worker,
+        # Forked workers inherit the corpus and texts (`initargs` are not pickled under fork),
+        # so no task carries them.
+        with ProcessPoolExecutor(n_procs, mp_context=_FORK, initializer=_init_worker,
                                  initargs=(os.getpid(), *initargs)) as pool:
             futures = {pool.submit(_sweep_fit, *task): task for task in tasks}
             for n, fut in enumerate(as_completed(futures), 1):
                 keep(futures[fut], fut.result(), n)
             all_topics = _pooled_topics(refs, grid)
-            # The two coherence measures count co-occurrences in different windows: one
-            # process each.
-            cfuts = {m: pool.submit(_sweep_coherence, all_topics, m) for m in COHERENCE_MEASURES}
-            coherences = {m: f.result() for m, f in cfuts.items()}
+            words = topic_words(all_topics)
+            # One pass over the texts for every measure and K, its share of texts per process.
+            parts = [pool.submit(_sweep_counts, words, a, b)
+                     for a, b in _text_shares(texts, n_procs)]
+            counts = _add_counts([f.result() for f in parts])
+    coherences = _coherences(all_topics, counts)
     log.info("%s: coherence of %d topics measured", lang, sum(grid))
 
     rows_out, start = [], 0
@@ -451,6 +485,9 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, params: TopicsParams
                      sorted(set(grid) - set(lang_grid)))
         log.info("%s: %d passages (%d with no term left out), %d terms; %s sweep over K=%s",
                  lang, n_kept, len(sub) - n_kept, corpus.n_terms, params.model, lang_grid)
+        # Unlike lemmas and frame matches, nothing here is cached per document: say so.
+        log.info("%s: every model of the sweep is refit on all passages (a topic model spans "
+                 "documents: a new or changed document changes every fit)", lang)
         texts = [terms[i] for i in corpus.kept]
         sweep, refs = sweep_k(corpus, texts, k_grid=lang_grid, lang=lang,
                               **params.model_dump(include=SWEEP_KEYS))
