@@ -302,7 +302,8 @@ def firm_distances(points: pd.DataFrame, analysis: str, lang: str | None) -> dic
 
 @pytest.mark.slow
 def test_demo_domain_table_marks_the_planted_domains_and_their_entries(demo_build, truth):
-    shown = read_table(demo_build / "reports/data/firm_domains.parquet", schemas.FIRM_DOMAINS)
+    shown = read_table(demo_build / "reports/data/firm_domains.parquet",
+                       schemas.with_firm_name(schemas.FIRM_DOMAINS))
     present = shown[shown["present"]].groupby("firm")["domain"].apply(set).to_dict()
     assert present == {f: set(spec["domains"]) for f, spec in truth["firms"].items()}
     # the per-year table: a firm entering a domain, on the index and on the firm's page

@@ -345,18 +345,29 @@ LOCATIONS = {
 }
 
 
-def write_project(root: Path, tables: dict[str, pd.DataFrame], **params) -> list[str]:
-    """Write the tables where the stages put them, plus params.yaml; return the CLI args."""
+# A display name that differs from the id and must be escaped wherever it is shown.
+NAMES = {"gamma": "Gamma & Söhne <GmbH>"}
+
+
+def write_project(root: Path, tables: dict[str, pd.DataFrame], *,
+                  names: dict[str, str] | None = None, **params) -> list[str]:
+    """Write the tables where the stages put them, plus params.yaml and a sources.txt naming
+    the firms of `names` (default NAMES); return the CLI args."""
     for name, df in tables.items():
         folder, schema = LOCATIONS[name]
         write_table(df, root / folder / f"{name}.parquet", schema)
+    names = NAMES if names is None else names
+    lines = [f"{f} page https://{f}.example/ville" + (f' name="{names[f]}"' if f in names else "")
+             for f in dict.fromkeys(tables["fetches"]["firm"])]
+    (root / "sources.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     block = {"max_kwic": 50, "n_terms": 25, "min_docs": 3, **params}
     # The report's own block only: the thresholds it states come with the contrasts tables.
     lines = [f"lexicon: {ROOT / 'frames.yaml'}", "report:"]
     lines += [f"  {k}: {v}" for k, v in block.items()]
     (root / "params.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return ["--raw", str(root / "data/raw"), "--interim", str(root / "data/interim"),
-            "--topics", str(root / "data/topics"), "--contrasts", str(root / "data/contrasts"),
+    return ["--sources", str(root / "sources.txt"), "--raw", str(root / "data/raw"),
+            "--interim", str(root / "data/interim"), "--topics", str(root / "data/topics"),
+            "--contrasts", str(root / "data/contrasts"),
             "--params", str(root / "params.yaml"), "--out", str(root / "reports")]
 
 
@@ -495,7 +506,7 @@ def test_scraped_markup_appears_as_text_and_never_runs(hostile):
 
 
 def test_captures_keep_last_attempt_and_archive_links(built):
-    caps = read_table(built / "data/captures.parquet", schemas.CAPTURES)
+    caps = read_table(built / "data/captures.parquet", schemas.with_firm_name(schemas.CAPTURES))
     alpha = caps[caps["firm"] == "alpha"]
     gone = alpha[alpha["url"] == "https://alpha.example/gone"]
     assert len(gone) == 2 and set(gone["outcome"]) == {"http_error"}
@@ -871,6 +882,47 @@ def test_phrases_and_firms_read_as_words():
     assert fmt.term("smart_city") == "smart city"
     assert fmt.firm_name("lumidia") == "Lumidia"
     assert fmt.firm_name("eau_de_paris") == "Eau De Paris"
+    assert fmt.firm_name("eau_de_paris", {"eau_de_paris": "Eau de Paris"}) == "Eau de Paris"
+
+
+def test_firms_show_their_display_name_everywhere_and_ids_stay_in_urls(built):
+    """Issue 17, part 5: a firm with name= in sources.txt is shown by that name (escaped) on
+    every page, in figures and scatters too; its id stays in URLs and exports add the name."""
+    name = NAMES["gamma"]
+    escaped = html.escape(name, quote=False)
+    for path in pages(built):
+        raw = path.read_text(encoding="utf-8")
+        assert name not in raw, path.name  # never unescaped
+        text = " ".join(parse(path).text)
+        # every "Gamma" shown is the display name, never the id title-cased
+        assert text.count("Gamma") == text.count(name), path.name
+        if path.name in ("index.html", "topics.html", "shifts.html", "gamma.html"):
+            assert text.count(name) >= 2, path.name
+    index = (built / "index.html").read_text(encoding="utf-8")
+    assert f'<a href="firms/gamma.html">{escaped}</a>' in index
+    firm = (built / "firms" / "gamma.html").read_text(encoding="utf-8")
+    assert f"<h1>{escaped}</h1>" in firm and f"<title>{escaped}" in firm
+    # figures name the firm too (matplotlib keeps text as <text>)
+    assert f"{escaped} (" in (built / "topics.html").read_text(encoding="utf-8")
+    # the firms without name= keep their id title-cased
+    assert '<a href="firms/beta.html">Beta</a>' in index
+    for export in ("collection", "captures", "prevalence", "frame_measures", "kwic"):
+        df = pd.read_csv(built / "data" / f"{export}.csv")
+        cols = list(df.columns)
+        assert cols[cols.index("firm") + 1] == "firm_name", export
+        pairs = set(zip(df["firm"].dropna(), df["firm_name"].dropna(), strict=True))
+        assert ("gamma", name) in pairs and ("beta", "Beta") in pairs, export
+
+
+def test_a_bad_name_in_sources_stops_the_report_naming_the_line(tmp_path):
+    args = write_project(tmp_path, make_study())
+    path = tmp_path / "sources.txt"
+    extra = 'gamma page https://g.example/2 name="Other"\n'
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    assert report.main(args) == 2
+    path.write_text("alpha page https://alpha.example/ville\n", encoding="utf-8")
+    assert report.main(args) == 0  # a firm left out of sources.txt keeps its page, title-cased
+    assert "<h1>Gamma</h1>" in (tmp_path / "reports/firms/gamma.html").read_text(encoding="utf-8")
 
 
 # --- the shifts page around its figures (issue 17) -----------------------------------------

@@ -9,7 +9,6 @@ from pipeline.lexicon import OFFER_GROUP
 from pipeline.report import figures, views
 from pipeline.report.format import (
     anchor,
-    firm_name,
     human,
     lang_name,
     records,
@@ -130,7 +129,7 @@ def _vocabulary(study: Study, firm: str, *, n_terms: int) -> list[dict]:
         links.update({r["term"]: f"#{r['kwic']}" for r in recs if r["kwic"]})
         scatter = views.term_scatter(
             rows, links=links,
-            title=f"{firm_name(firm)} against all other firms ({lang_name(lang)}): each term's "
+            title=f"{study.name(firm)} against all other firms ({lang_name(lang)}): each term's "
                   "frequency in the firm against its log ratio; coloured terms are distinctive")
         vocab.append({"lang": lang, "rows": recs, "scatter": scatter,
                       "n_docs_a": int((lang_docs["firm"] == firm).sum()),
