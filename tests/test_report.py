@@ -814,8 +814,44 @@ WIDTH_PROBE = """<script>addEventListener("load", function () {
     }
   });
   parent.postMessage(JSON.stringify({width: w, scroll: document.documentElement.scrollWidth,
-                                     wide: wide.slice(0, 5)}), "*");
-});</script>"""
+                                     wide: wide.slice(0, 5), toc: tocClashes()}), "*");
+});
+// Where the table of contents collides: with the content around it (boxes that intersect),
+// or inside it, one item's text running into the next column's item and its list marker.
+function tocClashes() {
+  var toc = document.querySelector("nav.toc"), out = [];
+  if (!toc) return out;
+  var box = toc.getBoundingClientRect();
+  document.querySelectorAll("main *").forEach(function (e) {
+    if (toc.contains(e) || e.contains(toc) || e.closest("svg")) return;
+    var r = e.getBoundingClientRect();
+    if (r.width && r.height && r.left < box.right - 1 && r.right > box.left + 1
+        && r.top < box.bottom - 1 && r.bottom > box.top + 1) {
+      out.push("toc over " + e.tagName + "." + e.className);
+    }
+  });
+  var items = Array.prototype.map.call(toc.querySelectorAll("li"), function (li) {
+    var range = document.createRange();
+    range.selectNodeContents(li.querySelector("a") || li);
+    var em = parseFloat(getComputedStyle(li).fontSize);
+    return {li: li, left: li.getBoundingClientRect().left, em: em,
+            text: Array.prototype.slice.call(range.getClientRects())};
+  });
+  items.forEach(function (a) {
+    items.forEach(function (b) {
+      if (a === b || b.left <= a.left) return;
+      a.text.forEach(function (t) {
+        // b's marker sits in the 1.5 em left of b: a's text on the same line must stop short
+        var sameLine = b.text.some(function (u) { return t.top < u.bottom && u.top < t.bottom; });
+        if (sameLine && t.right > b.left - 1.5 * b.em && t.left < b.left) {
+          out.push(a.li.textContent.trim().slice(0, 40) + " | "
+                   + b.li.textContent.trim().slice(0, 40));
+        }
+      });
+    });
+  });
+  return out.slice(0, 5);
+}</script>"""
 WIDTH_FRAME = """<!DOCTYPE html><html><body><pre id="probe"></pre>
 <iframe src="{src}" width="{width}" height="900"></iframe><script>
 addEventListener("message", function (e) {{
@@ -842,6 +878,46 @@ def page_width(path: Path, width: int, profile: Path) -> dict:
     return json.loads(html.unescape(found.group(1)))
 
 
+TOC_PAGE = """<!DOCTYPE html><html><head><style>{css}</style></head><body><main>
+<nav class="toc"><strong>On this page</strong><ul><li><a href="#a">Model selection</a></li>
+{groups}</ul></nav><h2 id="a">Model selection</h2><p>Text.</p></main></body></html>"""
+# The demo's topic labels when the topics page's two columns of links had no room for their
+# list markers at 1400 px (each column's long labels ran into the next column's bullets).
+TOC_LABELS = {"English": ["sensor / data / predictive", "energy / energy consumption / "
+                          "streetlight", "security / safety / surveillance",
+                          "traffic / transport / bike", "waste / collection / recycling"],
+              "French": ["énergie / éclairage / led", "sécurité / caméra / vidéoprotection",
+                         "collecte / déchet / réseau d'eau", "transport / vélo / trafic",
+                         "donnée / capteur / mesure"]}
+OLD_TOC_RULE = ".toc ul { margin: .2rem 0; padding-left: 1.2rem; columns: 2; }"
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_the_layout_probe_catches_a_table_of_contents_that_collides(tmp_path):
+    """The check of `check_widths` can fail: the old rule of the topics page's contents (its
+    labels ran into the next column's markers at 1400 px) and a box laid over the content are
+    caught; the stylesheet's rule passes at both widths."""
+    groups = "".join(f'<li><a href="#a">{lang} topics</a><ul>' + "".join(
+        f'<li><a href="#a">{n}: {label}</a></li>' for n, label in enumerate(labels))
+        + "</ul></li>" for lang, labels in TOC_LABELS.items())
+    css = (ROOT / "pipeline/report/templates/style.css").read_text(encoding="utf-8")
+    rule = re.search(r"^\.toc ul \{.*\}$", css, flags=re.M).group(0)
+    cases = {"old": (css.replace(rule, OLD_TOC_RULE), 1400),
+             "over": (css + ".toc { position: absolute; top: 0; }", 1400),
+             "ours": (css, 1400), "ours-narrow": (css, 420)}
+    for name, (style, width) in cases.items():
+        page = tmp_path / f"{name}.html"
+        page.write_text(TOC_PAGE.format(css=style, groups=groups), encoding="utf-8")
+        got = page_width(page, width, tmp_path / f"p-{name}")["toc"]
+        if name == "old":
+            assert any("energy consumption" in g for g in got), got
+        elif name == "over":
+            assert any(g.startswith("toc over H2") for g in got), got
+        else:
+            assert got == [], (name, got)
+
+
 def check_widths(out: Path, tmp: Path) -> None:
     """No page scrolls sideways at 420 or 1400 px (wide tables scroll inside their box)."""
     for width in (420, 1400):
@@ -849,6 +925,7 @@ def check_widths(out: Path, tmp: Path) -> None:
             got = page_width(path, width, tmp / f"w{width}-{n}")
             assert got["width"] == width, got
             assert got["scroll"] <= width and not got["wide"], f"{path.name} at {width}: {got}"
+            assert got["toc"] == [], f"{path.name} at {width}: table of contents {got['toc']}"
 
 
 def test_stylesheet_colours_pass_wcag_aa():
