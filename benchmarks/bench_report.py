@@ -1,19 +1,27 @@
-"""Benchmark of the report stage: where rendering time goes.
+"""Benchmark of the report stage: its CPU time on the demo, cold and warm, and where
+rendering time goes.
 
-Renders the synthetic study of `tests/test_report.py` (3 firms, 4 years, French and English)
-and, side by side in the same run, saves the same number of bare matplotlib figures to SVG
-(one line plot each, no layout engine), and the report again with its figures cached (what a
-re-run costs when only some tables changed). Figures dominate: the ratio shows what the whole stage
-(tables, templates, layout, accessible SVG) costs over drawing its figures with bare matplotlib.
+1. The demo (`make demo` first; `--demo DIR` for another built project): the report stage run
+   as `python -m pipeline.report` in that folder, its CPU time (user, as `/usr/bin/time` gives
+   it) measured side by side for a cold run (empty figure cache, as `make demo` always starts),
+   a warm one (figures cached, pages rendered again) and a re-run with nothing changed, each
+   against the 15.0 s user the report took on the demo before issue 17 (the target: a third).
+2. The synthetic study of `tests/test_report.py` (3 firms, 4 years, French and English) built
+   in-process, against the same number of bare matplotlib figures saved to SVG (one line plot
+   each, no layout engine): what the stage costs over drawing its matplotlib figures.
 
-    python benchmarks/bench_report.py [--quick]
+    python benchmarks/bench_report.py [--quick] [--demo build/demo] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
+import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,10 +48,53 @@ def bare_figures(n: int) -> float:
     return time.perf_counter() - started
 
 
+BEFORE_USER = 15.0  # s: the report stage on the demo before issue 17 (/usr/bin/time, user)
+
+
+def child_user(cmd: list[str], cwd: Path) -> float:
+    """User CPU seconds of one run of `cmd` (and of any process it starts)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONHASHSEED": "0"})
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before
+
+
+def demo_runs(demo: Path, repeats: int) -> None:
+    """Cold, warm and unchanged runs of the report stage on a built demo, side by side."""
+    if not (demo / "data" / "contrasts").is_dir():
+        print(f"{demo}: no built demo (run `make demo`); the demo runs are skipped")
+        return
+    cold, warm, same = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "reports"
+        cmd = [sys.executable, "-m", "pipeline.report", "--out", str(out)]
+        for _ in range(repeats):
+            shutil.rmtree(out, ignore_errors=True)
+            cold.append(child_user(cmd, demo))               # nothing cached
+            (out / ".cache" / "report.json").unlink()
+            warm.append(child_user(cmd, demo))               # figures cached, pages rendered
+            same.append(child_user(cmd, demo))               # nothing changed: nothing done
+        sizes = {p.relative_to(out).as_posix(): p.stat().st_size for p in out.rglob("*.html")}
+    print(f"demo report stage ({demo}), CPU user, median of {repeats}, side by side:")
+    for name, runs in (("cold (empty figure cache)", cold), ("warm (figures cached)", warm),
+                       ("nothing changed", same)):
+        m = statistics.median(runs)
+        print(f"  {name:<27} {m:6.2f} s   {m / BEFORE_USER:6.1%} of the {BEFORE_USER} s "
+              f"before issue 17   (runs: {', '.join(f'{r:.2f}' for r in runs)})")
+    firms = [v for k, v in sizes.items() if k.startswith("firms/")]
+    print(f"  pages: index {sizes['index.html'] / 1e3:.0f} KB, topics "
+          f"{sizes['topics.html'] / 1e3:.0f} KB, shifts {sizes['shifts.html'] / 1e3:.0f} KB, "
+          f"firm pages {min(firms) / 1e6:.2f}-{max(firms) / 1e6:.2f} MB")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repeat instead of five")
+    parser.add_argument("--demo", type=Path, default=ROOT / "build" / "demo",
+                        help="a built project to run the report stage in (default build/demo)")
+    parser.add_argument("--repeat", type=int, default=3, help="demo runs of each kind")
     args = parser.parse_args()
+    demo_runs(args.demo.resolve(), 1 if args.quick else args.repeat)
     repeats = 1 if args.quick else 5
     tables = make_study()
     inputs = report.ReportInputs(**tables)
@@ -74,7 +125,8 @@ def main() -> int:
             cached.append(time.perf_counter() - started)
     pages = len(rendered.pages)
     size = sum(len(h.encode()) for h in rendered.pages.values())
-    print(f"report: {pages} pages, {count['n']} figures, {size / 1e6:.2f} MB of HTML")
+    print(f"synthetic study: {pages} pages, {count['n']} matplotlib figures, "
+          f"{size / 1e6:.2f} MB of HTML")
     print(f"build_report            median {statistics.median(ours):6.2f} s")
     print(f"build_report, cached    median {statistics.median(cached):6.2f} s")
     print(f"bare matplotlib x{count['n']:<4}  median {statistics.median(bare):6.2f} s")

@@ -271,7 +271,7 @@ def test_performance_is_compared_across_firms_with_intervals_and_trends(with_ca)
     by_year = section(shifts, '<h2 id="frame-performance">', "</figure>")
     assert "rates by year" in by_year and "one panel per firm" in by_year
     firm = (with_ca / "firms/alpha.html").read_text(encoding="utf-8")
-    assert "alpha: performance, rate per 10,000 tokens by year</title>" in firm
+    assert "Alpha: performance, rate per 10,000 tokens by year</title>" in firm
 
 
 def grid_cell(year: int, rate: float, docs: int, enough: bool = True) -> dict:

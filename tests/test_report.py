@@ -979,6 +979,9 @@ def test_firms_show_their_display_name_everywhere_and_ids_stay_in_urls(built):
     assert f'<a href="firms/gamma.html">{escaped}</a>' in index
     firm = (built / "firms" / "gamma.html").read_text(encoding="utf-8")
     assert f"<h1>{escaped}</h1>" in firm and f"<title>{escaped}" in firm
+    titles = re.findall(r"<title[^>]*>(.*?)</title>", firm)  # the page's and its figures'
+    assert len(titles) > 3 and not any(t.startswith("gamma:") for t in titles), titles
+    assert sum(t.startswith(f"{escaped}: ") for t in titles) >= 2, titles
     # figures name the firm too (matplotlib keeps text as <text>)
     assert f"{escaped} (" in (built / "topics.html").read_text(encoding="utf-8")
     # the firms without name= keep their id title-cased
@@ -1084,10 +1087,39 @@ def test_unchanged_figures_are_read_back_not_redrawn(tmp_path):
     assert calls == [] and again.pages == first.pages
     # a changed table redraws the figures it feeds, and only those; stale SVGs are dropped
     changed = make_study()
-    changed["prevalence"] = changed["prevalence"].assign(share=changed["prevalence"]["share"] / 2)
+    p = changed["prevalence"]
+    changed["prevalence"] = p.assign(share=p["share"].where(p["lang"] != "fr", p["share"] / 2))
     report.build_report(report.ReportInputs(**changed), ReportParams(), figure_cache=cache)
     now = {p.name for p in cache.glob("*.svg")}
     assert now != drawn and now & drawn
+
+
+def test_charts_drawn_without_matplotlib_keep_their_marks_and_escape_their_text():
+    from pipeline.report import charts
+
+    svg = charts.interval_chart(
+        [("a <b>", 0.4, 0.3, 0.5, True), ("thin", 0.2, 0.1, 0.3, False), ("none", None, None,
+                                                                          None, True)],
+        title="Shares <x>", xlabel="share", desc="d & e", xlim=(0, 1))
+    assert svg.startswith('<svg class="fig" role="img"') and "<title" in svg
+    assert "a &lt;b&gt;" in svg and "Shares &lt;x&gt;" in svg and "d &amp; e" in svg
+    assert "too little text" in svg and "no data" in svg and ">100%<" in svg
+    assert svg.count("<circle") == 2 and 'fill="#ffffff"' in svg  # the thin row is hollow
+    weak = {"label": "w", "years": [2018, 2019, 2020], "values": [0.2, 0.5, 0.3],
+            "lows": [0.1, 0.4, 0.2], "highs": [0.3, 0.6, 0.4], "enough": [True, False, True]}
+    line = charts.time_series([weak, {**weak, "label": "v", "enough": [True] * 3}],
+                              title="t", ylabel="share", ylim=(0, 1))
+    # the weak year is a ×, and the known years are joined past it, never through it
+    assert line.count("<path") == 1 and line.count("<polyline") == 2
+    assert '"#0072B2"' in line and ">2019<" in line and ">v<" in line
+    grid = charts.small_multiples([("Alpha &", [weak]), ("Beta", [])], title="g",
+                                  ylabel="share", ylim=(0, 1))
+    assert "Alpha &amp;" in grid and "no data" in grid
+    sweep = charts.sweep_chart([4, 5, 6], {"c_v": [0.5, 0.6, float("nan")]}, chosen=5,
+                               title="s")
+    assert "stroke-dasharray" in sweep and sweep.count("<circle") == 2
+    ids = re.findall(r'\bid="([^"]+)"', svg + line + grid + sweep)
+    assert len(ids) == len(set(ids))
 
 
 def test_a_rerun_with_unchanged_inputs_does_nothing_and_a_change_reruns(tmp_path):

@@ -46,8 +46,18 @@ def records(df: pd.DataFrame) -> list[dict]:
     if df.empty:
         return []
     cols = [str(c) for c in df.columns]
-    values = [_plain_column(df.iloc[:, n].tolist()) for n in range(len(cols))]
+    values = [_column(df.iloc[:, n]) for n in range(len(cols))]
     return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _column(series: pd.Series) -> list:
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype):  # not pandas' nullable types, whose missing value is NA
+        if dtype.kind in "biu":  # integers and booleans: never missing; tolist gives Python's
+            return series.tolist()
+        if dtype.kind == "f":
+            return [None if v != v else v for v in series.tolist()]  # NaN is the one v != v
+    return _plain_column(series.tolist())
 
 
 def _plain_column(values: list) -> list:

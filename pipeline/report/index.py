@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.lexicon import OFFER_GROUP
-from pipeline.report import figures
+from pipeline.report import charts, figures
 from pipeline.report.changes import what_changed
 from pipeline.report.correspondence import correspondence_context
 from pipeline.report.format import (
@@ -116,7 +116,7 @@ def _oppositions(study: Study) -> list[dict]:
                            ).sort_values(["_o", "lang"], na_position="first")
         svg = None
         if not rows.empty:
-            svg = figures.interval_chart(
+            svg = charts.interval_chart(
                 share_items(rows, lambda r: study.firm_label(r["firm"], r["n_docs"])
                             + (f" [{r['lang']}]" if r["lang"] else "")),
                 xlim=(0, 1), xlabel=f"share of {g['side']} in {g['side']} + {g['other']}",
@@ -180,18 +180,18 @@ def _set_charts(study: Study, rates: pd.DataFrame, g: dict) -> list[dict]:
         return []
     top = float(pd.concat([rates["ci_high"], rates["value"]]).astype(float).max())
     xlim = (0.0, max(1.0, 1.05 * top if np.isfinite(top) else 1.0))
-    charts = []
+    out = []
     for frame in [f["name"] for f in g["frames"]]:
         r = rates[rates["frame"] == frame]
         if r.empty:
             continue
-        charts.append({"frame": frame, "svg": figures.interval_chart(
+        out.append({"frame": frame, "svg": charts.interval_chart(
             share_items(r, lambda x: study.firm_label(x["firm"], x["n_docs"])),
             xlim=xlim, percent=False, xlabel="rate per 10,000 tokens", width=3.6,
             title=f"{human(g['name'])}: {human(frame)}, rate per 10,000 tokens per firm",
             desc="Dots are rates over all years, bars 95 % bootstrap intervals over "
                  "documents; hollow grey dots rest on too little text.")})
-    return charts
+    return out
 
 
 def _failure_reasons(fetches: pd.DataFrame) -> list[dict]:
