@@ -63,6 +63,9 @@ def _column(series: pd.Series) -> list:
 def _plain_column(values: list) -> list:
     out = []
     for v in values:
+        if type(v) is str or v is None:  # most cells of text columns: nothing to convert
+            out.append(v)
+            continue
         if isinstance(v, np.ndarray):
             v = v.tolist()
         elif isnull(v):
