@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import math
 import numbers
 from collections.abc import Sequence
@@ -113,12 +112,12 @@ def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
 
 
 def _tick_label(v: float, ticks: list[float], percent: bool) -> str:
-    step = min((b - a for a, b in itertools.pairwise(ticks)), default=1.0)
-    if percent:
-        digits = 0 if step * 100 >= 1 - 1e-9 else 1
-        return f"{v * 100:.{digits}f}%"
-    digits = 0 if abs(step - round(step)) < 1e-9 else max(0, -math.floor(math.log10(step)))
-    return f"{v:,.{digits}f}"
+    """A tick's label, with as many decimals as the ticks need to be written exactly (0.925
+    must not read 0.93), the same for every tick of the axis."""
+    scale = 100.0 if percent else 1.0
+    digits = next((d for d in range(7) if all(
+        abs(round(t * scale, d) - t * scale) < 1e-9 for t in ticks)), 6)
+    return f"{v * scale:,.{digits}f}" + ("%" if percent else "")
 
 
 # --- dots with intervals -------------------------------------------------------------------
