@@ -10,7 +10,8 @@ rendering time goes.
    in-process, against the same number of bare matplotlib figures saved to SVG (one line plot
    each, no layout engine): what the stage costs over drawing its matplotlib figures.
 
-    python benchmarks/bench_report.py [--quick] [--demo build/demo] [--repeat 3]
+    python benchmarks/bench_report.py [--quick] [--demo build/demo] [--repeat 3] \\
+        [--against /path/to/another/checkout]
 """
 
 from __future__ import annotations
@@ -51,24 +52,32 @@ def bare_figures(n: int) -> float:
 BEFORE_USER = 15.0  # s: the report stage on the demo before issue 17 (/usr/bin/time, user)
 
 
-def child_user(cmd: list[str], cwd: Path) -> float:
-    """User CPU seconds of one run of `cmd` (and of any process it starts)."""
+def child_user(cmd: list[str], cwd: Path, code: Path | None = None) -> float:
+    """User CPU seconds of one run of `cmd` (and of any process it starts); `code`: another
+    checkout whose `pipeline` package is run instead of this one."""
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
     subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONHASHSEED": "0"})
+                   stderr=subprocess.DEVNULL, env=env)
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before
 
 
-def demo_runs(demo: Path, repeats: int) -> None:
-    """Cold, warm and unchanged runs of the report stage on a built demo, side by side."""
+def demo_runs(demo: Path, repeats: int, against: Path | None) -> None:
+    """Cold, warm and unchanged runs of the report stage on a built demo, side by side (and
+    cold runs of another checkout's code, interleaved with ours, when `against` is given)."""
     if not (demo / "data" / "contrasts").is_dir():
         print(f"{demo}: no built demo (run `make demo`); the demo runs are skipped")
         return
-    cold, warm, same = [], [], []
+    cold, warm, same, other = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "reports"
         cmd = [sys.executable, "-m", "pipeline.report", "--out", str(out)]
         for _ in range(repeats):
+            if against is not None:
+                shutil.rmtree(out, ignore_errors=True)
+                other.append(child_user(cmd, demo, against))
             shutil.rmtree(out, ignore_errors=True)
             cold.append(child_user(cmd, demo))               # nothing cached
             (out / ".cache" / "report.json").unlink()
@@ -76,11 +85,17 @@ def demo_runs(demo: Path, repeats: int) -> None:
             same.append(child_user(cmd, demo))               # nothing changed: nothing done
         sizes = {p.relative_to(out).as_posix(): p.stat().st_size for p in out.rglob("*.html")}
     print(f"demo report stage ({demo}), CPU user, median of {repeats}, side by side:")
-    for name, runs in (("cold (empty figure cache)", cold), ("warm (figures cached)", warm),
-                       ("nothing changed", same)):
+    rows = [("cold (empty figure cache)", cold), ("warm (figures cached)", warm),
+            ("nothing changed", same)]
+    if against is not None:
+        rows.append((f"cold, code of {against.name}", other))
+    for name, runs in rows:
         m = statistics.median(runs)
         print(f"  {name:<27} {m:6.2f} s   {m / BEFORE_USER:6.1%} of the {BEFORE_USER} s "
               f"before issue 17   (runs: {', '.join(f'{r:.2f}' for r in runs)})")
+    if against is not None:
+        print(f"  cold ratio, this code / {against.name}'s: "
+              f"{statistics.median(cold) / statistics.median(other):.2f}")
     firms = [v for k, v in sizes.items() if k.startswith("firms/")]
     print(f"  pages: index {sizes['index.html'] / 1e3:.0f} KB, topics "
           f"{sizes['topics.html'] / 1e3:.0f} KB, shifts {sizes['shifts.html'] / 1e3:.0f} KB, "
@@ -93,8 +108,12 @@ def main() -> int:
     parser.add_argument("--demo", type=Path, default=ROOT / "build" / "demo",
                         help="a built project to run the report stage in (default build/demo)")
     parser.add_argument("--repeat", type=int, default=3, help="demo runs of each kind")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another checkout (e.g. /work/main) whose report stage is run "
+                             "cold on the same demo, interleaved with this one's")
     args = parser.parse_args()
-    demo_runs(args.demo.resolve(), 1 if args.quick else args.repeat)
+    against = args.against.resolve() if args.against else None
+    demo_runs(args.demo.resolve(), 1 if args.quick else args.repeat, against)
     repeats = 1 if args.quick else 5
     tables = make_study()
     inputs = report.ReportInputs(**tables)
