@@ -1069,14 +1069,15 @@ def test_a_link_to_folded_lines_opens_them(built, tmp_path):
 def test_unchanged_figures_are_read_back_not_redrawn(tmp_path):
     from pipeline.params import ReportParams
     from pipeline.report import figures
+    from tests.test_lens import ca_inputs  # the maps matplotlib still draws (and caches)
 
-    inputs = report.ReportInputs(**make_study())
+    inputs = report.ReportInputs(**make_study(), **ca_inputs())
     cache = tmp_path / "figures"
     with figures.cached_figures(None):
         plain = report.build_report(inputs, ReportParams())
     first = report.build_report(inputs, ReportParams(), figure_cache=cache)
     drawn = {p.name for p in cache.glob("*.svg")}
-    assert drawn and first.pages == plain.pages  # the cache changes no byte of a page
+    assert len(drawn) == 2 and first.pages == plain.pages  # the cache changes no byte of a page
     calls = []
     original = figures.render
     figures.render = lambda fig, **kw: calls.append(kw) or original(fig, **kw)
@@ -1086,12 +1087,13 @@ def test_unchanged_figures_are_read_back_not_redrawn(tmp_path):
         figures.render = original
     assert calls == [] and again.pages == first.pages
     # a changed table redraws the figures it feeds, and only those; stale SVGs are dropped
-    changed = make_study()
-    p = changed["prevalence"]
-    changed["prevalence"] = p.assign(share=p["share"].where(p["lang"] != "fr", p["share"] / 2))
-    report.build_report(report.ReportInputs(**changed), ReportParams(), figure_cache=cache)
+    points = inputs.ca_points
+    moved = points.assign(dim1=points["dim1"].where(points["analysis"] != "firm_term",
+                                                    points["dim1"] * 1.5))
+    changed = report.ReportInputs(**make_study(), ca_points=moved, ca_axes=inputs.ca_axes)
+    report.build_report(changed, ReportParams(), figure_cache=cache)
     now = {p.name for p in cache.glob("*.svg")}
-    assert now != drawn and now & drawn
+    assert len(now) == 2 and len(now & drawn) == 1
 
 
 def test_charts_drawn_without_matplotlib_keep_their_marks_and_escape_their_text():
@@ -1118,7 +1120,15 @@ def test_charts_drawn_without_matplotlib_keep_their_marks_and_escape_their_text(
     sweep = charts.sweep_chart([4, 5, 6], {"c_v": [0.5, 0.6, float("nan")]}, chosen=5,
                                title="s")
     assert "stroke-dasharray" in sweep and sweep.count("<circle") == 2
-    ids = re.findall(r'\bid="([^"]+)"', svg + line + grid + sweep)
+    heat = charts.heatmap(np.array([[0.1, np.nan], [0.9, 0.5]]), rows=["a (3 docs)", "b"],
+                          cols=["0: eau & gaz", "1: x"], title="h", cbar_label="share",
+                          missing=np.array([[True, True], [False, False]]))
+    assert "0: eau &amp; gaz" in heat and ">–<" in heat and heat.count("<rect") == 4
+    assert heat.count('font-style="italic"') == 1 and ">90%<" in heat
+    # the darkest cell's value is white, the lightest's black (contrast)
+    assert re.search(r'fill="#ffffff"[^>]*>90%<', heat) and re.search(r'fill="#000000"[^>]*>10%<',
+                                                                       heat)
+    ids = re.findall(r'\bid="([^"]+)"', svg + line + grid + sweep + heat)
     assert len(ids) == len(set(ids))
 
 

@@ -1,11 +1,11 @@
-"""The report's simple charts written directly as SVG: dots with intervals, and values over
-years (one panel or a grid of panels on shared axes).
+"""The report's charts written directly as SVG: dots with intervals, values over years (one
+panel or a grid of panels on shared axes), model-selection curves and heat maps.
 
 Drawing these through matplotlib cost most of a cold report (a figure, a layout engine and a
 renderer per chart, over a hundred on the demo) for marks that are a few lines and circles.
 Here each chart is a string built in one pass: the same marks, colours and accessible
-`<title>`/`<desc>` as the matplotlib figures (`figures.py` keeps the heat map, the sweep
-panels and the correspondence maps), text kept as text, sizes in points.
+`<title>`/`<desc>` as the matplotlib figures (`figures.py` keeps the correspondence maps),
+text kept as text, sizes in points.
 
     >>> svg = interval_chart([("a <b>", 0.4, 0.3, 0.5, True)], title="Share", xlabel="share")
     >>> svg.startswith('<svg class="fig"') and "a &lt;b&gt;" in svg and "40%" in svg
@@ -25,7 +25,7 @@ from typing import Any
 from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.ticker import MaxNLocator
 
-from pipeline.report.figures import MUTED, PALETTE, Svg
+from pipeline.report.figures import MUTED, PALETTE, Svg, ink_on
 
 PT = 72.0  # points per inch: sizes are given in inches, as for the matplotlib figures
 INK = "#1d1d1f"
@@ -421,4 +421,65 @@ def sweep_chart(ks: Sequence[int], metrics: dict[str, Sequence[float]], *, chose
                         f'fill="none" stroke="{colour}" stroke-width="1.5"/>')
             body += [f'<circle cx="{_f(x)}" cy="{_f(y)}" r="2" fill="{colour}"/>'
                      for x, y in pts]
+    return _wrap(w, h, body, title=title, desc=desc)
+
+
+# --- heat map ------------------------------------------------------------------------------
+
+
+def heatmap(matrix: Any, *, rows: Sequence[str], cols: Sequence[str], title: str,
+            desc: str = "", fmt: str = "{:.0%}", cbar_label: str = "",
+            missing: Any = None) -> Svg:
+    """A row × column heat map with each cell's value written in it.
+
+    Args:
+        matrix: values (NaN for no data), shape (len(rows), len(cols)).
+        rows: row labels (e.g. firms with their number of documents).
+        cols: column labels (e.g. topic labels), set at 35° above the columns.
+        title: the figure's text alternative.
+        desc: longer description.
+        fmt: format of the value written in each cell.
+        cbar_label: what the values are (written under the map).
+        missing: boolean mask of cells resting on too little text (value in italics).
+    """
+    import matplotlib
+
+    values = [[_num(v) for v in row] for row in matrix]
+    found = [v for row in values for v in row if v is not None]
+    vmax = max(found, default=1.0) or 1.0
+    cmap = matplotlib.colormaps["Blues"]
+    cell_w, cell_h = 0.85 * PT, 0.4 * PT
+    left = max([text_width(str(r)) for r in rows] or [0.0]) + 12
+    widths = [text_width(str(c)) for c in cols] or [0.0]
+    sin, cos = math.sin(math.radians(35)), math.cos(math.radians(35))
+    top = max(widths) * sin + 16
+    # the last labels lean right, past the last column
+    right = max([(k + 0.5) * cell_w + wd * cos for k, wd in enumerate(widths)] or [0.0])
+    w = max(4.0 * PT, left + max(right, len(cols) * cell_w) + 8)
+    h = top + len(rows) * cell_h + (22 if cbar_label else 8)
+    body: list[str] = []
+    for j, label in enumerate(cols):
+        x, y = left + (j + 0.5) * cell_w, top - 6
+        body.append(f'<text transform="translate({_f(x)},{_f(y)}) rotate(-35)" '
+                    f'font-size="{_f(FONT)}" fill="{INK}">{escape(str(label))}</text>')
+    for i, label in enumerate(rows):
+        y = top + (i + 0.5) * cell_h
+        body.append(_text(left - 6, y, str(label), anchor="end"))
+        for j in range(len(cols)):
+            x = left + j * cell_w
+            v = values[i][j]
+            if v is None:
+                body.append(_text(x + cell_w / 2, y, "–", anchor="middle", fill=MUTED))
+                continue
+            shade = matplotlib.colors.to_hex(cmap(min(max(v / vmax, 0.0), 1.0)))
+            body.append(f'<rect x="{_f(x)}" y="{_f(top + i * cell_h)}" width="{_f(cell_w)}" '
+                        f'height="{_f(cell_h)}" fill="{shade}" stroke="#ffffff" '
+                        'stroke-width="1"/>')
+            weak = missing is not None and bool(missing[i][j])
+            body.append(_text(x + cell_w / 2, y, fmt.format(v), anchor="middle", size=8,
+                              fill=ink_on(shade),
+                              extra=' font-style="italic"' if weak else ""))
+    if cbar_label:
+        body.append(_text(left + len(cols) * cell_w / 2, h - 9,
+                          f"{cbar_label} (value in each cell)", anchor="middle", fill=MUTED))
     return _wrap(w, h, body, title=title, desc=desc)

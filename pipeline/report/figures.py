@@ -5,12 +5,14 @@ in an HTML page (no XML prolog, no external reference, ids made unique per figur
 `<title>` and `<desc>` that screen readers announce. Text stays text (`svg.fonttype: none`),
 so the page's own fonts render it and nothing is fetched.
 
-    >>> svg = heatmap(np.array([[0.2, 0.5]]), rows=["firm_a"], cols=["t0", "t1"], title="Map")
+    >>> svg = ca_map([("a", 0.5, 0.1), ("b", -0.4, 0.2)], [("t", 0.1, -0.3, True)],
+    ...              shares=(0.6, 0.4), title="Map")
     >>> svg.startswith("<svg") and "<title" in svg
     True
 
-The simple charts (dots with intervals, values over years, model-selection curves) are drawn
-without matplotlib, in `charts.py`; matplotlib draws the heat maps and the correspondence maps.
+The other charts (heat maps, dots with intervals, values over years, model-selection curves)
+are drawn without matplotlib, in `charts.py`; matplotlib draws the correspondence maps, whose
+labels are placed by measuring them.
 
 Figures use the object-oriented `matplotlib.figure.Figure` (no pyplot state), so rendering is
 safe to repeat and leaves no open figures behind.
@@ -22,7 +24,6 @@ import contextlib
 import functools
 import hashlib
 import io
-import itertools
 import json
 import logging
 import re
@@ -192,57 +193,6 @@ def cached(draw):
 def _new_figure(width: float, height: float) -> Figure:
     with matplotlib.rc_context(RC):
         return Figure(figsize=(width, height), layout="constrained")
-
-
-@cached
-def heatmap(matrix: np.ndarray, *, rows: Sequence[str], cols: Sequence[str], title: str,
-            desc: str = "", fmt: str = "{:.0%}", cbar_label: str = "",
-            missing: np.ndarray | None = None) -> Svg:
-    """A row × column heat map with each cell's value written in it.
-
-    Args:
-        matrix: values (NaN for no data), shape (len(rows), len(cols)).
-        rows: row labels (e.g. firms with their number of documents).
-        cols: column labels (e.g. topic labels).
-        title: the figure's text alternative.
-        desc: longer description.
-        fmt: format of the value written in each cell.
-        cbar_label: label of the colour bar.
-        missing: boolean mask of cells resting on too little text (hatched, value greyed).
-    """
-    matrix = np.asarray(matrix, dtype=float)
-    with matplotlib.rc_context(RC):
-        fig = _new_figure(max(4.0, 2.2 + 0.85 * len(cols)), max(2.2, 1.6 + 0.4 * len(rows)))
-        ax = fig.add_subplot()
-        shown = np.ma.masked_invalid(matrix)
-        vmax = float(np.nanmax(matrix)) if np.isfinite(matrix).any() else 1.0
-        # pcolormesh stays vector in SVG (imshow would embed a PNG); values are written in the
-        # cells, so no colour bar is needed to read them.
-        cmap = matplotlib.colormaps["Blues"]
-        norm = matplotlib.colors.Normalize(vmin=0, vmax=vmax or 1.0)
-        ax.pcolormesh(shown, cmap=cmap, norm=norm, edgecolors="white", linewidth=1.0)
-        ax.set_xlim(0, len(cols))
-        ax.set_ylim(len(rows), 0)
-        ax.xaxis.tick_top()
-        ax.set_xticks(np.arange(len(cols)) + 0.5, [plain(c) for c in cols], rotation=35,
-                      ha="left", rotation_mode="anchor")
-        ax.set_yticks(np.arange(len(rows)) + 0.5, [plain(r) for r in rows])
-        ax.tick_params(length=0)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-        for i, j in itertools.product(range(len(rows)), range(len(cols))):
-            value = matrix[i, j]
-            if not np.isfinite(value):
-                ax.text(j + 0.5, i + 0.5, "–", ha="center", va="center", color=MUTED)
-                continue
-            weak = missing is not None and bool(missing[i, j])
-            ink = ink_on(matplotlib.colors.to_hex(cmap(norm(value))))
-            ax.text(j + 0.5, i + 0.5, fmt.format(value), ha="center", va="center", fontsize=8,
-                    color=ink,
-                    fontstyle="italic" if weak else "normal")
-        if cbar_label:
-            ax.set_xlabel(plain(cbar_label) + " (value in each cell)", color=MUTED)
-        return render(fig, title=title, desc=desc)
 
 
 @cached

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.lexicon import OFFER_GROUP
-from pipeline.report import charts, figures
+from pipeline.report import charts
 from pipeline.report.changes import what_changed
 from pipeline.report.correspondence import correspondence_context
 from pipeline.report.format import (
@@ -86,7 +86,7 @@ def _heatmaps(study: Study) -> list[dict]:
         ndocs = p.groupby("firm")["n_docs"].max()
         share = share.reindex(index=rows_firms, columns=topics)
         weak = np.array([[ndocs.get(f, 0) < study.min_docs] * len(topics) for f in rows_firms])
-        svg = figures.heatmap(
+        svg = charts.heatmap(
             share.to_numpy(dtype=float),
             rows=[study.firm_label(f, int(ndocs.get(f, 0))) for f in rows_firms],
             cols=[shorten(study.topic_name(lang, t), TOPIC_LABEL_WIDTH) for t in topics],
