@@ -1,4 +1,5 @@
-"""Generate the offline demo site: five fictional firms, 2017-2020, with planted truth.
+"""Generate the offline demo site: five fictional firms, 2017-2020, and a thin sixth one, with
+planted truth.
 
 writes demo/site/ (live pages, web-archive captures, PDF annual reports), demo/sources.txt
 and demo/truth.json. The output is committed: running the demo never needs this script.
@@ -125,6 +126,32 @@ FIRMS = {
                         "economic_legal_innovation": 0.2},
     },
 }
+
+# A thin firm (issue 14): six short French pages over two years, too little text for a topic
+# profile, a map position or a trend. Kept out of FIRMS so that the five firms' planted truths
+# (themes, similarity, domains) stay theirs; truth.json lists it under `thin_firms`, and the
+# pipeline must flag it as too little text wherever it appears.
+THIN_FIRMS = {
+    "ombrelia": {
+        "name": "Ombrelia", "brand": "Frondeo", "lang": "fr",
+        "distinctive": {"fr": ["frondeo", "canopée", "ombrage"],
+                        "en": ["frondeo", "canopy", "shade"]},
+        "mix": {"water_waste": 1.0},
+        "extras": {},
+        "citizen_share": 0.5,
+        "problem_share": 0.5,
+        "performance": {"pooling": 0.4, "services_transparency": 0.3,
+                        "economic_legal_innovation": 0.3},
+        # (year, page, title, words): live pages dated by year= in sources.txt
+        "pages": ((2019, "ville-intelligente.html", "La ville intelligente", 110),
+                  (2019, "engagements.html", "Nos engagements", 110),
+                  (2019, "realisations.html", "Nos réalisations", 110),
+                  (2020, "ville-intelligente-2020.html", "La ville intelligente", 110),
+                  (2020, "engagements-2020.html", "Nos engagements", 110),
+                  (2020, "actualites.html", "Actualités", 110)),
+    },
+}
+SPECS = {**FIRMS, **THIN_FIRMS}  # every firm's spec, for the helpers that write any firm
 
 # share of a document's sentences in each non-theme category
 RATES = {"audience": 0.10, "framing": 0.10, "performance": 0.05, "signature": 0.12,
@@ -1087,6 +1114,18 @@ SIGNATURE_POOLS = {
 # Signature sentences are mostly composed too: a firm's brand and distinctive nouns in varied
 # company, so they stay single words (no fixed collocation for phrase detection to glue) and
 # rank high in keyness. {B} brand, {N} firm name, {T} and {U} the firm's distinctive nouns.
+SIGNATURE_POOLS["ombrelia"] = {
+    "fr": [
+        "Avec Frondeo, Ombrelia fait de la canopée un repère pour chaque rue.",
+        "L'ombrage se prépare dix ans à l'avance : Frondeo s'y emploie.",
+        "Canopée et ombrage : deux mots qui disent le métier d'Ombrelia.",
+    ],
+    "en": [
+        "With Frondeo, Ombrelia makes the canopy a landmark of every street.",
+        "Shade is prepared ten years ahead: Frondeo works on it.",
+        "Canopy and shade: two words that say what Ombrelia does.",
+    ],
+}
 SIGNATURE_TEMPLATE_SHARE = 0.2
 SIGNATURE_NOUNS = {
     "aquantis": {"fr": ["la résilience", "la sobriété"], "en": ["resilience", "sobriety"]},
@@ -1095,6 +1134,7 @@ SIGNATURE_NOUNS = {
     "vigimetra": {"fr": ["la sentinelle", "la quiétude"], "en": ["the sentinel", "serenity"]},
     "nexurba": {"fr": ["l'interopérabilité", "la gouvernance"],
                 "en": ["interoperability", "governance"]},
+    "ombrelia": {"fr": ["la canopée", "l'ombrage"], "en": ["the canopy", "shade"]},
 }
 SIGNATURE_FRAMES = {
     "fr": [
@@ -1316,7 +1356,7 @@ def compose_signature_sentence(firm: str, lang: str, rng: random.Random, year: i
     """A firm's signature sentence: its brand and one distinctive noun in a varied frame."""
     text = rng.choice(SIGNATURE_FRAMES[lang])
     first, second = rng.sample(SIGNATURE_NOUNS[firm][lang], 2)
-    for slot, value in (("{B}", FIRMS[firm]["brand"]), ("{N}", FIRMS[firm]["name"]),
+    for slot, value in (("{B}", SPECS[firm]["brand"]), ("{N}", SPECS[firm]["name"]),
                         ("{T}", first), ("{U}", second)):
         text = text.replace(slot, value)
     text = _fill(text, lang, rng, year)
@@ -1390,7 +1430,7 @@ def _sides(total: int, share: float, names: tuple[str, str], rng: random.Random)
 def write_firm_year(firm: str, year: int, docs: list[DocSpec],
                     citizen_share: float | None = None) -> None:
     """Fill the blocks of a firm-year's documents so frame shares are exact over the year."""
-    spec = FIRMS[firm]
+    spec = SPECS[firm]
     rng = random.Random(f"{SEED}-{firm}-{year}-sides")
     n_aud = sum(d.plan.n_audience for d in docs)
     n_frm = sum(d.plan.n_framing for d in docs)
@@ -1552,6 +1592,7 @@ COMPANY = {
     "citavia": ("8 200 000", "801 554 902", "37 avenue des Tilleuls, 33980 Valbrune"),
     "vigimetra": ("6 000 000", "823 667 415", "9 impasse des Veilleurs, 33980 Valbrune"),
     "nexurba": ("3 100 000", "844 209 770", "120 cours Lafarge, 33980 Valbrune"),
+    "ombrelia": ("400 000", "851 330 218", "5 allée des Platanes, 33980 Valbrune"),
 }
 
 
@@ -1559,7 +1600,7 @@ def boilerplate_text(firm: str, lang: str) -> str:
     """Every word of a firm's boilerplate in one language (for the lexicon check)."""
     b = BOILER[lang]
     capital, rcs, address = COMPANY[firm]
-    name = FIRMS[firm]["name"]
+    name = SPECS[firm]["name"]
     parts = [label for label, _ in b["nav"]] + [b["cookie"], *b["buttons"],
                                                b["newsletter_title"], b["newsletter"],
                                                b["email"], b["subscribe"], *b["legal"],
@@ -1571,14 +1612,14 @@ def boilerplate_text(firm: str, lang: str) -> str:
 
 def render_html(doc: DocSpec, published: str | None) -> str:
     firm = doc.firm
-    name = FIRMS[firm]["name"]
+    name = SPECS[firm]["name"]
     b = BOILER[doc.lang]
     capital, rcs, address = COMPANY[firm]
 
     def esc(text: str) -> str:
         return html.escape(text, quote=False)
 
-    if FIRMS[firm]["lang"] == "fr":
+    if SPECS[firm]["lang"] == "fr":
         base = f"/{firm}/" if doc.lang == "fr" else f"/{firm}/en/"
     else:
         base = f"/{firm}/en/" if doc.lang == "en" else f"/{firm}/fr/"
@@ -1965,6 +2006,7 @@ def build(out: Path) -> dict:
                       "path": ROBOTS_PAGE, "source": "live", "counted": False,
                       "note": "disallowed by robots.txt: must not be fetched"})
     write("live/robots.txt", "# Demo site robots rules\nUser-agent: *\nDisallow: /private/\n")
+    docs += write_thin_firms(write, documents)
 
     (out / "sources.txt").write_text(sources_text(), encoding="utf-8", newline="\n")
     counted_docs = [d for d in docs if d.counted]
@@ -1973,6 +2015,25 @@ def build(out: Path) -> dict:
     (out / "truth.json").write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n",
                                     encoding="utf-8", newline="\n")
     return truth
+
+
+def write_thin_firms(write, documents: list[dict]) -> list[DocSpec]:
+    """The thin firms' live pages (see THIN_FIRMS); their rows are added to `documents`."""
+    docs = []
+    for firm, spec in THIN_FIRMS.items():
+        for year in sorted({y for y, *_ in spec["pages"]}):
+            year_docs = [DocSpec(firm, year, "page", spec["lang"], f"/{firm}/{slug}", title,
+                                 words) for y, slug, title, words in spec["pages"] if y == year]
+            for doc in year_docs:
+                doc.plan = plan_document(doc.n_words, spec["mix"], [], doc.lang)
+            write_firm_year(firm, year, year_docs)
+            for doc in year_docs:
+                write(f"live{doc.path}", render_html(doc, None))
+                documents.append({"firm": firm, "year": year, "kind": "page", "lang": doc.lang,
+                                  "path": doc.path, "source": "live", "counted": True,
+                                  "note": "a thin firm: dated by year= in sources.txt"})
+            docs += year_docs
+    return docs
 
 
 def _protected_words(matcher: Matcher):
@@ -2001,7 +2062,8 @@ def _protected_words(matcher: Matcher):
 def sources_text() -> str:
     lines = [
         "# Sources of the offline demo: five fictional firms (Aquantis, Lumidia, Citavia,",
-        "# Vigimetra, Nexurba), 2017-2020. The texts are invented; see demo/README.md.",
+        "# Vigimetra, Nexurba), 2017-2020, and a thin one (Ombrelia, six short pages). The",
+        "# texts are invented; see demo/README.md.",
         "# `{site}` is replaced by the demo runner with the local server's address",
         "# (http://127.0.0.1:PORT). Format: see pipeline/sources.py. Each firm's first line",
         "# gives its display name (name=): the firm's name, not its brand's.",
@@ -2041,6 +2103,12 @@ def sources_text() -> str:
         if firm == "vigimetra":
             lines += ["# disallowed by robots.txt: the scraper must skip it",
                       f"vigimetra  page   {{site}}{ROBOTS_PAGE}"]
+        lines.append("")
+    for firm, spec in THIN_FIRMS.items():
+        lines.append(f"# --- {spec['name']}: a thin firm, six short pages in two years (too "
+                     "little text)")
+        lines += [f"{firm:<10} page   {{site}}/{firm}/{slug} year={year} lang={spec['lang']}"
+                  for year, slug, *_ in spec["pages"]]
         lines.append("")
     return "\n".join(lines)
 
@@ -2172,7 +2240,8 @@ def measure_truth(docs: list[DocSpec], matcher: Matcher, documents: list[dict],
     best = max(sims, key=lambda k: sims[k])
     ranked = sorted(sims.values(), reverse=True)
     lowest = min(firms, key=lambda f: firms[f]["citizen_share_overall"])
-    n_total = sum(sum(f["n_words"].values()) for f in firms.values())
+    thin = _thin_truth(docs)
+    n_total = sum(sum(f["n_words"].values()) for f in [*firms.values(), *thin.values()])
     return {
         "about": "Planted truth of the demo site, written by demo/generate.py; see "
                  "demo/README.md for every key.",
@@ -2181,6 +2250,7 @@ def measure_truth(docs: list[DocSpec], matcher: Matcher, documents: list[dict],
         "themes": {t: {"label": v["label"], "domains": v["domains"],
                        "top_terms": top_terms[t]} for t, v in THEMES.items()},
         "firms": firms,
+        "thin_firms": thin,
         "dominant_theme": {f: firms[f]["dominant_theme"] for f in firms},
         "shifts": [
             {"kind": "audience", "firm": "lumidia", "measure": "citizen_share",
@@ -2220,6 +2290,22 @@ def measure_truth(docs: list[DocSpec], matcher: Matcher, documents: list[dict],
                             "lines": list(NEWS_CHROME)},
         },
     }
+
+
+def _thin_truth(docs: list[DocSpec]) -> dict[str, dict]:
+    """What the thin firms planted: too little text for a profile, a map or a trend."""
+    out = {}
+    for firm, spec in THIN_FIRMS.items():
+        mine = [d for d in docs if d.firm == firm]
+        years = sorted({d.year for d in mine})
+        out[firm] = {"name": spec["name"], "brand": spec["brand"], "main_lang": spec["lang"],
+                     "years": years,
+                     "n_documents": {str(y): sum(d.year == y for d in mine) for y in years},
+                     "n_words": {str(y): sum(count_words(document_text(d.blocks))
+                                             for d in mine if d.year == y) for y in years},
+                     "distinctive_terms_by_lang": spec["distinctive"],
+                     "too_little_text": True}
+    return out
 
 
 def _words_by_lang(docs: list[DocSpec]) -> dict[str, int]:

@@ -130,7 +130,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
         ("topics",), (table("processed", schemas.BAGS), table("interim", schemas.PASSAGES)),
         (Out(PATHS["topics"]), Out(PATHS["models"]),
          Out(f"{PATHS['plots']}/k_sweep.csv", cache=False)),
-        ("pipeline/topics",), metrics=(PATHS["metrics"],)),
+        ("pipeline/topics", "pipeline/trends.py"), metrics=(PATHS["metrics"],)),
     Stage(
         "contrasts", "keyness, frame measures, shifts, concordances",
         "pipeline.contrasts.stage:score_contrasts",
@@ -140,7 +140,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
          ("--plots", "plots", "folder of the plot tables for `dvc plots show`")),
         ("lexicon", "contrasts"), (PATHS["processed"], PATHS["interim"], "lexicon"),
         (Out(PATHS["contrasts"]), Out(f"{PATHS['plots']}/frame_shares.csv", cache=False)),
-        ("pipeline/contrasts", "pipeline/lexicon.py")),
+        ("pipeline/contrasts", "pipeline/lexicon.py", "pipeline/trends.py")),
     Stage(
         "report", "self-contained HTML reports and CSV/Parquet exports",
         "pipeline.report.stage:build_report",

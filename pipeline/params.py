@@ -160,6 +160,15 @@ class TopicsParams(Block):
     n_passages: int = Field(5, ge=0, description="representative passages shown per topic")
     n_bootstrap: int = Field(1000, ge=0, description="bootstrap resamples for prevalence "
                                                      "intervals (0: none)")
+    min_tokens: int = Field(500, ge=0, description="topic trends leave out a firm-year with "
+                                                   "fewer word tokens in the language (the "
+                                                   "rule of contrasts.min_tokens)")
+    min_years: int = Field(3, ge=2, description="a topic trend needs at least this many years "
+                                                "with enough text (as contrasts.min_years)")
+    min_firm_tokens: int = Field(2000, ge=0, description="a firm's topic profile resting on "
+                                                         "fewer word tokens in the language is "
+                                                         "flagged as too little text (as "
+                                                         "contrasts.min_firm_tokens)")
 
     @model_validator(mode="after")
     def _grid_for_auto(self) -> TopicsParams:
@@ -186,11 +195,17 @@ class ContrastsParams(Block):
                                                    "reported as too little text")
     min_years: int = Field(3, ge=2, description="a trend needs at least this many years with "
                                                 "enough text")
+    min_firm_tokens: int = Field(2000, ge=0, description="a firm with fewer word tokens (all "
+                                                         "years) is too little text: flagged, "
+                                                         "not tested against the rest, left "
+                                                         "off the maps")
     kwic_window: PosInt = Field(10, description="words of context on each side in "
                                                 "concordances")
     presence_rate: float = Field(2.0, ge=0, description="a domain is present in a firm's offer "
                                                         "at this rate per 10,000 tokens...")
-    presence_docs: PosInt = Field(2, description="... and in at least this many documents")
+    presence_docs: PosInt = Field(2, description="... and in at least this many documents, "
+                                                 "unless the firm names it significantly less "
+                                                 "than the rest (versus)")
     ca_n_terms: PosInt = Field(30, description="each firm's top distinctive terms in the "
                                                "firm x term correspondence analysis")
 

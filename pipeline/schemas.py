@@ -266,6 +266,35 @@ PREVALENCE = _schema(
     ("ci_high", pa.float64(), True, "97.5 % bootstrap quantile"),
     ("n_docs", pa.int32(), False, "documents behind the figure"),
     ("n_passages", pa.int32(), False, "passages behind the figure"),
+    ("n_tokens", pa.int64(), True, "word tokens of those documents in this language"),
+    ("enough", pa.bool_(), True, "enough text for the figure: at least topics.min_tokens word "
+     "tokens for a year or firm-year, topics.min_firm_tokens for a firm or all; false: flagged "
+     "as too little text; null when the tokens are not known"),
+)
+
+TOPIC_TRENDS = _schema(
+    "topic_trends",
+    ("lang", pa.string(), False, "language of the model"),
+    ("firm", pa.string(), False, "firm id"),
+    ("topic", pa.int32(), False, "topic number"),
+    ("first_year", pa.int16(), True, "first year with enough text (in this language)"),
+    ("last_year", pa.int16(), True, "last year with enough text"),
+    ("n_years", pa.int32(), False, "years with enough text (the years the fit uses)"),
+    ("slope", pa.float64(), True, "quasi-binomial regression slope on year of the topic's "
+     "share of each document's word tokens (log-odds per year; positive: the topic rose)"),
+    ("ci_low", pa.float64(), True, "95 % interval of the slope"),
+    ("ci_high", pa.float64(), True, "95 % interval of the slope"),
+    ("p_value", pa.float64(), True, "p-value of the slope (Wald, Student's t on documents − 2)"),
+    ("q_value", pa.float64(), True, "Benjamini-Hochberg q-value across the firm's topics in "
+     "this language"),
+    ("dispersion", pa.float64(), True, "quasi-likelihood dispersion (Pearson chi2 / df, at "
+     "least 1) the interval was widened by"),
+    ("n_docs", pa.int32(), False, "dated documents in the fit"),
+    ("n_tokens", pa.int64(), False, "word tokens of those documents"),
+    ("note", pa.string(), True, "why no trend is given (too few years with enough text, "
+     "separation)"),
+    ("excluded_years", pa.list_(pa.int16()), False, "years of the firm with fewer than "
+     "min_tokens word tokens in this language, left out of the fit"),
 )
 
 # --- contrasts ---------------------------------------------------------------------------
@@ -529,7 +558,7 @@ ALL = {
     s.metadata[b"table"].decode(): s
     for s in (
         FETCHES, DOCUMENTS, PASSAGES, SENTENCES, BAGS, K_SWEEP, TOPIC_TERMS, DOC_TOPICS,
-        TOPIC_PASSAGES, PREVALENCE, KEYNESS, FRAME_MEASURES, SHIFTS, DOMAINS, KWIC,
-        CA_POINTS, CA_AXES, COLLECTION, CAPTURES, FIRM_DOMAINS, THRESHOLDS,
+        TOPIC_PASSAGES, PREVALENCE, TOPIC_TRENDS, KEYNESS, FRAME_MEASURES, SHIFTS, DOMAINS, KWIC,
+        CA_POINTS, CA_AXES, COLLECTION, CAPTURES, FIRM_DOMAINS, THRESHOLDS, VERSUS,
     )
 }

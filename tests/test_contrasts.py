@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from pipeline import schemas
-from pipeline.contrasts.domains import firm_domain_table
+from pipeline.contrasts.domains import domain_table, firm_domain_table
 from pipeline.contrasts.frames import (
     Quantity,
     build_stream,
@@ -28,10 +28,10 @@ from pipeline.contrasts.stage import (
     score_contrasts,
     shift_table,
 )
-from pipeline.contrasts.trends import fit_trend
 from pipeline.io import read_table, to_arrow, write_table
 from pipeline.lexicon import parse_lexicon
 from pipeline.params import ContrastsParams
+from pipeline.trends import fit_trend
 
 # --- a tiny lemmatised corpus, built by hand ------------------------------------------------
 
@@ -101,7 +101,7 @@ LEXICON = parse_lexicon({"groups": {
 }})
 
 PARAMS = {"alpha0": 1000.0, "min_count": 3, "fdr": 0.05, "n_top": 10, "n_bootstrap": 300,
-          "seed": 42, "min_tokens": 100, "min_years": 3, "kwic_window": 4,
+          "seed": 42, "min_tokens": 100, "min_years": 3, "min_firm_tokens": 100, "kwic_window": 4,
           "presence_rate": 2.0, "presence_docs": 2}
 
 FILLER = ["ville", "réseau", "service", "projet", "territoire", "mobilité", "énergie", "donnée",
@@ -226,7 +226,7 @@ def test_rates_shares_and_counts_by_hand():
         {"firm": "bolt", "year": 2020, "text": "Nos clients, nos clients, nos clients."},
     ])
     r = score_contrasts(s, b, d, p, LEXICON,
-                        ContrastsParams(**{**PARAMS, "min_tokens": 10}))
+                        ContrastsParams(**{**PARAMS, "min_tokens": 10, "min_firm_tokens": 10}))
     m = r.frame_measures.set_index(["level", "firm", "lang", "group", "frame", "measure"])
     acme = m.loc[("firm", "acme", None, "audience", "citizens", "share")]
     # acme: 3 citizen matches (citoyens ×2, habitants), 1 client match
@@ -253,6 +253,21 @@ def test_too_little_text_is_flagged_not_hidden():
     row = r.frame_measures.query("level == 'firm' and measure == 'share' and lang.isna()").iloc[0]
     assert row["value"] == 1.0 and not row["enough"]
     assert r.frame_shares.empty  # the plot data leaves it out
+
+
+def test_a_whole_firm_needs_min_firm_tokens_though_each_year_has_enough():
+    rng = np.random.default_rng(3)
+    docs = [{"firm": "acme", "year": y, "text": " ".join(rng.choice(FILLER, 60)) + " citoyens."}
+            for y in (2019, 2020) for _ in range(2)]
+    s, b, d, p = make_corpus(docs)
+    tokens = int(b["n_tokens"].sum())
+    params = {**PARAMS, "min_tokens": 50}
+    for floor, whole in ((tokens + 1, False), (tokens, True)):
+        m = score_contrasts(s, b, d, p, LEXICON,
+                            ContrastsParams(**{**params, "min_firm_tokens": floor})).frame_measures
+        firm = m[(m["level"] == "firm") & m["lang"].isna()]
+        years = m[(m["level"] == "firm_year") & m["lang"].isna()]
+        assert firm["enough"].eq(whole).all() and years["enough"].all(), floor
 
 
 def test_bootstrap_matches_a_plain_resampling_loop():
@@ -648,10 +663,12 @@ def demo_tables(folder):
 @pytest.mark.slow
 def test_demo_most_client_firm_has_the_lowest_citizen_share(demo_build, truth):
     m = demo_tables(demo_build)["frame_measures"]
-    share = m.query("group == 'audience' and measure == 'share' and level == 'firm' "
-                    "and lang.isna()").set_index("firm")["value"]
-    assert share.idxmin() == truth["most_client_firm"]
-    assert set(share.index) == set(truth["firms"])
+    rows = m.query("group == 'audience' and measure == 'share' and level == 'firm' "
+                   "and lang.isna()").set_index("firm")
+    # the thin firm has a share too, flagged as resting on too little text
+    assert set(rows.index) == set(truth["firms"]) | set(truth["thin_firms"])
+    assert set(rows.index[~rows["enough"]]) == set(truth["thin_firms"])
+    assert rows.loc[rows["enough"], "value"].idxmin() == truth["most_client_firm"]
 
 
 @pytest.mark.slow
@@ -781,3 +798,33 @@ def test_the_firm_domain_table_says_which_firm_a_domain_sets_apart(planted):
     # Water, which no firm says, sets no firm apart.
     water = planted.firm_domains
     assert water.loc[water["domain"] == "water", "vs_rest"].isna().all()
+
+
+def test_a_domain_a_firm_names_far_less_than_the_rest_is_not_in_its_offer():
+    """Presence needs the rate floor and no significant deficit against the other firms:
+    a passing mention, clearly below the rest, is not part of the firm's offer."""
+    cells = {("acme", "water"): (40.0, 9), ("bolt", "water"): (3.0, 2),  # bolt: in passing
+             ("cora", "water"): (38.0, 8), ("bolt", "waste"): (30.0, 7)}
+    rows = [dict(group="domains", frame=d, measure="rate", level=level, firm=f,
+                 year=2020 if level == "firm_year" else None, lang=None, value=rate,
+                 n_matches=n, n_tokens=5000, n_docs=10, n_docs_matching=n, enough=True)
+            for (f, d), (rate, n) in cells.items() for level in ("firm", "firm_year")]
+    measures = pd.DataFrame(rows).reindex(columns=schemas.FRAME_MEASURES.names)
+    versus = pd.DataFrame([
+        dict(group="domains", frame="water", measure="rate", firm="bolt", diff=-36.0,
+             differs=True),
+        dict(group="domains", frame="water", measure="rate", firm="acme", diff=20.0,
+             differs=True),
+        dict(group="domains", frame="water", measure="rate", firm="cora", diff=15.0,
+             differs=False),
+        dict(group="domains", frame="waste", measure="rate", firm="bolt", diff=30.0,
+             differs=True)])
+    floor = dict(presence_rate=2.0, presence_docs=2)
+    alone = domain_table(measures, LEXICON, **floor)
+    judged = domain_table(measures, LEXICON, **floor, versus=versus)
+    assert alone["present"].all()  # the floor alone: every cell present
+    for level in ("firm", "firm_year"):
+        got = (judged[judged["level"] == level].set_index(["firm", "frame"])["present"]
+               .astype(bool).to_dict())
+        assert got == {("acme", "water"): True, ("bolt", "water"): False,
+                       ("cora", "water"): True, ("bolt", "waste"): True}, level

@@ -31,6 +31,8 @@ DEMO = ROOT / "demo"
 SITE = DEMO / "site"
 TRUTH = json.loads((DEMO / "truth.json").read_text(encoding="utf-8"))
 FIRMS = list(TRUTH["firms"])
+THIN = list(TRUTH["thin_firms"])  # a firm with too little text, apart from the planted five
+ALL_FIRMS = FIRMS + THIN
 YEARS = TRUTH["years"]
 BASE = "http://127.0.0.1:8000"
 
@@ -48,7 +50,7 @@ def _generator():
 def _firm_of(rel: Path) -> str:
     """The firm a site file belongs to: /<firm>/..., or /private/<firm>-....html."""
     head = rel.parts[0]
-    return head if head in FIRMS else rel.name.split("-")[0]
+    return head if head in ALL_FIRMS else rel.name.split("-")[0]
 
 
 def _html_files() -> list[Path]:
@@ -77,7 +79,7 @@ def _pdf_text(path: Path) -> tuple[str, ...]:
 
 @cache
 def _firm_texts() -> dict[str, list[str]]:
-    texts: dict[str, list[str]] = {f: [] for f in FIRMS}
+    texts: dict[str, list[str]] = {f: [] for f in ALL_FIRMS}
     for path in _html_files():
         texts[_firm_of(_site_rel(path))].append(_page_words(path))
     for path in sorted(SITE.rglob("*.pdf")):
@@ -248,7 +250,7 @@ def test_size_is_right_for_a_fast_demo():
 def test_sources_parse_and_point_at_files_of_the_site():
     text = (DEMO / "sources.txt").read_text(encoding="utf-8")
     sources = parse_sources(text.replace("{site}", BASE), path="demo/sources.txt")
-    assert {s.firm for s in sources} == set(FIRMS)
+    assert {s.firm for s in sources} == set(ALL_FIRMS)
     archived = {c["path"] for c in TRUTH["archive_captures"]}
     for s in sources:
         path = s.url.removeprefix(BASE)
@@ -360,9 +362,26 @@ def test_distinctive_terms_belong_to_their_firm_only():
             pattern = re.compile(rf"(?<!\w){re.escape(term)}s?(?!\w)")
             # frequent in the firm's main language; in its second language, fewer pages
             assert len(pattern.findall(texts[firm])) >= (20 if term in main else 6), (firm, term)
-            for other in FIRMS:
+            for other in ALL_FIRMS:
                 if other != firm:
                     assert not pattern.search(texts[other]), (firm, term, other)
+
+
+def test_the_thin_firm_has_six_short_dated_pages_and_its_own_terms():
+    text = (DEMO / "sources.txt").read_text(encoding="utf-8")
+    sources = parse_sources(text.replace("{site}", BASE), path="demo/sources.txt")
+    texts = {f: "\n".join(ts).lower() for f, ts in _firm_texts().items()}
+    for firm in THIN:
+        entry = TRUTH["thin_firms"][firm]
+        mine = [s for s in sources if s.firm == firm]
+        assert len(mine) == sum(entry["n_documents"].values()) == 6
+        assert {s.year for s in mine} == set(entry["years"]) and all(s.kind == "page"
+                                                                     for s in mine)
+        assert sum(entry["n_words"].values()) < 1000  # under contrasts.min_firm_tokens
+        for term in entry["distinctive_terms_by_lang"][entry["main_lang"]]:
+            assert re.search(rf"(?<!\w){re.escape(term)}", texts[firm]), term
+            assert not any(re.search(rf"(?<!\w){re.escape(term)}", texts[o])
+                           for o in FIRMS), term
 
 
 def test_generator_is_deterministic(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from pipeline.topics.prevalence import (
     document_shares,
     prevalence,
     share_change,
+    topic_trends,
 )
 from pipeline.topics.stage import (
     TopicsError,
@@ -38,6 +40,7 @@ from pipeline.topics.stage import (
 )
 
 N_THEMES = 4
+ROOT_PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
 THEME_WORDS = 25
 
 
@@ -253,6 +256,61 @@ def test_prevalence_levels_and_a_firm_with_one_document():
         ("solo", 2021), ("x", 2020), ("x", 2021)]
     overall = prev[prev["level"] == "all"]
     assert overall["share"].tolist() == pytest.approx([0.55, 0.45])
+
+
+def trend_docs(rng, shares_by_year: dict[int | None, float], *, n_per_year: int = 6,
+               tokens: int = 400, firm: str = "f") -> DocShares:
+    """Documents of two topics, topic 0 near the given share each year (None: undated)."""
+    rows, shares = [], []
+    for year, share in shares_by_year.items():
+        for i in range(n_per_year):
+            s0 = float(np.clip(share + rng.normal(0, 0.05), 0.01, 0.99))
+            rows.append({"doc_id": f"{firm}{year}-{i}", "firm": firm, "year": year,
+                         "n_passages": 1, "n_tokens": tokens})
+            shares.append([s0, 1 - s0])
+    docs = pd.DataFrame(rows)
+    docs["year"] = docs["year"].astype("Int16")
+    return DocShares(docs, np.array(shares))
+
+
+def test_topic_trends_find_a_rise_and_not_a_flat_topic():
+    rng = np.random.default_rng(3)
+    rising = trend_docs(rng, {2017: 0.1, 2018: 0.2, 2019: 0.3, 2020: 0.4})
+    flat = trend_docs(rng, {2017: 0.3, 2018: 0.3, 2019: 0.3, 2020: 0.3}, firm="g")
+    both = DocShares(pd.concat([rising.docs, flat.docs], ignore_index=True),
+                     np.vstack([rising.shares, flat.shares]))
+    t = topic_trends(both, min_tokens=500, min_years=3).set_index(["firm", "topic"])
+    assert list(t.columns) == [c for c in schemas.TOPIC_TRENDS.names if c not in ("lang",
+                                                                                  "firm",
+                                                                                  "topic")]
+    up, down = t.loc[("f", 0)], t.loc[("f", 1)]
+    assert up["ci_low"] > 0 and up["q_value"] < 0.01 and down["ci_high"] < 0
+    assert t.loc[("g", 0), "p_value"] > 0.05
+    assert t.loc[("f", 0), "n_years"] == 4 and t.loc[("f", 0), "n_docs"] == 24
+    # BH across each firm's topics: two topics, q = min(1, 2p) for the larger p
+    g = t.loc["g"]
+    assert g["q_value"].max() == pytest.approx(min(1.0, g["p_value"].max()))
+    assert g["q_value"].min() == pytest.approx(min(g["q_value"].max(), 2 * g["p_value"].min()))
+
+
+def test_topic_trends_leave_out_thin_years_and_undated_documents_and_say_why():
+    rng = np.random.default_rng(4)
+    docs = trend_docs(rng, {2017: 0.1, 2018: 0.2, 2019: 0.3, 2020: 0.4, None: 0.9})
+    # 2020 has one document of 300 tokens: under min_tokens, left out
+    keep = ~((docs.docs["year"] == 2020).fillna(False).to_numpy()
+             & (docs.docs["doc_id"] != "f2020-0").to_numpy())
+    thin = DocShares(docs.docs[keep].reset_index(drop=True), docs.shares[keep])
+    thin.docs.loc[thin.docs["year"] == 2020, "n_tokens"] = 300
+    row = topic_trends(thin, min_tokens=500, min_years=3).iloc[0]
+    assert (row["first_year"], row["last_year"], row["n_years"]) == (2017, 2019, 3)
+    assert list(row["excluded_years"]) == [2020] and row["n_docs"] == 18  # no undated one
+    assert row["note"] is None and row["slope"] > 0
+    few = topic_trends(thin, min_tokens=500, min_years=4)
+    assert few["slope"].isna().all() and few["q_value"].isna().all()
+    assert few["note"].str.startswith("too few years with enough text: 3 year(s)").all()
+    with pytest.raises(TopicsError, match="n_tokens"):
+        topic_trends(DocShares(thin.docs.drop(columns="n_tokens"), thin.shares),
+                     min_tokens=500, min_years=3)
 
 
 def test_share_change_detects_a_rise_and_not_a_flat_line():
@@ -517,6 +575,23 @@ def test_demo_planted_theme_rise_shows_with_an_interval_above_zero(demo_build, t
 
 
 @pytest.mark.slow
+def test_demo_planted_theme_rise_is_a_significant_positive_topic_trend(demo_build, truth):
+    terms = demo_table(demo_build, "topic_terms")
+    trends = demo_table(demo_build, "topic_trends")
+    rises = [s for s in truth["shifts"] if s["kind"] == "theme"]
+    assert rises, "truth.json plants no theme shift"
+    for shift in rises:
+        lang = truth["firms"][shift["firm"]]["main_lang"]
+        topic = match_planted_themes(terms, truth, lang)[0][shift["theme"]]
+        row = trends[(trends["lang"] == lang) & (trends["firm"] == shift["firm"])
+                     & (trends["topic"] == topic)].iloc[0]
+        assert row["n_years"] == len(shift["shares"]) and pd.isna(row["note"]), row
+        assert row["q_value"] <= 0.05, row
+        assert (row["ci_low"] > 0) == (shift["direction"] == "rise"), row
+        assert (row["ci_high"] < 0) == (shift["direction"] == "fall"), row
+
+
+@pytest.mark.slow
 def test_demo_metrics_and_plot_are_written(demo_build):
     metrics = json.loads((demo_build / "reports" / "metrics.json").read_text())["topics"]
     plot = pd.read_csv(demo_build / "reports" / "plots" / "k_sweep.csv")
@@ -577,3 +652,31 @@ def test_names_are_kept_out_of_topic_bags_phrases_included():
     # Without parts of speech (simplemma), capitals inside a sentence tell names.
     plain = sents.assign(pos=[[""] * len(t) for t in sents["tokens"]])
     assert proper_nouns(plain) == {"martin", "valbrune"}  # "Jeanne" opens its sentence
+
+
+def test_topic_trends_use_the_frame_trends_too_little_text_rule_in_params_yaml():
+    from pipeline.params import ContrastsParams, TopicsParams, load_block
+
+    topics = load_block(ROOT_PARAMS, TopicsParams)
+    contrasts = load_block(ROOT_PARAMS, ContrastsParams)
+    assert (topics.min_tokens, topics.min_years, topics.min_firm_tokens) == (
+        contrasts.min_tokens, contrasts.min_years, contrasts.min_firm_tokens)
+
+
+def test_a_firm_with_too_little_text_gets_a_profile_flagged_as_such():
+    rng = np.random.default_rng(5)
+    big = trend_docs(rng, {2019: 0.3, 2020: 0.4}, n_per_year=4, tokens=400, firm="big")
+    thin = trend_docs(rng, {2019: 0.3, 2020: 0.4}, n_per_year=3, tokens=100, firm="thin")
+    both = DocShares(pd.concat([big.docs, thin.docs], ignore_index=True),
+                     np.vstack([big.shares, thin.shares]))
+    p = prevalence(both, n_bootstrap=50, seed=1, min_tokens=500, min_firm_tokens=2000)
+    firm = p[p["level"] == "firm"].groupby("firm")[["n_tokens", "enough"]].first()
+    assert firm.loc["big"].tolist() == [3200, True]
+    assert firm.loc["thin"].tolist() == [600, False]
+    years = p[(p["level"] == "firm_year") & (p["topic"] == 0)].set_index(["firm", "year"])
+    assert years["enough"].to_dict() == {("big", 2019): True, ("big", 2020): True,
+                                         ("thin", 2019): False, ("thin", 2020): False}
+    # without the documents' tokens nothing is known, and nothing is flagged
+    unknown = prevalence(DocShares(both.docs.drop(columns="n_tokens"), both.shares),
+                         n_bootstrap=0, seed=1, min_tokens=500, min_firm_tokens=2000)
+    assert unknown["enough"].isna().all()

@@ -15,7 +15,7 @@ import statsmodels.api as sm
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline.contrasts.trends import fit_trend
+from pipeline.trends import fit_trend
 
 ORACLE = settings(max_examples=40)
 

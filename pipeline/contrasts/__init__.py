@@ -3,7 +3,6 @@
     stage.py    the stage: `score_contrasts()` and `main`
     keyness.py  log-odds with informative Dirichlet prior, G², Lafon specificities
     frames.py   frame matching and frame shares with bootstrap intervals
-    trends.py   trend tests across years
     kwic.py     concordances
     ca.py       correspondence analysis
 """

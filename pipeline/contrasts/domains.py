@@ -7,6 +7,7 @@ group over all years: the firm × domain table the report shows)
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline import schemas
@@ -14,12 +15,24 @@ from pipeline.lexicon import OFFER_GROUP, Lexicon
 
 
 def domain_table(measures: pd.DataFrame, lexicon: Lexicon, *, presence_rate: float,
-                 presence_docs: int) -> pd.DataFrame:
+                 presence_docs: int, versus: pd.DataFrame | None = None) -> pd.DataFrame:
     """Firm × frame table of every `set` group (offer domains, performance dimensions).
 
     A frame is marked present in a firm's offer (over all years, or in one year) when its rate
-    reaches `presence_rate` per 10,000 tokens in at least `presence_docs` documents; the mark
-    is null when the firm (or firm-year) has too little text to tell.
+    reaches `presence_rate` per 10,000 tokens in at least `presence_docs` documents, and the
+    firm does not mention it significantly less than the other firms together (`versus`:
+    the firm-vs-rest test, q ≤ fdr, BH across firms). On real text the terms of most domains
+    turn up now and then on every firm's pages, so the floor alone marks most cells present;
+    a domain a firm names at a rate clearly below the others' is a passing mention, not part
+    of its offer, in any year. The mark is null when the firm (or firm-year) has too little
+    text to tell.
+
+    Args:
+        measures: the FRAME_MEASURES table.
+        lexicon: the frame lexicon (its `set` groups).
+        presence_rate: rate per 10,000 tokens a present frame reaches...
+        presence_docs: ... in at least this many documents.
+        versus: the VERSUS table; without it, the floor alone decides.
     """
     sets = [g.name for g in lexicon.groups.values() if g.kind == "set"]
     m = measures[(measures["measure"] == "rate") & measures["group"].isin(sets)
@@ -27,6 +40,12 @@ def domain_table(measures: pd.DataFrame, lexicon: Lexicon, *, presence_rate: flo
     out = m.rename(columns={"value": "rate"}).copy()
     present = ((out["rate"].fillna(0) >= presence_rate)
                & (out["n_docs_matching"] >= presence_docs))
+    if versus is not None and len(versus):
+        v = versus[(versus["measure"] == "rate") & versus["differs"].astype(bool)
+                   & (versus["diff"] < 0)]
+        lower = set(zip(v["firm"], v["group"], v["frame"], strict=True))
+        present &= np.array([k not in lower for k in zip(out["firm"], out["group"],
+                                                         out["frame"], strict=True)], dtype=bool)
     out["present"] = pd.array(present.to_numpy(), dtype="boolean")
     out.loc[~out["enough"].astype(bool), "present"] = pd.NA
     return out[schemas.DOMAINS.names].sort_values(["group", "frame", "firm", "year"],

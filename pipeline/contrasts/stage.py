@@ -37,9 +37,11 @@ What is counted, and how (the choices a reader of the figures needs):
 - **Correspondence analysis** (the AFC of TXM and IRaMuTeQ, see `pipeline.ca`) of two tables:
   `firm_domain`, the matches of each offer domain (lexicon group `domains`) per firm, French
   and English pooled (the lexicon names each domain in both languages), over the firms with
-  enough text; and `firm_term`, per language, the counts of the firms' top distinctive terms:
-  the union of each firm's `ca_n_terms` best-ranked terms against the rest (`rank`, over-used
-  side), counted in every firm with at least `min_tokens` word tokens in that language. The
+  at least `min_firm_tokens` word tokens; and `firm_term`, per language, the counts of the
+  firms' top distinctive terms: the union of each firm's `ca_n_terms` best-ranked terms against
+  the rest (`rank`, over-used side), counted in every firm with at least `min_firm_tokens` word
+  tokens in that language. A firm with less text would sit far out on its own few counts and
+  pull an axis: it is left off the map (the report names it under the map). The
   term table is not pooled over languages: a French word and its English translation would be
   two columns, and the first axis would sort firms by the language they publish in rather
   than by what they say. A map needs two axes, hence at least 3 firms and 3 columns with
@@ -69,13 +71,13 @@ from pipeline.contrasts.frames import (
 )
 from pipeline.contrasts.keyness import rank_top, score_groups
 from pipeline.contrasts.kwic import concordance
-from pipeline.contrasts.trends import fit_trend
 from pipeline.contrasts.versus import firm_vs_rest
 from pipeline.errors import EXIT_OK
 from pipeline.io import empty_frame, read_table, write_csv, write_table
 from pipeline.lexicon import LANGS, Lexicon, load_lexicon
 from pipeline.params import ContrastsParams, lexicon_path, load_block
 from pipeline.resample import content_keys
+from pipeline.trends import fit_trend
 
 log = logging.getLogger(__name__)
 
@@ -384,6 +386,17 @@ def _no_trend_reason(n_good: int, min_years: int, min_tokens: int, years, succ, 
     return None
 
 
+def firm_level_enough(measures: pd.DataFrame, *, min_firm_tokens: int) -> pd.DataFrame:
+    """A whole firm's figures (level firm) need `min_firm_tokens` word tokens, not the
+    `min_tokens` of one year: a firm of a few short pages has too little text for a profile,
+    a map position or a comparison with the rest, though each of its years is counted."""
+    out = measures.copy()
+    firm = (out["level"] == "firm").to_numpy()
+    out.loc[firm, "enough"] = out.loc[firm, "n_tokens"] >= min_firm_tokens
+    out["enough"] = out["enough"].astype(bool)
+    return out
+
+
 # --- the stage -------------------------------------------------------------------------------
 
 
@@ -400,10 +413,13 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
         lexicon: the frame lexicon.
         params: the `contrasts:` block (see `pipeline.params.ContrastsParams`): the keyness
             prior (`alpha0`), test threshold (`min_count`) and false discovery rate (`fdr`);
-            `min_tokens` (a firm, year or firm-year with fewer word tokens has `enough` false,
-            is not compared by keyness and is left out of trends) and `min_years`; the
-            bootstrap (`n_bootstrap`, `seed`); the domain presence rule (`presence_rate`,
-            `presence_docs`); concordance width (`kwic_window`) and terms (`n_top`);
+            `min_tokens` (a year or firm-year with fewer word tokens has `enough` false, is
+            not compared by keyness and is left out of trends), `min_years`, and
+            `min_firm_tokens` (a firm with fewer word tokens over all years has `enough` false
+            at level firm and in versus, no presence marks, and is left off the
+            correspondence-analysis maps); the bootstrap (`n_bootstrap`, `seed`); the domain
+            presence rule (`presence_rate`, `presence_docs`, and not significantly below the
+            rest by the versus test); concordance width (`kwic_window`) and terms (`n_top`);
             `split_phrases` (keyness counts the words of learned phrases one by one, the
             lexicon's multi-word terms staying whole); `ca_n_terms` (top distinctive terms per
             firm in the firm × term correspondence analysis).
@@ -424,13 +440,14 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
     docs, columns = document_counts(bags, hits, stream.sentences, lexicon)
     measures = measure_frames(docs, columns, lexicon, n_bootstrap=params.n_bootstrap,
                               seed=params.seed, min_tokens=params.min_tokens)
-    measures = measures[schemas.FRAME_MEASURES.names]
+    measures = firm_level_enough(measures[schemas.FRAME_MEASURES.names],
+                                 min_firm_tokens=params.min_firm_tokens)
     shifts = shift_table(docs, columns, lexicon, min_tokens=params.min_tokens,
                          min_years=params.min_years)
-    domains = domain_table(measures, lexicon, presence_rate=params.presence_rate,
-                           presence_docs=params.presence_docs)
     versus = firm_vs_rest(docs, columns, lexicon, n_bootstrap=params.n_bootstrap,
-                          seed=params.seed, min_tokens=params.min_tokens, fdr=params.fdr)
+                          seed=params.seed, min_tokens=params.min_firm_tokens, fdr=params.fdr)
+    domains = domain_table(measures, lexicon, presence_rate=params.presence_rate,
+                           presence_docs=params.presence_docs, versus=versus)
 
     top = keyness[keyness["rank"].notna() & (keyness["rank"] <= params.n_top)
                   & (((keyness["comparison"] == "firm_vs_rest")
@@ -451,7 +468,8 @@ def score_contrasts(sentences: pd.DataFrame, bags: pd.DataFrame, documents: pd.D
     tokens = bags.groupby(["firm", "lang"], as_index=False)["n_tokens"].sum()
     ca_points, ca_axes = correspondence_tables(keyness, domains, tokens,
                                                ca_n_terms=params.ca_n_terms,
-                                               min_tokens=params.min_tokens, seed=params.seed)
+                                               min_tokens=params.min_firm_tokens,
+                                               seed=params.seed)
     return Contrasts(keyness=keyness, frame_measures=measures, shifts=shifts, domains=domains,
                      firm_domains=firm_domain_table(domains, versus=versus),
                      thresholds=thresholds_table(fdr=params.fdr,

@@ -92,5 +92,8 @@ def _analysis(study: Study, analysis: str, lang: str | None, p: pd.DataFrame,
         "anchor": anchor("ca", analysis, lang or "all"), "svg": svg,
         "axes": records(a), "rows": records(rows), "columns": recs,
         "n_columns": len(cols), "n_labelled": n_lab, "pairs": pairs,
+        # Firms of the study not on this map: the contrasts stage left them out for too little
+        # text (in these texts' language, for a term map).
+        "left_out": [f for f in study.firms if f not in set(rows["label"].astype(str))],
         "filter": f"analysis = {analysis}" + (f", lang = {lang}" if lang else ""),
     }

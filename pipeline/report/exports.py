@@ -1,7 +1,8 @@
 """The tables behind the report's figures, exported under reports/data/ with a README.
 
 Every exported table is one the report read, as it was read (ca_points and ca_axes empty when
-no correspondence analysis was run), with the firm's display name beside each firm id.
+no correspondence analysis was run; topic_trends and versus empty when their stage predates
+them), with the firm's display name beside each firm id.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ EXPORTS = {
                        "firm × year, with intervals"),
     "firm_domains": (_named(schemas.FIRM_DOMAINS), "index: firm × offer-domain table"),
     "shifts": (_named(schemas.SHIFTS), "trend tests of frame shares across years"),
+    "topic_trends": (_named(schemas.TOPIC_TRENDS), "shifts page: trend tests of topic shares "
+                     "across years (firm × language × topic)"),
+    "versus": (_named(schemas.VERSUS), "index and firm pages: each firm's frame shares and domain "
+               "rates against the rest's, with an interval for the difference and BH q "
+               "across firms (the domain table's ▲/▼)"),
     "keyness": (schemas.KEYNESS, "distinctive vocabulary (firm vs rest) and terms that rose "
                 "and fell (late vs early)"),
     "kwic": (_named(schemas.KWIC), "concordance lines of frame terms and distinctive terms"),
@@ -46,7 +52,7 @@ EXPORTS = {
 def export_tables(inputs: ReportInputs) -> dict[str, tuple[pd.DataFrame, pa.Schema]]:
     """Export name → (table, schema), in the order of `EXPORTS`."""
     tables = {name: getattr(inputs, name) for name in EXPORTS}
-    for name in ("ca_points", "ca_axes"):
+    for name in ("ca_points", "ca_axes", "topic_trends", "versus"):
         if tables[name] is None:
             tables[name] = empty_frame(EXPORTS[name][0])
     out = {}

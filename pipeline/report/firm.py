@@ -61,7 +61,7 @@ def firm_context(study: Study, firm: str, domain_grid: dict | None, *, max_kwic:
         "frames": _frames(study, firm, domain_grid),
         "kwic_frames": kwic_frames, "kwic_terms": kwic_terms, "max_kwic": max_kwic,
         "captures": records(caps), "n_terms": n_terms,
-        "n_sources": int(caps["url"].nunique()),
+        "n_sources": int(caps["url"].nunique()), "thin": firm in study.thin,
     }
 
 
@@ -76,7 +76,7 @@ def _topics(study: Study, firm: str, known_docs: set[str]) -> list[dict]:
             continue
         k = max(1, i.prevalence.loc[i.prevalence["lang"] == lang, "topic"].nunique())
         n = int(p["n_docs"].max())
-        enough = pd.Series(p["n_docs"] >= study.min_docs, index=p.index)
+        enough = ~study.too_little(p)
         svg = charts.interval_chart(
             [(shorten(study.topic_name(lang, r["topic"]), TOPIC_LABEL_WIDTH), r["share"],
               r["ci_low"], r["ci_high"], bool(enough[idx])) for idx, r in p.iterrows()],
@@ -84,11 +84,11 @@ def _topics(study: Study, firm: str, known_docs: set[str]) -> list[dict]:
             title=f"{study.name(firm)}: topic shares ({lang_name(lang)} model, {n} documents)",
             desc="Mean share of each topic in the firm's documents with 95 % bootstrap "
                  "intervals over documents.")
-        rows = records(p)
+        rows = records(p.assign(_weak=~enough))
         for r in rows:
             r["name"] = study.topic_name(lang, r["topic"])
             r["anchor"] = anchor("topic", lang, r["topic"])
-            r["weak"] = r["n_docs"] < study.min_docs
+            r["weak"] = bool(r.pop("_weak"))
         details = []
         for n_shown, r in enumerate(rows[:MAX_TOPIC_DETAILS]):
             if n_shown and r["share"] < SIDE_TOPIC_SHARE / k:

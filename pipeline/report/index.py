@@ -85,21 +85,24 @@ def _heatmaps(study: Study) -> list[dict]:
         share = p.pivot_table(index="firm", columns="topic", values="share", aggfunc="first")
         ndocs = p.groupby("firm")["n_docs"].max()
         share = share.reindex(index=rows_firms, columns=topics)
-        weak = np.array([[ndocs.get(f, 0) < study.min_docs] * len(topics) for f in rows_firms])
+        thin = p.assign(_weak=study.too_little(p)).groupby("firm")["_weak"].any()
+        weak = np.array([[bool(thin.get(f, True))] * len(topics) for f in rows_firms])
         svg = charts.heatmap(
             share.to_numpy(dtype=float),
-            rows=[study.firm_label(f, int(ndocs.get(f, 0))) for f in rows_firms],
+            rows=[study.firm_label(f, int(ndocs.get(f, 0)))
+                  + (" – too little text" if thin.get(f) else "") for f in rows_firms],
             cols=[shorten(study.topic_name(lang, t), TOPIC_LABEL_WIDTH) for t in topics],
             missing=weak, cbar_label="mean topic share",
             title=f"Topic prevalence per firm ({lang_name(lang)} model)",
             desc="Mean share of each topic in each firm's documents; each row names the "
-                 "number of documents it rests on. Greyed italic values rest on fewer than "
-                 f"{study.min_docs} documents.")
-        cells = records(p.sort_values(["firm", "topic"]))
+                 "number of documents it rests on. Greyed italic values rest on too little "
+                 f"text (fewer than {study.min_docs} documents, or too few word tokens).")
+        p = p.assign(_weak=study.too_little(p)).sort_values(["firm", "topic"])
+        cells = records(p)
         for c in cells:
             c["name"] = study.topic_name(lang, c["topic"])
             c["anchor"] = anchor("topic", lang, c["topic"])
-            c["weak"] = c["n_docs"] < study.min_docs
+            c["weak"] = bool(c.pop("_weak"))
         heatmaps.append({"lang": lang, "svg": svg, "cells": cells})
     return heatmaps
 

@@ -104,6 +104,9 @@ def _topic_panels(study: Study) -> list[dict]:
             n = n_docs.get(firm, int(r.groupby("year")["n_docs"].max().sum()))
             panels.append((study.firm_label(firm, n), lines))
         out.append({"lang": lang, "ends": [t for t in ends if t["lang"] == lang],
+                    "trends": (trends := _topic_trends(study, lang)),
+                    "trends_found": sum(1 for r in trends or () if r["q_value"] is not None
+                                        and r["q_value"] <= study.fdr),
                     "svg": charts.small_multiples(
             panels, ylabel="mean topic share",
             title=f"Topic shares by year, one panel per firm on shared axes "
@@ -111,6 +114,17 @@ def _topic_panels(study: Study) -> list[dict]:
             desc="Mean topic share per year; intervals are in the exported prevalence table; "
                  f"× marks years resting on fewer than {study.min_docs} documents.")})
     return out
+
+
+def _topic_trends(study: Study, lang: str) -> list[dict] | None:
+    """The topics stage's trend test of every firm × topic of a language (None: not run)."""
+    t = study.inputs.topic_trends
+    if t is None:
+        return None
+    t = t[t["lang"] == lang]
+    t = t.assign(name=[study.topic_name(lang, x) for x in t["topic"]],
+                 _o=t["firm"].map(study.order))
+    return records(t.sort_values(["_o", "topic"]).drop(columns="_o"))
 
 
 def _terms(study: Study) -> list[dict]:

@@ -4,8 +4,9 @@ reads sources.txt (the firms' display names), data/raw/fetches.parquet,
 data/interim/{documents,passages,collection,captures}.parquet,
 data/topics/{k_sweep,topic_terms,doc_topics,topic_passages,prevalence}.parquet,
 data/contrasts/{keyness,frame_measures,shifts,kwic,domains,firm_domains,thresholds}.parquet
-(+ ca_points.parquet and ca_axes.parquet if present), frames.yaml → writes reports/index.html,
-topics.html, shifts.html, firms/<firm>.html, reports/data/*.csv, *.parquet and README.md
+(+ ca_points, ca_axes, versus and data/topics/topic_trends.parquet if present), frames.yaml
+→ writes reports/index.html, topics.html, shifts.html, firms/<firm>.html, reports/data/*.csv,
+*.parquet and README.md
 
 The report renders: every figure and number comes from a table an earlier stage wrote (what
 was collected from extract, the firm × domain table with its presence marks and the thresholds
@@ -150,6 +151,13 @@ def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
             ca[name] = read_table(path, getattr(schemas, name.upper()))
         else:
             log.info("%s not found: no correspondence analysis in the report", path)
+    optional = {}
+    for name, folder in (("topic_trends", topics), ("versus", contrasts)):
+        path = folder / f"{name}.parquet"
+        if path.exists():
+            optional[name] = read_table(path, getattr(schemas, name.upper()))
+        else:
+            log.info("%s not found: rerun its stage to have it in the report", path)
     lex = None
     if lexicon is not None:
         try:
@@ -169,7 +177,7 @@ def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
                           "expected one (rerun the contrasts stage)")
     names = firm_names(read_sources(sources)) if sources is not None else {}
     return ReportInputs(**read, passages=passages, lexicon=lex, names=names,
-                        ca_points=ca.get("ca_points"), ca_axes=ca.get("ca_axes"))
+                        ca_points=ca.get("ca_points"), ca_axes=ca.get("ca_axes"), **optional)
 
 
 def write_report(report: Report, out: Path) -> list[Path]:

@@ -52,6 +52,8 @@ class ReportInputs:
     lexicon: Lexicon | None = None
     ca_points: pd.DataFrame | None = None
     ca_axes: pd.DataFrame | None = None
+    topic_trends: pd.DataFrame | None = None  # None when the topics stage predates it
+    versus: pd.DataFrame | None = None  # each firm against the rest (contrasts)
     names: dict[str, str] = field(default_factory=dict)  # firm id → name= of sources.txt
 
 
@@ -96,6 +98,17 @@ class Study:
         self.fdr = float(t["fdr"])
         self.presence_rate = float(t["presence_rate"])
         self.presence_docs = int(t["presence_docs"])
+        fm = inputs.frame_measures
+        whole = fm[(fm["level"] == "firm") & fm["lang"].isna()]
+        # Firms whose whole text is under contrasts.min_firm_tokens: flagged on every page.
+        self.thin = set(whole.loc[~whole["enough"].astype(bool), "firm"].astype(str))
+
+    def too_little(self, prevalence_rows: pd.DataFrame) -> pd.Series:
+        """Topic figures to flag: fewer than `min_docs` documents, or too few word tokens by
+        the topics stage's rule (`enough` false; null, unknown, is not flagged)."""
+        enough = (prevalence_rows["enough"] if "enough" in prevalence_rows
+                  else pd.Series(pd.NA, index=prevalence_rows.index, dtype="boolean"))
+        return (prevalence_rows["n_docs"] < self.min_docs) | enough.eq(False).fillna(False)
 
     def _firm_order(self) -> list[str]:
         i = self.inputs
@@ -166,7 +179,7 @@ def all_languages(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def share_items(rows: pd.DataFrame, label) -> list[tuple]:
-    """(label, value, low, high, enough) of each row, for `figures.interval_chart`."""
+    """(label, value, low, high, enough) of each row, for `charts.interval_chart`."""
     return [(label(r), r["value"], r["ci_low"], r["ci_high"], bool(r["enough"]))
             for r in records(rows)]
 

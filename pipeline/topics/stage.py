@@ -2,9 +2,9 @@
 
 reads `<processed>/bags.parquet` (BAGS) and `<interim>/passages.parquet` (PASSAGES: page
 ranges and text) → writes `<out>/k_sweep.parquet`, `topic_terms.parquet`, `doc_topics.parquet`,
-`topic_passages.parquet`, `prevalence.parquet`; one saved model per language under
-`<models>/<lang>/`; `<metrics>` (metrics.json: the chosen K's measures per language) and
-`<plots>/k_sweep.csv` (one row per language × K).
+`topic_passages.parquet`, `prevalence.parquet`, `topic_trends.parquet`; one saved model per
+language under `<models>/<lang>/`; `<metrics>` (metrics.json: the chosen K's measures per
+language) and `<plots>/k_sweep.csv` (one row per language × K).
 
 One model per language present in the bags (French and English are never mixed in a topic);
 a language with fewer than `min_passages` passages left after vocabulary pruning is skipped
@@ -44,7 +44,16 @@ their word tokens (`n_tokens`); a group's share (overall, per firm, per year, pe
 year) is the mean over its documents, with a 95 % percentile bootstrap interval resampling
 documents (`n_bootstrap` resamples, seeded by `seed` and the group), left empty for a group
 of one document. Passages the model cannot place (no term in the vocabulary) are left out
-and counted in the log.
+and counted in the log. A figure resting on fewer word tokens than `min_tokens` (a year or
+firm-year) or `min_firm_tokens` (a firm) is flagged `enough = False`, as the contrasts stage
+flags frame figures: a firm of a few short pages still gets a profile, marked as too little
+text.
+
+**Topic trends.** For each firm and topic, the regression on year the contrasts stage fits to
+frame shares (`pipeline.trends`: quasi-binomial, documents as units), here on the topic's
+share of each dated document's word tokens: slope in log-odds per year, 95 % interval, p, and
+Benjamini-Hochberg q across the firm's topics. The same too-little-text rule as the frame
+trends (`min_tokens` per firm-year, `min_years` years); undated documents stay out.
 
     python -m pipeline.topics --processed data/processed --interim data/interim \\
         --params params.yaml --out data/topics --models models/topics \\
@@ -83,7 +92,7 @@ from pipeline.topics.models import (
     top_ids,
 )
 from pipeline.topics.names import drop_names, proper_nouns
-from pipeline.topics.prevalence import document_shares, prevalence
+from pipeline.topics.prevalence import document_shares, prevalence, topic_trends
 from pipeline.workers import die_with_parent
 
 log = logging.getLogger(__name__)
@@ -107,6 +116,7 @@ class TopicsResult:
     doc_topics: pd.DataFrame
     topic_passages: pd.DataFrame
     prevalence: pd.DataFrame
+    topic_trends: pd.DataFrame
     models: dict[str, TopicModel] = field(default_factory=dict)
     metrics: dict[str, dict[str, float | None]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
@@ -396,7 +406,8 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, params: TopicsParams
         passages: rows of PASSAGES with at least passage_id, page_start, page_end, text.
         params: the `topics:` block (see `pipeline.params.TopicsParams`): the model and its K
             (or the sweep's grid and rule), seeds, LDA settings, vocabulary pruning, how much
-            each topic's description shows, and the bootstrap of prevalence intervals.
+            each topic's description shows, the bootstrap of prevalence intervals, and the
+            too-little-text rule of topic trends (`min_tokens`, `min_years`).
 
     Returns:
         The tables, the models and the metrics, per language. The input frames are not
@@ -408,10 +419,11 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, params: TopicsParams
                     "(set 1 for reproducible topics)", params.workers)
     result = TopicsResult(*(empty_frame(s) for s in (schemas.K_SWEEP, schemas.TOPIC_TERMS,
                                                      schemas.DOC_TOPICS, schemas.TOPIC_PASSAGES,
-                                                     schemas.PREVALENCE)))
+                                                     schemas.PREVALENCE,
+                                                     schemas.TOPIC_TRENDS)))
     tables: dict[str, list[pd.DataFrame]] = {n: [] for n in ("k_sweep", "topic_terms",
                                                              "doc_topics", "topic_passages",
-                                                             "prevalence")}
+                                                             "prevalence", "topic_trends")}
     if bags.empty:
         log.warning("no passages in the bags: no topic model")
     keys = content_keys(bags)
@@ -487,8 +499,12 @@ def fit_topics(bags: pd.DataFrame, passages: pd.DataFrame, params: TopicsParams
 
         docs = document_shares(doc_topics, meta.set_index("passage_id")["n_tokens"],
                                keys=keys)
-        tables["prevalence"].append(prevalence(docs, n_bootstrap=params.n_bootstrap,
-                                               seed=params.seed, lang=lang).assign(lang=lang))
+        tables["prevalence"].append(prevalence(
+            docs, n_bootstrap=params.n_bootstrap, seed=params.seed, lang=lang,
+            min_tokens=params.min_tokens,
+            min_firm_tokens=params.min_firm_tokens).assign(lang=lang))
+        tables["topic_trends"].append(topic_trends(docs, min_tokens=params.min_tokens,
+                                                   min_years=params.min_years).assign(lang=lang))
 
         result.models[lang] = fitted
         result.metrics[lang] = {
@@ -540,7 +556,8 @@ def _run(args) -> int:
         log.warning("%s is missing: proper nouns cannot be told and stay in the bags",
                     sentences_path)
     result = fit_topics(bags, passages, params)
-    for name in ("k_sweep", "topic_terms", "doc_topics", "topic_passages", "prevalence"):
+    for name in ("k_sweep", "topic_terms", "doc_topics", "topic_passages", "prevalence",
+                 "topic_trends"):
         schema = getattr(schemas, name.upper())
         write_table(getattr(result, name), args.out / schemas.file_name(schema), schema)
     fit = params.model_dump(include={"model", "passes", "chunksize", "min_df", "max_df"})

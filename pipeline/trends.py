@@ -1,4 +1,5 @@
-"""Trends across years: binomial and Poisson regressions on year, fitted by IRLS.
+"""Trends across years (shared by the contrasts and topics stages): binomial and Poisson
+regressions on year, fitted by IRLS.
 
 per-document counts with a year → slope on year with a 95 % Wald interval and p-value.
 
