@@ -39,7 +39,7 @@ import json, resource, sys, time
 from pathlib import Path
 from pipeline.params import load_block
 from pipeline.scrape import stage
-from pipeline.scrape.sources import read_sources
+from pipeline.sources import read_sources
 params = load_block(sys.argv[3], "scrape").model_copy(update=dict(
     delay=0.0, obey_robots=False, user_agent="bench (+mailto:bench@example.org)"))
 started = time.monotonic()

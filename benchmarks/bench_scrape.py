@@ -107,8 +107,8 @@ async def bare_loop(urls: list[str], concurrency: int) -> int:
 def scrape_pages(urls: list[str], concurrency: int, out: Path) -> None:
     """The scraper on the same URLs, as the stage runs it (minus the CLI)."""
     from pipeline.params import ScrapeParams
-    from pipeline.scrape.sources import parse_sources
     from pipeline.scrape.stage import scrape
+    from pipeline.sources import parse_sources
 
     text = "".join(f"f{i % N_PORTS} page {u}\n" for i, u in enumerate(urls))
     sources = parse_sources(text)

@@ -2127,7 +2127,8 @@ def sources_text() -> str:
         "# Vigimetra, Nexurba), 2017-2020, and a thin one (Ombrelia, six short pages). The",
         "# texts are invented; see demo/README.md.",
         "# `{site}` is replaced by the demo runner with the local server's address",
-        "# (http://127.0.0.1:PORT). Format: see pipeline/sources.py.",
+        "# (http://127.0.0.1:PORT). Format: see pipeline/sources.py. Each firm's first line",
+        "# gives its display name (name=): the firm's name, not its brand's.",
         "#",
         "# Pages that changed over the years come from the (fake) web archive: one capture per",
         "# year, the one closest to July 1st; live=no because the live site no longer has them.",
@@ -2137,14 +2138,16 @@ def sources_text() -> str:
     ]
     for firm, spec in FIRMS.items():
         lines.append(f"# --- {spec['name']} ({THEMES[_dominant(firm)]['label']})")
-        for slug, lang, _title, _words in PAGES[spec["lang"]]:
+        for n, (slug, lang, _title, _words) in enumerate(PAGES[spec["lang"]]):
             note = ""
             if (firm, slug) == (UNCHANGED[0], UNCHANGED[1]):
                 note = "   # unchanged between 2018 and 2019"
             if (firm, slug) == MIXED_PAGE:
                 note = "   # French page with an English paragraph"
+            # The display name (the firm's, not its brand's) once per firm: its first line.
+            name = f" name={spec['name']}" if n == 0 else ""
             lines.append(f"{firm:<10} page   {{site}}/{firm}/{slug} archive=2017-2020 live=no "
-                         f"lang={lang}{note}")
+                         f"lang={lang}{name}{note}")
         for year in YEARS:
             opt = f" year={year}" if year <= 2018 else ""
             lines.append(f"{firm:<10} report {{site}}{report_path(firm, year)}{opt}")

@@ -96,7 +96,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
         (("--sources", "sources", "sources.txt: one source a line"), PARAMS_FLAG,
          ("--out", "raw", "raw-data folder (WARCs, fetches.parquet)")),
         ("scrape",), (PATHS["sources"],), (Out(PATHS["raw"], cache=False, persist=True),),
-        ("pipeline/scrape", "pipeline/warc.py"), always_changed=True,
+        ("pipeline/scrape", "pipeline/warc.py", "pipeline/sources.py"), always_changed=True,
         dvc_flags=("--keep-going",),
         notes=("scrape always runs (the web changes), but fetches only what is not archived",
                "yet, so the stages after it re-run only when a capture was added or their own",
@@ -150,18 +150,19 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
     Stage(
         "report", "self-contained HTML reports and CSV/Parquet exports",
         "pipeline.report.stage:build_report",
-        (("--raw", "raw", "folder of fetches.parquet"),
+        (("--sources", "sources", "sources.txt: the firms' display names (name=)"),
+         ("--raw", "raw", "folder of fetches.parquet"),
          ("--interim", "interim", "folder of documents.parquet"),
          ("--topics", "topics", "folder of the topic tables"),
          ("--contrasts", "contrasts", "folder of the contrast tables"), PARAMS_FLAG,
          ("--out", "reports", "report folder")),
         ("lexicon", "report"),
-        (table("raw", schemas.FETCHES), table("interim", schemas.DOCUMENTS),
+        (PATHS["sources"], table("raw", schemas.FETCHES), table("interim", schemas.DOCUMENTS),
          table("interim", schemas.PASSAGES), table("interim", schemas.COLLECTION),
          table("interim", schemas.CAPTURES), PATHS["topics"], PATHS["contrasts"], "lexicon"),
         tuple(Out(f"{PATHS['reports']}/{name}", cache=False)
               for name in ("index.html", "topics.html", "shifts.html", "firms", "data")),
-        ("pipeline/report", "pipeline/lexicon.py")),
+        ("pipeline/report", "pipeline/lexicon.py", "pipeline/sources.py")),
 )}
 
 

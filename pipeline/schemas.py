@@ -595,6 +595,24 @@ THRESHOLDS = _schema(
      "(contrasts.presence_docs)"),
 )
 
+
+
+def with_firm_name(schema: pa.Schema) -> pa.Schema:
+    """The schema of a table as the report exports it: its `firm` column (if any) followed by
+    `firm_name`, the firm's display name, so an export reads without the id → name lookup.
+
+    >>> with_firm_name(COLLECTION).names[:3]
+    ['firm', 'firm_name', 'year']
+    """
+    if "firm" not in schema.names:
+        return schema
+    at = schema.get_field_index("firm")
+    name = pa.field("firm_name", pa.string(), nullable=schema.field(at).nullable,
+                    metadata={"comment": "the firm's display name in the report: name= in "
+                              "sources.txt, else its id title-cased"})
+    return schema.insert(at + 1, name)
+
+
 ALL = {
     s.metadata[b"table"].decode(): s
     for s in (

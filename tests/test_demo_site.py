@@ -24,7 +24,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from pipeline.lexicon import load_lexicon
-from pipeline.scrape.sources import parse_sources
+from pipeline.sources import firm_names, parse_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo"
@@ -268,6 +268,8 @@ def test_sources_parse_and_point_at_files_of_the_site():
             assert s.year and s.lang, s
     assert any(s.year for s in reports) and any(s.year is None for s in reports)
     assert any(s.depth >= 1 for s in sources)
+    # display names: the firms' names of truth.json, never their brands
+    assert firm_names(sources) == {f: TRUTH["firms"][f]["name"] for f in FIRMS}
 
 
 def test_robots_txt_disallows_a_page_the_sources_list():

@@ -271,7 +271,7 @@ def test_performance_is_compared_across_firms_with_intervals_and_trends(with_ca)
     by_year = section(shifts, '<h2 id="frame-performance">', "</figure>")
     assert "rates by year" in by_year and "one panel per firm" in by_year
     firm = (with_ca / "firms/alpha.html").read_text(encoding="utf-8")
-    assert "alpha: performance, rate per 10,000 tokens by year</title>" in firm
+    assert "Alpha: performance, rate per 10,000 tokens by year</title>" in firm
 
 
 def grid_cell(year: int, rate: float, docs: int, enough: bool = True) -> dict:
@@ -302,7 +302,8 @@ def firm_distances(points: pd.DataFrame, analysis: str, lang: str | None) -> dic
 
 @pytest.mark.slow
 def test_demo_domain_table_marks_the_planted_domains_and_their_entries(demo_build, truth):
-    shown = read_table(demo_build / "reports/data/firm_domains.parquet", schemas.FIRM_DOMAINS)
+    shown = read_table(demo_build / "reports/data/firm_domains.parquet",
+                       schemas.with_firm_name(schemas.FIRM_DOMAINS))
     present = shown[shown["present"]].groupby("firm")["domain"].apply(set).to_dict()
     assert present == {f: set(spec["domains"]) for f, spec in truth["firms"].items()}
     # the per-year table: a firm entering a domain, on the index and on the firm's page

@@ -345,18 +345,29 @@ LOCATIONS = {
 }
 
 
-def write_project(root: Path, tables: dict[str, pd.DataFrame], **params) -> list[str]:
-    """Write the tables where the stages put them, plus params.yaml; return the CLI args."""
+# A display name that differs from the id and must be escaped wherever it is shown.
+NAMES = {"gamma": "Gamma & Söhne <GmbH>"}
+
+
+def write_project(root: Path, tables: dict[str, pd.DataFrame], *,
+                  names: dict[str, str] | None = None, **params) -> list[str]:
+    """Write the tables where the stages put them, plus params.yaml and a sources.txt naming
+    the firms of `names` (default NAMES); return the CLI args."""
     for name, df in tables.items():
         folder, schema = LOCATIONS[name]
         write_table(df, root / folder / f"{name}.parquet", schema)
+    names = NAMES if names is None else names
+    lines = [f"{f} page https://{f}.example/ville" + (f' name="{names[f]}"' if f in names else "")
+             for f in dict.fromkeys(tables["fetches"]["firm"])]
+    (root / "sources.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     block = {"max_kwic": 50, "n_terms": 25, "min_docs": 3, **params}
     # The report's own block only: the thresholds it states come with the contrasts tables.
     lines = [f"lexicon: {ROOT / 'frames.yaml'}", "report:"]
     lines += [f"  {k}: {v}" for k, v in block.items()]
     (root / "params.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return ["--raw", str(root / "data/raw"), "--interim", str(root / "data/interim"),
-            "--topics", str(root / "data/topics"), "--contrasts", str(root / "data/contrasts"),
+    return ["--sources", str(root / "sources.txt"), "--raw", str(root / "data/raw"),
+            "--interim", str(root / "data/interim"), "--topics", str(root / "data/topics"),
+            "--contrasts", str(root / "data/contrasts"),
             "--params", str(root / "params.yaml"), "--out", str(root / "reports")]
 
 
@@ -495,7 +506,7 @@ def test_scraped_markup_appears_as_text_and_never_runs(hostile):
 
 
 def test_captures_keep_last_attempt_and_archive_links(built):
-    caps = read_table(built / "data/captures.parquet", schemas.CAPTURES)
+    caps = read_table(built / "data/captures.parquet", schemas.with_firm_name(schemas.CAPTURES))
     alpha = caps[caps["firm"] == "alpha"]
     gone = alpha[alpha["url"] == "https://alpha.example/gone"]
     assert len(gone) == 2 and set(gone["outcome"]) == {"http_error"}
@@ -803,8 +814,44 @@ WIDTH_PROBE = """<script>addEventListener("load", function () {
     }
   });
   parent.postMessage(JSON.stringify({width: w, scroll: document.documentElement.scrollWidth,
-                                     wide: wide.slice(0, 5)}), "*");
-});</script>"""
+                                     wide: wide.slice(0, 5), toc: tocClashes()}), "*");
+});
+// Where the table of contents collides: with the content around it (boxes that intersect),
+// or inside it, one item's text running into the next column's item and its list marker.
+function tocClashes() {
+  var toc = document.querySelector("nav.toc"), out = [];
+  if (!toc) return out;
+  var box = toc.getBoundingClientRect();
+  document.querySelectorAll("main *").forEach(function (e) {
+    if (toc.contains(e) || e.contains(toc) || e.closest("svg")) return;
+    var r = e.getBoundingClientRect();
+    if (r.width && r.height && r.left < box.right - 1 && r.right > box.left + 1
+        && r.top < box.bottom - 1 && r.bottom > box.top + 1) {
+      out.push("toc over " + e.tagName + "." + e.className);
+    }
+  });
+  var items = Array.prototype.map.call(toc.querySelectorAll("li"), function (li) {
+    var range = document.createRange();
+    range.selectNodeContents(li.querySelector("a") || li);
+    var em = parseFloat(getComputedStyle(li).fontSize);
+    return {li: li, left: li.getBoundingClientRect().left, em: em,
+            text: Array.prototype.slice.call(range.getClientRects())};
+  });
+  items.forEach(function (a) {
+    items.forEach(function (b) {
+      if (a === b || b.left <= a.left) return;
+      a.text.forEach(function (t) {
+        // b's marker sits in the 1.5 em left of b: a's text on the same line must stop short
+        var sameLine = b.text.some(function (u) { return t.top < u.bottom && u.top < t.bottom; });
+        if (sameLine && t.right > b.left - 1.5 * b.em && t.left < b.left) {
+          out.push(a.li.textContent.trim().slice(0, 40) + " | "
+                   + b.li.textContent.trim().slice(0, 40));
+        }
+      });
+    });
+  });
+  return out.slice(0, 5);
+}</script>"""
 WIDTH_FRAME = """<!DOCTYPE html><html><body><pre id="probe"></pre>
 <iframe src="{src}" width="{width}" height="900"></iframe><script>
 addEventListener("message", function (e) {{
@@ -831,6 +878,46 @@ def page_width(path: Path, width: int, profile: Path) -> dict:
     return json.loads(html.unescape(found.group(1)))
 
 
+TOC_PAGE = """<!DOCTYPE html><html><head><style>{css}</style></head><body><main>
+<nav class="toc"><strong>On this page</strong><ul><li><a href="#a">Model selection</a></li>
+{groups}</ul></nav><h2 id="a">Model selection</h2><p>Text.</p></main></body></html>"""
+# The demo's topic labels when the topics page's two columns of links had no room for their
+# list markers at 1400 px (each column's long labels ran into the next column's bullets).
+TOC_LABELS = {"English": ["sensor / data / predictive", "energy / energy consumption / "
+                          "streetlight", "security / safety / surveillance",
+                          "traffic / transport / bike", "waste / collection / recycling"],
+              "French": ["énergie / éclairage / led", "sécurité / caméra / vidéoprotection",
+                         "collecte / déchet / réseau d'eau", "transport / vélo / trafic",
+                         "donnée / capteur / mesure"]}
+OLD_TOC_RULE = ".toc ul { margin: .2rem 0; padding-left: 1.2rem; columns: 2; }"
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_the_layout_probe_catches_a_table_of_contents_that_collides(tmp_path):
+    """The check of `check_widths` can fail: the old rule of the topics page's contents (its
+    labels ran into the next column's markers at 1400 px) and a box laid over the content are
+    caught; the stylesheet's rule passes at both widths."""
+    groups = "".join(f'<li><a href="#a">{lang} topics</a><ul>' + "".join(
+        f'<li><a href="#a">{n}: {label}</a></li>' for n, label in enumerate(labels))
+        + "</ul></li>" for lang, labels in TOC_LABELS.items())
+    css = (ROOT / "pipeline/report/templates/style.css").read_text(encoding="utf-8")
+    rule = re.search(r"^\.toc ul \{.*\}$", css, flags=re.M).group(0)
+    cases = {"old": (css.replace(rule, OLD_TOC_RULE), 1400),
+             "over": (css + ".toc { position: absolute; top: 0; }", 1400),
+             "ours": (css, 1400), "ours-narrow": (css, 420)}
+    for name, (style, width) in cases.items():
+        page = tmp_path / f"{name}.html"
+        page.write_text(TOC_PAGE.format(css=style, groups=groups), encoding="utf-8")
+        got = page_width(page, width, tmp_path / f"p-{name}")["toc"]
+        if name == "old":
+            assert any("energy consumption" in g for g in got), got
+        elif name == "over":
+            assert any(g.startswith("toc over H2") for g in got), got
+        else:
+            assert got == [], (name, got)
+
+
 def check_widths(out: Path, tmp: Path) -> None:
     """No page scrolls sideways at 420 or 1400 px (wide tables scroll inside their box)."""
     for width in (420, 1400):
@@ -838,6 +925,7 @@ def check_widths(out: Path, tmp: Path) -> None:
             got = page_width(path, width, tmp / f"w{width}-{n}")
             assert got["width"] == width, got
             assert got["scroll"] <= width and not got["wide"], f"{path.name} at {width}: {got}"
+            assert got["toc"] == [], f"{path.name} at {width}: table of contents {got['toc']}"
 
 
 def test_stylesheet_colours_pass_wcag_aa():
@@ -871,6 +959,50 @@ def test_phrases_and_firms_read_as_words():
     assert fmt.term("smart_city") == "smart city"
     assert fmt.firm_name("lumidia") == "Lumidia"
     assert fmt.firm_name("eau_de_paris") == "Eau De Paris"
+    assert fmt.firm_name("eau_de_paris", {"eau_de_paris": "Eau de Paris"}) == "Eau de Paris"
+
+
+def test_firms_show_their_display_name_everywhere_and_ids_stay_in_urls(built):
+    """Issue 17, part 5: a firm with name= in sources.txt is shown by that name (escaped) on
+    every page, in figures and scatters too; its id stays in URLs and exports add the name."""
+    name = NAMES["gamma"]
+    escaped = html.escape(name, quote=False)
+    for path in pages(built):
+        raw = path.read_text(encoding="utf-8")
+        assert name not in raw, path.name  # never unescaped
+        text = " ".join(parse(path).text)
+        # every "Gamma" shown is the display name, never the id title-cased
+        assert text.count("Gamma") == text.count(name), path.name
+        if path.name in ("index.html", "topics.html", "shifts.html", "gamma.html"):
+            assert text.count(name) >= 2, path.name
+    index = (built / "index.html").read_text(encoding="utf-8")
+    assert f'<a href="firms/gamma.html">{escaped}</a>' in index
+    firm = (built / "firms" / "gamma.html").read_text(encoding="utf-8")
+    assert f"<h1>{escaped}</h1>" in firm and f"<title>{escaped}" in firm
+    titles = re.findall(r"<title[^>]*>(.*?)</title>", firm)  # the page's and its figures'
+    assert len(titles) > 3 and not any(t.startswith("gamma:") for t in titles), titles
+    assert sum(t.startswith(f"{escaped}: ") for t in titles) >= 2, titles
+    # figures name the firm too (matplotlib keeps text as <text>)
+    assert f"{escaped} (" in (built / "topics.html").read_text(encoding="utf-8")
+    # the firms without name= keep their id title-cased
+    assert '<a href="firms/beta.html">Beta</a>' in index
+    for export in ("collection", "captures", "prevalence", "frame_measures", "kwic"):
+        df = pd.read_csv(built / "data" / f"{export}.csv")
+        cols = list(df.columns)
+        assert cols[cols.index("firm") + 1] == "firm_name", export
+        pairs = set(zip(df["firm"].dropna(), df["firm_name"].dropna(), strict=True))
+        assert ("gamma", name) in pairs and ("beta", "Beta") in pairs, export
+
+
+def test_a_bad_name_in_sources_stops_the_report_naming_the_line(tmp_path):
+    args = write_project(tmp_path, make_study())
+    path = tmp_path / "sources.txt"
+    extra = 'gamma page https://g.example/2 name="Other"\n'
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    assert report.main(args) == 2
+    path.write_text("alpha page https://alpha.example/ville\n", encoding="utf-8")
+    assert report.main(args) == 0  # a firm left out of sources.txt keeps its page, title-cased
+    assert "<h1>Gamma</h1>" in (tmp_path / "reports/firms/gamma.html").read_text(encoding="utf-8")
 
 
 # --- the shifts page around its figures (issue 17) -----------------------------------------
@@ -937,14 +1069,15 @@ def test_a_link_to_folded_lines_opens_them(built, tmp_path):
 def test_unchanged_figures_are_read_back_not_redrawn(tmp_path):
     from pipeline.params import ReportParams
     from pipeline.report import figures
+    from tests.test_lens import ca_inputs  # the maps matplotlib still draws (and caches)
 
-    inputs = report.ReportInputs(**make_study())
+    inputs = report.ReportInputs(**make_study(), **ca_inputs())
     cache = tmp_path / "figures"
     with figures.cached_figures(None):
         plain = report.build_report(inputs, ReportParams())
     first = report.build_report(inputs, ReportParams(), figure_cache=cache)
     drawn = {p.name for p in cache.glob("*.svg")}
-    assert drawn and first.pages == plain.pages  # the cache changes no byte of a page
+    assert len(drawn) == 2 and first.pages == plain.pages  # the cache changes no byte of a page
     calls = []
     original = figures.render
     figures.render = lambda fig, **kw: calls.append(kw) or original(fig, **kw)
@@ -954,11 +1087,49 @@ def test_unchanged_figures_are_read_back_not_redrawn(tmp_path):
         figures.render = original
     assert calls == [] and again.pages == first.pages
     # a changed table redraws the figures it feeds, and only those; stale SVGs are dropped
-    changed = make_study()
-    changed["prevalence"] = changed["prevalence"].assign(share=changed["prevalence"]["share"] / 2)
-    report.build_report(report.ReportInputs(**changed), ReportParams(), figure_cache=cache)
+    points = inputs.ca_points
+    moved = points.assign(dim1=points["dim1"].where(points["analysis"] != "firm_term",
+                                                    points["dim1"] * 1.5))
+    changed = report.ReportInputs(**make_study(), ca_points=moved, ca_axes=inputs.ca_axes)
+    report.build_report(changed, ReportParams(), figure_cache=cache)
     now = {p.name for p in cache.glob("*.svg")}
-    assert now != drawn and now & drawn
+    assert len(now) == 2 and len(now & drawn) == 1
+
+
+def test_charts_drawn_without_matplotlib_keep_their_marks_and_escape_their_text():
+    from pipeline.report import charts
+
+    svg = charts.interval_chart(
+        [("a <b>", 0.4, 0.3, 0.5, True), ("thin", 0.2, 0.1, 0.3, False), ("none", None, None,
+                                                                          None, True)],
+        title="Shares <x>", xlabel="share", desc="d & e", xlim=(0, 1))
+    assert svg.startswith('<svg class="fig" role="img"') and "<title" in svg
+    assert "a &lt;b&gt;" in svg and "Shares &lt;x&gt;" in svg and "d &amp; e" in svg
+    assert "too little text" in svg and "no data" in svg and ">100%<" in svg
+    assert svg.count("<circle") == 2 and 'fill="#ffffff"' in svg  # the thin row is hollow
+    weak = {"label": "w", "years": [2018, 2019, 2020], "values": [0.2, 0.5, 0.3],
+            "lows": [0.1, 0.4, 0.2], "highs": [0.3, 0.6, 0.4], "enough": [True, False, True]}
+    line = charts.time_series([weak, {**weak, "label": "v", "enough": [True] * 3}],
+                              title="t", ylabel="share", ylim=(0, 1))
+    # the weak year is a ×, and the known years are joined past it, never through it
+    assert line.count("<path") == 1 and line.count("<polyline") == 2
+    assert '"#0072B2"' in line and ">2019<" in line and ">v<" in line
+    grid = charts.small_multiples([("Alpha &", [weak]), ("Beta", [])], title="g",
+                                  ylabel="share", ylim=(0, 1))
+    assert "Alpha &amp;" in grid and "no data" in grid
+    sweep = charts.sweep_chart([4, 5, 6], {"c_v": [0.5, 0.6, float("nan")]}, chosen=5,
+                               title="s")
+    assert "stroke-dasharray" in sweep and sweep.count("<circle") == 2
+    heat = charts.heatmap(np.array([[0.1, np.nan], [0.9, 0.5]]), rows=["a (3 docs)", "b"],
+                          cols=["0: eau & gaz", "1: x"], title="h", cbar_label="share",
+                          missing=np.array([[True, True], [False, False]]))
+    assert "0: eau &amp; gaz" in heat and ">–<" in heat and heat.count("<rect") == 4
+    assert heat.count('font-style="italic"') == 1 and ">90%<" in heat
+    # the darkest cell's value is white, the lightest's black (contrast)
+    assert re.search(r'fill="#ffffff"[^>]*>90%<', heat) and re.search(r'fill="#000000"[^>]*>10%<',
+                                                                       heat)
+    ids = re.findall(r'\bid="([^"]+)"', svg + line + grid + sweep + heat)
+    assert len(ids) == len(set(ids))
 
 
 def test_a_rerun_with_unchanged_inputs_does_nothing_and_a_change_reruns(tmp_path):

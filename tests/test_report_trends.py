@@ -12,7 +12,7 @@ import pytest
 from pipeline import schemas
 from pipeline.io import read_table, write_table
 from pipeline.report import stage as report
-from tests.test_report import _table, make_study, write_project
+from tests.test_report import NAMES, _table, make_study, write_project
 
 
 def section(page: str, start: str, end: str) -> str:
@@ -83,13 +83,16 @@ def test_shifts_page_gives_the_topic_trend_tests_beside_the_topic_charts(with_tr
 def test_topic_trends_and_versus_are_exported_as_read(with_trends):
     out, extra = with_trends
     for name, schema in (("topic_trends", schemas.TOPIC_TRENDS), ("versus", schemas.VERSUS)):
-        exported = read_table(out / "data" / f"{name}.parquet", schema)
-        pd.testing.assert_frame_equal(exported.reset_index(drop=True),
+        # exported as read, with the firms' display names beside their ids
+        named = schemas.with_firm_name(schema)
+        exported = read_table(out / "data" / f"{name}.parquet", named)
+        assert set(exported["firm_name"]) == {NAMES.get(f, f.title()) for f in exported["firm"]}
+        pd.testing.assert_frame_equal(exported.drop(columns="firm_name").reset_index(drop=True),
                                       read_table(out.parent / "data" / (
                                           "topics" if name == "topic_trends" else "contrasts")
                                           / f"{name}.parquet", schema))
         csv = pd.read_csv(out / "data" / f"{name}.csv")
-        assert list(csv.columns) == schema.names and len(csv) == len(extra[name])
+        assert list(csv.columns) == named.names and len(csv) == len(extra[name])
     readme = (out / "data" / "README.md").read_text(encoding="utf-8")
     assert "## versus (3 rows)" in readme and "## topic_trends (12 rows)" in readme
     assert "| differs | bool |" in readme
@@ -107,7 +110,8 @@ def test_without_the_tables_the_exports_are_empty_and_the_page_says_nothing_fals
 def test_demo_exports_versus_and_shows_the_planted_topic_rise_as_a_trend(demo_build, truth):
     data = demo_build / "reports" / "data"
     pd.testing.assert_frame_equal(
-        read_table(data / "versus.parquet", schemas.VERSUS),
+        read_table(data / "versus.parquet", schemas.with_firm_name(schemas.VERSUS)).drop(
+            columns="firm_name"),
         read_table(demo_build / "data/contrasts/versus.parquet", schemas.VERSUS))
     trends = read_table(demo_build / "data/topics/topic_trends.parquet", schemas.TOPIC_TRENDS)
     page = (demo_build / "reports/shifts.html").read_text(encoding="utf-8")

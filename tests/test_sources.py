@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.scrape.sources import SourcesError, firms, parse_sources, read_sources
+from pipeline.sources import SourcesError, firm_names, firms, parse_sources, read_sources
 
 GOOD = """\
 # firm  kind  url  options
@@ -141,3 +141,38 @@ def test_the_study_sources_file_parses_with_the_groups_annual_reports():
     for s in sources:
         if s.kind == "page" and s.archive_years:
             assert s.archive_years == tuple(range(2016, 2025)), s
+
+
+def test_a_firm_display_name_may_be_quoted_and_given_once():
+    text = ('acme page https://acme.example/a?name=x name="Acme  Eau & Co" lang=fr\n'
+            "acme report https://acme.example/r.pdf year=2019\n"
+            'acme page https://acme.example/b name="Acme Eau & Co"   # repeated, agrees\n'
+            "bolt page https://bolt.example/ name=Bolt\n"
+            "cato page https://cato.example/\n")
+    sources = parse_sources(text)
+    assert sources[0].url == "https://acme.example/a?name=x"  # a query's name= stays in the URL
+    assert sources[0].lang == "fr" and sources[1].name is None
+    # spaces inside the quotes are collapsed; firms without name= are left to the report
+    assert firm_names(sources) == {"acme": "Acme Eau & Co", "bolt": "Bolt"}
+
+
+@pytest.mark.parametrize(
+    ("lines", "reason"),
+    [
+        (['acme page https://a.example/x name="Acme'], "unclosed quote"),
+        (["acme page https://a.example/x name="], "empty name"),
+        (['acme page https://a.example/x name=""'], "empty name"),
+        (["acme page https://a.example/x name=A name=B"], "option 'name' given twice"),
+        (["acme page https://a.example/x name=" + "x" * 81], "at most 80"),
+        (["acme page https://a.example/x name=Acme", "acme page https://a.example/y name=Akme"],
+         "firm 'acme' is named 'Akme' here but 'Acme' on line 1"),
+        (["acme page https://a.example/x name=Acme", "bolt page https://b.example/y name=ACME"],
+         "name 'ACME' is already firm 'acme''s (line 1)"),
+    ],
+)
+def test_a_bad_display_name_is_named_with_its_line(lines, reason):
+    with pytest.raises(SourcesError) as err:
+        parse_sources("\n".join(lines) + "\n", path="s.txt")
+    assert len(err.value.problems) == 1, err.value.problems
+    assert err.value.problems[0].startswith(f"s.txt:{len(lines)}:")
+    assert reason in err.value.problems[0]

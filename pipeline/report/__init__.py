@@ -6,7 +6,8 @@
     correspondence.py  the index's correspondence-analysis maps
     grids.py           frame × year grids of the set groups (index and firm pages)
     format.py          Jinja2 filters, safe links, anchors
-    figures.py         matplotlib figures as inline SVG
+    charts.py          charts written as SVG directly (heat maps, intervals, years, K sweep)
+    figures.py         matplotlib figures as inline SVG (correspondence maps), the figure cache
     exports.py         the exported tables and their README
     templates/         Jinja2 pages, stylesheet and the table sorter
 """

@@ -70,7 +70,7 @@ def _analysis(study: Study, analysis: str, lang: str | None, p: pd.DataFrame,
     where = f" ({lang_name(lang)} texts)" if lang else " (French and English pooled)"
     n_lab = int(labelled.sum())
     svg = figures.ca_map(
-        [(r["label"], r["dim1"], r["dim2"]) for r in records(rows)],
+        [(study.name(r["label"]), r["dim1"], r["dim2"]) for r in records(rows)],
         [(human(r["label"]) if analysis == "firm_domain" else r["label"], r["dim1"],
           r["dim2"], bool(on)) for r, on in zip(records(cols), labelled, strict=True)],
         shares=(share1, share2), row_kind="firms", column_kind=kind,

@@ -2,7 +2,7 @@
 
 Every exported table is one the report read, as it was read (ca_points and ca_axes empty when
 no correspondence analysis was run; topic_trends and versus empty when their stage predates
-them).
+them), with the firm's display name beside each firm id.
 """
 
 from __future__ import annotations
@@ -15,30 +15,35 @@ import pyarrow.parquet as pq
 
 from pipeline import schemas
 from pipeline.io import empty_frame
+from pipeline.report.format import firm_name
 from pipeline.report.study import ReportInputs
+
+_named = schemas.with_firm_name  # the table's schema, `firm_name` beside `firm`
 
 # Export name → (schema, what it feeds), for reports/data/README.md and figure captions.
 EXPORTS = {
-    "collection": (schemas.COLLECTION, "index: sources and what was collected per firm and year"),
-    "captures": (schemas.CAPTURES, "firm pages: every capture with its date, status and links"),
-    "prevalence": (schemas.PREVALENCE, "topic heat map, topic shares by firm, by year and "
+    "collection": (_named(schemas.COLLECTION), "index: sources and what was collected per firm "
+                   "and year"),
+    "captures": (_named(schemas.CAPTURES), "firm pages: every capture with its date, status "
+                 "and links"),
+    "prevalence": (_named(schemas.PREVALENCE), "topic heat map, topic shares by firm, by year and "
                    "firm × year"),
     "k_sweep": (schemas.K_SWEEP, "topics page: model selection (coherence, exclusivity, "
                 "stability per K)"),
     "topic_terms": (schemas.TOPIC_TERMS, "topic terms by probability and FREX"),
-    "topic_passages": (schemas.TOPIC_PASSAGES, "representative passages of each topic"),
-    "frame_measures": (schemas.FRAME_MEASURES, "frame shares and rates per firm, year and "
+    "topic_passages": (_named(schemas.TOPIC_PASSAGES), "representative passages of each topic"),
+    "frame_measures": (_named(schemas.FRAME_MEASURES), "frame shares and rates per firm, year and "
                        "firm × year, with intervals"),
-    "firm_domains": (schemas.FIRM_DOMAINS, "index: firm × offer-domain table"),
-    "shifts": (schemas.SHIFTS, "trend tests of frame shares across years"),
-    "topic_trends": (schemas.TOPIC_TRENDS, "shifts page: trend tests of topic shares across "
-                     "years (firm × language × topic)"),
-    "versus": (schemas.VERSUS, "index and firm pages: each firm's frame shares and domain "
+    "firm_domains": (_named(schemas.FIRM_DOMAINS), "index: firm × offer-domain table"),
+    "shifts": (_named(schemas.SHIFTS), "trend tests of frame shares across years"),
+    "topic_trends": (_named(schemas.TOPIC_TRENDS), "shifts page: trend tests of topic shares "
+                     "across years (firm × language × topic)"),
+    "versus": (_named(schemas.VERSUS), "index and firm pages: each firm's frame shares and domain "
                "rates against the rest's, with an interval for the difference and BH q "
                "across firms (the domain table's ▲/▼)"),
     "keyness": (schemas.KEYNESS, "distinctive vocabulary (firm vs rest) and terms that rose "
                 "and fell (late vs early)"),
-    "kwic": (schemas.KWIC, "concordance lines of frame terms and distinctive terms"),
+    "kwic": (_named(schemas.KWIC), "concordance lines of frame terms and distinctive terms"),
     "ca_points": (schemas.CA_POINTS, "index: correspondence-analysis maps (firm × domain, and "
                   "firm × term per language): coordinates, contributions and quality of every "
                   "firm, term and domain"),
@@ -53,7 +58,16 @@ def export_tables(inputs: ReportInputs) -> dict[str, tuple[pd.DataFrame, pa.Sche
     for name in ("ca_points", "ca_axes", "topic_trends", "versus"):
         if tables[name] is None:
             tables[name] = empty_frame(EXPORTS[name][0])
-    return {name: (tables[name], EXPORTS[name][0]) for name in EXPORTS}
+    out = {}
+    for name, df in tables.items():
+        schema = EXPORTS[name][0]
+        if "firm_name" in schema.names and "firm_name" not in df.columns:
+            firms = df["firm"]
+            names = {f: firm_name(f, inputs.names) for f in firms.dropna().unique()}
+            df = df.copy(deep=False)
+            df.insert(df.columns.get_loc("firm") + 1, "firm_name", firms.map(names))
+        out[name] = (df, schema)
+    return out
 
 
 def data_readme(exports: dict[str, tuple[pd.DataFrame | Path, pa.Schema]]) -> str:

@@ -5,9 +5,14 @@ in an HTML page (no XML prolog, no external reference, ids made unique per figur
 `<title>` and `<desc>` that screen readers announce. Text stays text (`svg.fonttype: none`),
 so the page's own fonts render it and nothing is fetched.
 
-    >>> svg = interval_chart([("firm_a", 0.4, 0.3, 0.5, True)], title="Share", xlabel="share")
+    >>> svg = ca_map([("a", 0.5, 0.1), ("b", -0.4, 0.2)], [("t", 0.1, -0.3, True)],
+    ...              shares=(0.6, 0.4), title="Map")
     >>> svg.startswith("<svg") and "<title" in svg
     True
+
+The other charts (heat maps, dots with intervals, values over years, model-selection curves)
+are drawn without matplotlib, in `charts.py`; matplotlib draws the correspondence maps, whose
+labels are placed by measuring them.
 
 Figures use the object-oriented `matplotlib.figure.Figure` (no pyplot state), so rendering is
 safe to repeat and leaves no open figures behind.
@@ -19,7 +24,6 @@ import contextlib
 import functools
 import hashlib
 import io
-import itertools
 import json
 import logging
 import re
@@ -192,245 +196,6 @@ def _new_figure(width: float, height: float) -> Figure:
 
 
 @cached
-def heatmap(matrix: np.ndarray, *, rows: Sequence[str], cols: Sequence[str], title: str,
-            desc: str = "", fmt: str = "{:.0%}", cbar_label: str = "",
-            missing: np.ndarray | None = None) -> Svg:
-    """A row × column heat map with each cell's value written in it.
-
-    Args:
-        matrix: values (NaN for no data), shape (len(rows), len(cols)).
-        rows: row labels (e.g. firms with their number of documents).
-        cols: column labels (e.g. topic labels).
-        title: the figure's text alternative.
-        desc: longer description.
-        fmt: format of the value written in each cell.
-        cbar_label: label of the colour bar.
-        missing: boolean mask of cells resting on too little text (hatched, value greyed).
-    """
-    matrix = np.asarray(matrix, dtype=float)
-    with matplotlib.rc_context(RC):
-        fig = _new_figure(max(4.0, 2.2 + 0.85 * len(cols)), max(2.2, 1.6 + 0.4 * len(rows)))
-        ax = fig.add_subplot()
-        shown = np.ma.masked_invalid(matrix)
-        vmax = float(np.nanmax(matrix)) if np.isfinite(matrix).any() else 1.0
-        # pcolormesh stays vector in SVG (imshow would embed a PNG); values are written in the
-        # cells, so no colour bar is needed to read them.
-        cmap = matplotlib.colormaps["Blues"]
-        norm = matplotlib.colors.Normalize(vmin=0, vmax=vmax or 1.0)
-        ax.pcolormesh(shown, cmap=cmap, norm=norm, edgecolors="white", linewidth=1.0)
-        ax.set_xlim(0, len(cols))
-        ax.set_ylim(len(rows), 0)
-        ax.xaxis.tick_top()
-        ax.set_xticks(np.arange(len(cols)) + 0.5, [plain(c) for c in cols], rotation=35,
-                      ha="left", rotation_mode="anchor")
-        ax.set_yticks(np.arange(len(rows)) + 0.5, [plain(r) for r in rows])
-        ax.tick_params(length=0)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-        for i, j in itertools.product(range(len(rows)), range(len(cols))):
-            value = matrix[i, j]
-            if not np.isfinite(value):
-                ax.text(j + 0.5, i + 0.5, "–", ha="center", va="center", color=MUTED)
-                continue
-            weak = missing is not None and bool(missing[i, j])
-            ink = ink_on(matplotlib.colors.to_hex(cmap(norm(value))))
-            ax.text(j + 0.5, i + 0.5, fmt.format(value), ha="center", va="center", fontsize=8,
-                    color=ink,
-                    fontstyle="italic" if weak else "normal")
-        if cbar_label:
-            ax.set_xlabel(plain(cbar_label) + " (value in each cell)", color=MUTED)
-        return render(fig, title=title, desc=desc)
-
-
-@cached
-def interval_chart(items: Sequence[tuple[str, float | None, float | None, float | None, bool]],
-                   *, title: str, xlabel: str, desc: str = "", xlim: tuple[float, float] | None
-                   = None, percent: bool = True, width: float = 6.0) -> Svg:
-    """Horizontal dot-and-whisker chart: one row per item with its 95 % interval.
-
-    Args:
-        items: (label, value, ci_low, ci_high, enough) per row, top to bottom. Rows that are
-            not `enough` are drawn hollow and grey and labelled "too little text".
-        title: the figure's text alternative.
-        xlabel: axis label.
-        desc: longer description.
-        xlim: fixed axis limits (shares: (0, 1)).
-        percent: format the axis as percentages.
-        width: figure width in inches.
-    """
-    with matplotlib.rc_context(RC):
-        fig = _new_figure(width, max(1.4, 0.6 + 0.32 * len(items)))
-        ax = fig.add_subplot()
-        ys = np.arange(len(items))[::-1]
-        for y, (_label, value, low, high, enough) in zip(ys, items, strict=True):
-            if value is None or not np.isfinite(value):
-                ax.text(0.0 if xlim is None else xlim[0], y, "  no data", va="center",
-                        color=MUTED, fontsize=8)
-                continue
-            colour = PALETTE[0] if enough else MUTED
-            if low is not None and high is not None and np.isfinite(low) and np.isfinite(high):
-                ax.plot([low, high], [y, y], color=colour, lw=1.6)
-            ax.plot([value], [y], "o", color=colour, mfc=colour if enough else "white", ms=6)
-            if not enough:
-                ax.annotate("too little text", (value, y), xytext=(6, 4),
-                            textcoords="offset points", fontsize=7, color=MUTED)
-        ax.set_yticks(ys, [plain(i[0]) for i in items])
-        ax.set_ylim(-0.7, len(items) - 0.3)
-        if xlim:
-            ax.set_xlim(*xlim)
-        ax.set_xlabel(plain(xlabel))
-        if percent:
-            ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
-        ax.grid(axis="x", color="#e5e5e5", lw=0.6)
-        ax.set_axisbelow(True)
-        return render(fig, title=title, desc=desc)
-
-
-Series = dict[str, Any]  # {"label", "years", "values", "lows", "highs", "enough"}
-
-
-def _draw_series(ax, series: Sequence[Series]) -> None:
-    for n, s in enumerate(series):
-        colour = s.get("colour") or PALETTE[n % len(PALETTE)]
-        years = np.asarray(s["years"], dtype=float)
-        values = np.asarray(s["values"], dtype=float)
-        enough = np.asarray(s.get("enough", [True] * len(years)), dtype=bool)
-        lows = np.asarray(s.get("lows", [np.nan] * len(years)), dtype=float)
-        highs = np.asarray(s.get("highs", [np.nan] * len(years)), dtype=float)
-        ok = enough & np.isfinite(values)
-        # An empty line carries the legend entry, so a series shown only as × still has one.
-        ax.plot([], [], "-o", color=colour, ms=4, lw=1.4, label=plain(s["label"]))
-        if ok.any():
-            ax.plot(years[ok], values[ok], "-o", color=colour, ms=4, lw=1.4)
-            band = ok & np.isfinite(lows) & np.isfinite(highs)
-            if band.any():
-                ax.vlines(years[band], lows[band], highs[band], color=colour, lw=1, alpha=0.7)
-        weak = ~enough & np.isfinite(values)
-        if weak.any():
-            # Too little text: marked, never joined to the known points as if it were known.
-            ax.plot(years[weak], values[weak], "x", color=colour, alpha=0.6, ms=5, ls="none")
-
-
-def _year_axis(ax, years: Sequence[float]) -> None:
-    years = sorted({int(y) for y in years})
-    if not years:
-        return
-    step = max(1, int(np.ceil(len(years) / 8)))
-    ax.set_xticks(years[::step], [str(y) for y in years[::step]])
-    ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
-
-
-@cached
-def time_series(series: Sequence[Series], *, title: str, ylabel: str, desc: str = "",
-                ylim: tuple[float | None, float | None] | None = None, percent: bool = True,
-                width: float = 6.0, height: float = 2.8) -> Svg:
-    """Values over years with 95 % intervals (vertical bars); weak years marked with ×.
-
-    Args:
-        series: one dict per line: label, years, values, lows, highs, enough (lists).
-        title: the figure's text alternative.
-        ylabel: axis label.
-        desc: longer description.
-        ylim: fixed axis limits.
-        percent: format the y axis as percentages.
-        width: figure width in inches.
-        height: figure height in inches.
-    """
-    with matplotlib.rc_context(RC):
-        fig = _new_figure(width, height)
-        ax = fig.add_subplot()
-        _draw_series(ax, series)
-        _year_axis(ax, [y for s in series for y in s["years"]])
-        if ylim:
-            ax.set_ylim(*ylim)
-        ax.set_ylabel(plain(ylabel))
-        if percent:
-            ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
-        ax.grid(axis="y", color="#e5e5e5", lw=0.6)
-        if len(series) > 1:
-            ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        return render(fig, title=title, desc=desc)
-
-
-@cached
-def small_multiples(panels: Sequence[tuple[str, Sequence[Series]]], *, title: str, ylabel: str,
-                    desc: str = "", ylim: tuple[float, float] | None = None,
-                    percent: bool = True, ncols: int = 3) -> Svg:
-    """One panel per firm on shared axes, so years and levels compare at a glance.
-
-    Args:
-        panels: (panel title, series) per panel; series as in `time_series`.
-        title: the figure's text alternative.
-        ylabel: y-axis label (left column only).
-        desc: longer description.
-        ylim: fixed y limits (shared by every panel).
-        percent: format the y axis as percentages.
-        ncols: panels per row.
-    """
-    n = max(1, len(panels))
-    ncols = min(ncols, n)
-    nrows = int(np.ceil(n / ncols))
-    all_years = [y for _, series in panels for s in series for y in s["years"]]
-    with matplotlib.rc_context(RC):
-        fig = _new_figure(2.6 * ncols + 0.6, 2.0 * nrows + 0.5)
-        axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
-                             ).ravel()
-        for ax, (name, series) in zip(axes, panels, strict=False):
-            _draw_series(ax, series)
-            ax.set_title(plain(name), fontsize=9)
-            ax.grid(axis="y", color="#e5e5e5", lw=0.6)
-            if not any(len(s["years"]) for s in series):
-                ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", color=MUTED)
-        for ax in axes[len(panels):]:
-            ax.set_visible(False)
-        _year_axis(axes[0], all_years)
-        if ylim:
-            axes[0].set_ylim(*ylim)
-        if percent:
-            axes[0].yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
-        for row in range(nrows):
-            axes[row * ncols].set_ylabel(plain(ylabel))
-        seen: dict[str, Any] = {}
-        for ax in axes[:len(panels)]:
-            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-                seen.setdefault(label, handle)
-        if len(seen) > 1:
-            # Long labels (topic names) go one or two to a row so that none is cut.
-            longest = max(len(label) for label in seen)
-            per_row = 1 if longest > 48 else 2 if longest > 24 else 4
-            fig.legend(list(seen.values()), list(seen.keys()), loc="outside lower center",
-                       ncols=min(per_row, len(seen)), fontsize=7, frameon=False)
-        return render(fig, title=title, desc=desc)
-
-
-@cached
-def sweep_chart(ks: Sequence[int], metrics: dict[str, Sequence[float]], *, chosen: int | None,
-                title: str, desc: str = "") -> Svg:
-    """Model-selection curves: one panel per metric against K, the chosen K marked.
-
-    Args:
-        ks: the K values.
-        metrics: metric name → value per K (NaN when not computed).
-        chosen: the K the rule picked (dashed line), if any.
-        title: the figure's text alternative.
-        desc: longer description.
-    """
-    names = list(metrics)
-    with matplotlib.rc_context(RC):
-        fig = _new_figure(1.9 * max(1, len(names)) + 0.4, 2.0)
-        axes = np.atleast_1d(fig.subplots(1, max(1, len(names)), squeeze=False)).ravel()
-        for n, (ax, name) in enumerate(zip(axes, names, strict=False)):
-            values = np.asarray(metrics[name], dtype=float)
-            ax.plot(ks, values, "-o", color=PALETTE[n % len(PALETTE)], ms=4)
-            if chosen is not None:
-                ax.axvline(chosen, color=MUTED, ls="--", lw=1)
-            ax.set_title(plain(name), fontsize=9)
-            ax.set_xlabel("K")
-            ax.set_xticks(list(ks))
-        return render(fig, title=title, desc=desc)
-
-
-@cached
 def ca_map(rows: Sequence[tuple[str, float, float]],
            columns: Sequence[tuple[str, float, float, bool]], *, shares: tuple[float, float],
            title: str, desc: str = "", row_kind: str = "firms",
@@ -546,7 +311,15 @@ def _place_label(ax, renderer, frame, placed: list, marks: list, label: str, x: 
                            ha=ha, va="bottom", annotation_clip=False,
                            arrowprops={"arrowstyle": "-", "color": "#b0b0b0", "lw": 0.5,
                                        "shrinkA": 1, "shrinkB": 3} if far else None, **style)
-        box = text.get_window_extent(renderer).padded(pad)
+        # The text's box, and for a label set apart the span to its point, which is what the
+        # connecting line covers: measuring the line itself (a clipped path) cost more than
+        # every other part of the map.
+        text.update_positions(renderer)  # places the text (its offset), not yet the line
+        box = matplotlib.text.Text.get_window_extent(text, renderer)
+        if far:
+            box = matplotlib.transforms.Bbox.union(
+                [box, matplotlib.transforms.Bbox.from_bounds(px, py, 0, 0)])
+        box = box.padded(pad)
         inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
                   and box.y1 <= frame.y1)
         clash = any(box.overlaps(b) for b in placed) or any(

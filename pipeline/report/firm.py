@@ -6,13 +6,13 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.lexicon import OFFER_GROUP
-from pipeline.report import figures, views
+from pipeline.report import charts, views
 from pipeline.report.format import (
     anchor,
-    firm_name,
     human,
     lang_name,
     records,
+    safe_url,
     shorten,
     years_span,
 )
@@ -77,11 +77,11 @@ def _topics(study: Study, firm: str, known_docs: set[str]) -> list[dict]:
         k = max(1, i.prevalence.loc[i.prevalence["lang"] == lang, "topic"].nunique())
         n = int(p["n_docs"].max())
         enough = ~study.too_little(p)
-        svg = figures.interval_chart(
+        svg = charts.interval_chart(
             [(shorten(study.topic_name(lang, r["topic"]), TOPIC_LABEL_WIDTH), r["share"],
               r["ci_low"], r["ci_high"], bool(enough[idx])) for idx, r in p.iterrows()],
             xlim=share_xlim(p), xlabel="mean topic share",
-            title=f"{firm}: topic shares ({lang_name(lang)} model, {n} documents)",
+            title=f"{study.name(firm)}: topic shares ({lang_name(lang)} model, {n} documents)",
             desc="Mean share of each topic in the firm's documents with 95 % bootstrap "
                  "intervals over documents.")
         rows = records(p.assign(_weak=~enough))
@@ -130,7 +130,7 @@ def _vocabulary(study: Study, firm: str, *, n_terms: int) -> list[dict]:
         links.update({r["term"]: f"#{r['kwic']}" for r in recs if r["kwic"]})
         scatter = views.term_scatter(
             rows, links=links,
-            title=f"{firm_name(firm)} against all other firms ({lang_name(lang)}): each term's "
+            title=f"{study.name(firm)} against all other firms ({lang_name(lang)}): each term's "
                   "frequency in the firm against its log ratio; coloured terms are distinctive")
         vocab.append({"lang": lang, "rows": recs, "scatter": scatter,
                       "n_docs_a": int((lang_docs["firm"] == firm).sum()),
@@ -169,9 +169,9 @@ def _opposition_years(study: Study, firm: str, g: dict) -> dict:
         lines = [series(part, label=lang_name(lang) if lang else firm)
                  for lang, part in rows.groupby(rows["lang"].fillna(""), sort=True)]
         weak = int((~rows["enough"].astype(bool)).sum())
-        svg = figures.time_series(
+        svg = charts.time_series(
             lines, ylim=(0, 1), ylabel=f"share of {g['side']}",
-            title=f"{firm}: share of {g['side']} in {g['side']} + {g['other']} by year",
+            title=f"{study.name(firm)}: share of {g['side']} in {g['side']} + {g['other']} by year",
             desc="Share per year with 95 % bootstrap intervals over documents"
                  + (f"; {weak} year(s) with too little text are marked × and not "
                     "joined" if weak else "") + ".")
@@ -184,9 +184,9 @@ def _set_years_figure(study: Study, firm: str, g: dict) -> str | None:
     lines = rate_series(study.inputs.frame_measures, g, firm)
     if not lines:
         return None
-    return figures.time_series(
+    return charts.time_series(
         lines, percent=False, ylim=(0, None), ylabel="rate per 10,000 tokens",
-        title=f"{firm}: {human(g['name'])}, rate per 10,000 tokens by year",
+        title=f"{study.name(firm)}: {human(g['name'])}, rate per 10,000 tokens by year",
         desc="One line per frame, with 95 % bootstrap intervals over documents; "
              "years with too little text are marked × and not joined.")
 
@@ -279,4 +279,7 @@ def _kwic_lines(t: pd.DataFrame, known_docs: set[str]) -> list[dict]:
     recs = records(t)
     for r in recs:
         r["source"] = anchor("doc", r["doc_id"]) if r["doc_id"] in known_docs else None
+        # the link checked here: the concordance table is the report's longest loop, and a
+        # macro call per line cost more than the rest of its row
+        r["href"] = safe_url(r["url"])
     return recs

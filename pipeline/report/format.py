@@ -10,6 +10,7 @@ import hashlib
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,13 +46,26 @@ def records(df: pd.DataFrame) -> list[dict]:
     if df.empty:
         return []
     cols = [str(c) for c in df.columns]
-    values = [_plain_column(df.iloc[:, n].tolist()) for n in range(len(cols))]
+    values = [_column(df.iloc[:, n]) for n in range(len(cols))]
     return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _column(series: pd.Series) -> list:
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype):  # not pandas' nullable types, whose missing value is NA
+        if dtype.kind in "biu":  # integers and booleans: never missing; tolist gives Python's
+            return series.tolist()
+        if dtype.kind == "f":
+            return [None if v != v else v for v in series.tolist()]  # NaN is the one v != v
+    return _plain_column(series.tolist())
 
 
 def _plain_column(values: list) -> list:
     out = []
     for v in values:
+        if type(v) is str or v is None:  # most cells of text columns: nothing to convert
+            out.append(v)
+            continue
         if isinstance(v, np.ndarray):
             v = v.tolist()
         elif isnull(v):
@@ -96,9 +110,11 @@ def human(name: object) -> str:
     return str(name).replace("_", " ")
 
 
-def firm_name(firm: object) -> str:
-    """A firm's display name from its id: `lumidia` → `Lumidia` (ids stay in URLs only)."""
-    return human(firm).title()
+def firm_name(firm: object, names: Mapping[str, str] | None = None) -> str:
+    """A firm's display name: its `name=` in sources.txt (`names`), else its id title-cased,
+    `lumidia` → `Lumidia` (ids stay in URLs and exports)."""
+    given = names.get(str(firm)) if names else None
+    return given or human(firm).title()
 
 
 def term(text: object) -> str:
@@ -178,8 +194,9 @@ def sort_value(value: Any) -> str:
     return str(value)
 
 
-def environment() -> jinja2.Environment:
-    """The Jinja2 environment: package templates, autoescaping always on, strict undefined."""
+def environment(names: Mapping[str, str] | None = None) -> jinja2.Environment:
+    """The Jinja2 environment: package templates, autoescaping always on, strict undefined;
+    its `firm_name` filter shows the display names of `names` (firm id → name)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("pipeline.report", "templates"),
         autoescape=True,  # every template, whatever its extension: nothing from the web is trusted
@@ -191,6 +208,6 @@ def environment() -> jinja2.Environment:
     env.filters.update(human=human, plural=plural, pct=fmt_pct, num=fmt_num, pval=fmt_p,
                        date=fmt_date, year=fmt_year, safe_url=safe_url, lang_name=lang_name,
                        anchor=anchor, firm_file=firm_file, sortval=sort_value,
-                       firm_name=firm_name, term=term)
+                       firm_name=lambda firm: firm_name(firm, names), term=term)
     env.tests["null"] = isnull
     return env

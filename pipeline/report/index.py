@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.lexicon import OFFER_GROUP
-from pipeline.report import figures
+from pipeline.report import charts
 from pipeline.report.changes import what_changed
 from pipeline.report.correspondence import correspondence_context
 from pipeline.report.format import (
@@ -87,7 +87,7 @@ def _heatmaps(study: Study) -> list[dict]:
         share = share.reindex(index=rows_firms, columns=topics)
         thin = p.assign(_weak=study.too_little(p)).groupby("firm")["_weak"].any()
         weak = np.array([[bool(thin.get(f, True))] * len(topics) for f in rows_firms])
-        svg = figures.heatmap(
+        svg = charts.heatmap(
             share.to_numpy(dtype=float),
             rows=[study.firm_label(f, int(ndocs.get(f, 0)))
                   + (" – too little text" if thin.get(f) else "") for f in rows_firms],
@@ -119,7 +119,7 @@ def _oppositions(study: Study) -> list[dict]:
                            ).sort_values(["_o", "lang"], na_position="first")
         svg = None
         if not rows.empty:
-            svg = figures.interval_chart(
+            svg = charts.interval_chart(
                 share_items(rows, lambda r: study.firm_label(r["firm"], r["n_docs"])
                             + (f" [{r['lang']}]" if r["lang"] else "")),
                 xlim=(0, 1), xlabel=f"share of {g['side']} in {g['side']} + {g['other']}",
@@ -183,18 +183,18 @@ def _set_charts(study: Study, rates: pd.DataFrame, g: dict) -> list[dict]:
         return []
     top = float(pd.concat([rates["ci_high"], rates["value"]]).astype(float).max())
     xlim = (0.0, max(1.0, 1.05 * top if np.isfinite(top) else 1.0))
-    charts = []
+    out = []
     for frame in [f["name"] for f in g["frames"]]:
         r = rates[rates["frame"] == frame]
         if r.empty:
             continue
-        charts.append({"frame": frame, "svg": figures.interval_chart(
+        out.append({"frame": frame, "svg": charts.interval_chart(
             share_items(r, lambda x: study.firm_label(x["firm"], x["n_docs"])),
             xlim=xlim, percent=False, xlabel="rate per 10,000 tokens", width=3.6,
             title=f"{human(g['name'])}: {human(frame)}, rate per 10,000 tokens per firm",
             desc="Dots are rates over all years, bars 95 % bootstrap intervals over "
                  "documents; hollow grey dots rest on too little text.")})
-    return charts
+    return out
 
 
 def _failure_reasons(fetches: pd.DataFrame) -> list[dict]:

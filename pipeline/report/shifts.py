@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.report import figures
+from pipeline.report import charts, figures
 from pipeline.report.changes import topic_ends
 from pipeline.report.format import (
     anchor,
@@ -46,7 +46,7 @@ def _opposition_panels(study: Study) -> list[dict]:
             lines = [series(part, label=lang_name(lang) if lang else g["side"])
                      for lang, part in r.groupby(r["lang"].fillna(""), sort=True)]
             panels.append((study.firm_label(firm), lines))
-        svg = figures.small_multiples(
+        svg = charts.small_multiples(
             panels, ylim=(0, 1), ylabel=f"share of {g['side']}",
             title=f"{g['name']}: share of {g['side']} in {g['side']} + {g['other']} by year, "
                   "one panel per firm on shared axes",
@@ -66,7 +66,7 @@ def _rate_panels(study: Study) -> list[dict]:
         panels = [(study.firm_label(firm), lines) for firm in study.firms
                   if (lines := rate_series(fm, g, firm))]
         if panels:
-            rate_sets.append({**g, "svg": figures.small_multiples(
+            rate_sets.append({**g, "svg": charts.small_multiples(
                 panels, percent=False, ylabel="rate per 10,000 tokens",
                 title=f"{human(g['name'])}: rate per 10,000 tokens by year, one panel per firm "
                       "on shared axes",
@@ -107,7 +107,7 @@ def _topic_panels(study: Study) -> list[dict]:
                     "trends": (trends := _topic_trends(study, lang)),
                     "trends_found": sum(1 for r in trends or () if r["q_value"] is not None
                                         and r["q_value"] <= study.fdr),
-                    "svg": figures.small_multiples(
+                    "svg": charts.small_multiples(
             panels, ylabel="mean topic share",
             title=f"Topic shares by year, one panel per firm on shared axes "
                   f"({lang_name(lang)} model)",

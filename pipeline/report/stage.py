@@ -1,6 +1,7 @@
 """Self-contained HTML reports, and the tables behind every figure as CSV and Parquet.
 
-reads data/raw/fetches.parquet, data/interim/{documents,passages,collection,captures}.parquet,
+reads sources.txt (the firms' display names), data/raw/fetches.parquet,
+data/interim/{documents,passages,collection,captures}.parquet,
 data/topics/{k_sweep,topic_terms,doc_topics,topic_passages,prevalence}.parquet,
 data/contrasts/{keyness,frame_measures,shifts,kwic,domains,firm_domains,thresholds}.parquet
 (+ ca_points, ca_axes, versus and data/topics/topic_trends.parquet if present), frames.yaml
@@ -18,8 +19,8 @@ that came from the web (titles, passages, concordance lines, URLs) goes through 
 autoescaping, and only http(s) URLs become links. Every figure names the number of documents
 it rests on and the exported table it is drawn from; figures resting on too little text say so.
 
-    python -m pipeline.report --raw data/raw --interim data/interim --topics data/topics \\
-        --contrasts data/contrasts --params params.yaml --out reports
+    python -m pipeline.report --sources sources.txt --raw data/raw --interim data/interim \\
+        --topics data/topics --contrasts data/contrasts --params params.yaml --out reports
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from pipeline.report.index import index_context
 from pipeline.report.shifts import shifts_context
 from pipeline.report.study import ReportInputs, Study
 from pipeline.report.topics import topics_context
+from pipeline.sources import firm_names, read_sources
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +106,7 @@ def _build(inputs: ReportInputs, params: ReportParams) -> Report:
     study = Study(inputs, min_docs=params.min_docs)
     # The offer-domain grids serve both the index's entries table and each firm page.
     grids = domain_grids(study)
-    env = environment()
+    env = environment(study.names)
     common = _common(study)
     report = Report()
 
@@ -148,8 +150,12 @@ def _common(study: Study) -> dict:
 
 
 def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
-                lexicon: Path | None = None) -> ReportInputs:
-    """Read every input table (schema-checked); optional tables are None when absent."""
+                lexicon: Path | None = None, sources: Path | None = None) -> ReportInputs:
+    """Read every input table (schema-checked); optional tables are None when absent.
+
+    `sources` (sources.txt) gives the firms' display names; it is checked as the scrape
+    stage checks it, so a bad line stops the report too.
+    """
     doc_cols = [c for c in schemas.DOCUMENTS.names if c != "text"]
     ca = {}
     for name in ("ca_points", "ca_axes"):
@@ -187,7 +193,8 @@ def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
     if len(read["thresholds"]) != 1:
         raise SchemaError(f"{contrasts / 'thresholds.parquet'}: {len(read['thresholds'])} rows, "
                           "expected one (rerun the contrasts stage)")
-    return ReportInputs(**read, passages=passages, lexicon=lex,
+    names = firm_names(read_sources(sources)) if sources is not None else {}
+    return ReportInputs(**read, passages=passages, lexicon=lex, names=names,
                         ca_points=ca.get("ca_points"), ca_axes=ca.get("ca_axes"), **optional)
 
 
@@ -267,11 +274,11 @@ def _run(args) -> int:
     folders = {"raw": args.raw, "interim": args.interim, "topics": args.topics,
                "contrasts": args.contrasts}
     stamp_path = args.out / STAMP
-    stamp = _stamp(folders, lexicon, params)
+    stamp = _stamp(folders, [args.sources, lexicon], params)
     if _unchanged(stamp_path, stamp, args.out):
         log.info("report: inputs, params and code unchanged since %s; nothing to do", stamp_path)
         return EXIT_OK
-    inputs = read_inputs(**folders, lexicon=lexicon)
+    inputs = read_inputs(**folders, lexicon=lexicon, sources=args.sources)
     report = build_report(inputs, params, figure_cache=args.out / ".cache" / "figures")
     # The pages read only some comparisons; the export is the whole table, from its file.
     report.exports["keyness"] = (args.contrasts / "keyness.parquet", schemas.KEYNESS)
@@ -294,12 +301,11 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _stamp(folders: dict[str, Path], lexicon: Path | None, params: ReportParams) -> str:
+def _stamp(folders: dict[str, Path], files: list[Path | None], params: ReportParams) -> str:
     h = hashlib.sha256(params.model_dump_json().encode())
     paths = [p for folder in dict.fromkeys(folders.values()) for p in sorted(
         folder.glob("*.parquet"))]
-    if lexicon is not None and lexicon.exists():
-        paths.append(lexicon)
+    paths += [f for f in files if f is not None and f.exists()]
     paths += sorted(_CODE_DIR.rglob("*.py")) + sorted((_CODE_DIR / "templates").iterdir())
     for path in paths:
         h.update(str(path.name).encode() + b"\0" + path.read_bytes())

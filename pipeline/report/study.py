@@ -4,7 +4,7 @@ lexicon groups, and the row selections more than one page makes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -28,7 +28,8 @@ class ReportInputs:
     passages), `lexicon` (frame descriptions and kinds) and `ca_points` / `ca_axes`
     (correspondence analyses) are optional: without them the report falls back on
     topic_passages and the measures' own columns, and says that no correspondence analysis
-    was run.
+    was run. `names` holds the display names sources.txt gives (`name=`); a firm without one
+    is shown by its id, title-cased.
     """
 
     fetches: pd.DataFrame
@@ -53,6 +54,7 @@ class ReportInputs:
     ca_axes: pd.DataFrame | None = None
     topic_trends: pd.DataFrame | None = None  # None when the topics stage predates it
     versus: pd.DataFrame | None = None  # each firm against the rest (contrasts)
+    names: dict[str, str] = field(default_factory=dict)  # firm id → name= of sources.txt
 
 
 def usable(documents: pd.DataFrame) -> pd.DataFrame:
@@ -79,6 +81,7 @@ class Study:
         self.usable = usable(docs)
         self.firms = self._firm_order()
         self.order = {f: n for n, f in enumerate(self.firms)}  # firm → its place in the report
+        self.names = {f: firm_name(f, inputs.names) for f in self.firms}
         self.n_docs = self.usable.groupby("firm").size().to_dict()
         self.n_words = self.usable.groupby("firm")["n_words"].sum().to_dict()
         self.langs = sorted(set(inputs.topic_terms["lang"]) | set(inputs.prevalence["lang"]))
@@ -159,7 +162,11 @@ class Study:
 
     def firm_label(self, firm: str, n: int | None = None) -> str:
         n = self.n_docs.get(firm, 0) if n is None else n
-        return f"{firm_name(firm)} ({n} doc{'s' if n != 1 else ''})"
+        return f"{self.name(firm)} ({n} doc{'s' if n != 1 else ''})"
+
+    def name(self, firm: str) -> str:
+        """A firm's display name (ids stay in URLs and exports)."""
+        return self.names.get(firm) or firm_name(firm)
 
 
 # --- row selections shared by the pages ---------------------------------------------------
@@ -172,7 +179,7 @@ def all_languages(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def share_items(rows: pd.DataFrame, label) -> list[tuple]:
-    """(label, value, low, high, enough) of each row, for `figures.interval_chart`."""
+    """(label, value, low, high, enough) of each row, for `charts.interval_chart`."""
     return [(label(r), r["value"], r["ci_low"], r["ci_high"], bool(r["enough"]))
             for r in records(rows)]
 

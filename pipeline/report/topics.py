@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.report import figures, views
+from pipeline.report import charts, views
 from pipeline.report.format import anchor, firm_file, lang_name, records
 from pipeline.report.study import Study, series, share_xlim, top_terms
 
@@ -30,7 +30,7 @@ def _sweeps(study: Study) -> list[dict]:
         sweeps.append({
             "lang": lang, "model": model, "rows": records(s),
             "n_passages": int(dt["passage_id"].nunique()), "n_docs": int(dt["doc_id"].nunique()),
-            "svg": figures.sweep_chart(
+            "svg": charts.sweep_chart(
                 s["k"].astype(int).tolist(), metrics,
                 chosen=int(chosen.iloc[0]) if len(chosen) else None,
                 title=f"Model selection for the {lang_name(lang)} {model.upper()} model: "
@@ -97,7 +97,7 @@ def _by_firm_figure(study: Study, lang: str, t: int, by_firm: pd.DataFrame) -> s
     if by_firm.empty:
         return None
     enough = by_firm["n_docs"] >= study.min_docs
-    return figures.interval_chart(
+    return charts.interval_chart(
         [(study.firm_label(r["firm"], r["n_docs"]), r["share"], r["ci_low"], r["ci_high"],
           bool(e)) for r, e in zip(records(by_firm), enough, strict=True)],
         xlim=share_xlim(by_firm), xlabel="mean topic share",
@@ -109,7 +109,7 @@ def _by_year_figure(study: Study, lang: str, t: int, by_year: pd.DataFrame) -> s
     if by_year.empty:
         return None
     enough = by_year["n_docs"] >= study.min_docs
-    return figures.time_series(
+    return charts.time_series(
         [series(by_year.rename(columns={"share": "value"}), label="share", enough=enough)],
         ylabel="mean topic share", height=2.2, ylim=(0, None),
         title=f"Topic {study.topic_name(lang, t)}: share by year",

@@ -1,7 +1,6 @@
 """The scrape stage: sources.txt → WARC captures and the fetches table.
 
     stage.py     the stage: `scrape()` and `main`
-    sources.py   parse and validate sources.txt
     manifest.py  what is held: fetches.parquet, each run's journal, the run lock
     run.py       one run: its jobs, what it records, its summary
     live.py      live pages and web-archive years over HTTP

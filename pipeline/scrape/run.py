@@ -14,7 +14,7 @@ from pipeline.scrape.crawl import extract_links, in_scope, normalise_url
 from pipeline.scrape.fetch import FetchResult
 from pipeline.scrape.manifest import SUCCESS, Held, Journal, make_doc_id, ts14
 from pipeline.scrape.responses import HTML_LIKE
-from pipeline.scrape.sources import Source
+from pipeline.sources import Source
 from pipeline.warc import WarcWriter, open_record
 
 log = logging.getLogger(__name__)

@@ -63,7 +63,7 @@ from pipeline.scrape.manifest import (
 )
 from pipeline.scrape.replay import _replay
 from pipeline.scrape.run import Run, Summary, initial_jobs
-from pipeline.scrape.sources import Source, read_sources
+from pipeline.sources import Source, read_sources
 from pipeline.warc import WarcWriter, record_problem, recover_open_files
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def scrape(sources: list[Source], params: ScrapeParams, *, out: Path,
     """Fetch the sources (or replay them from WARC files) into `out`.
 
     Args:
-        sources: from `pipeline.scrape.sources.read_sources`.
+        sources: from `pipeline.sources.read_sources`.
         out: the raw-data folder: `warc/`, `journal/` and `fetches.parquet` go there.
         replay: WARC files to read instead of the network.
         refresh: re-ask live pages already captured (conditional requests) and look the web

@@ -1,6 +1,7 @@
 """Parse and validate `sources.txt`: the list of pages and reports the study reads.
 
-reads sources.txt → a list of `Source`
+reads sources.txt → a list of `Source` (the scrape stage fetches them; the report takes the
+firms' display names from them)
 
 The format, one source a line, fields separated by spaces; `#` starts a comment:
 
@@ -22,12 +23,17 @@ The format, one source a line, fields separated by spaces; `#` starts a comment:
     live=no            with archive=, do not fetch the live page
     depth=N            crawl links under the URL's path prefix, N links deep (0-5)
     max_pages=N        stop a crawl after N pages (default 50)
+    name=Text          the firm's display name in the reports (`name="Engie Ineo"` when it
+                       has spaces); once per firm is enough, and lines that repeat it must
+                       agree. A firm without one is shown by its id, title-cased.
 
 Every bad line is reported with its line number and reason, all at once, and nothing is
 fetched while any line is bad.
 
     >>> parse_sources("acme page https://acme.example/ville year=2019\\n")[0].year
     2019
+    >>> firm_names(parse_sources('acme page https://acme.example/ name="Acme & Co"\\n'))
+    {'acme': 'Acme & Co'}
 """
 
 from __future__ import annotations
@@ -46,6 +52,10 @@ MAX_DEPTH = 5
 FIRM_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 YEAR_RE = re.compile(r"^\d{4}$")
 RANGE_RE = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
+# name= may be quoted to hold spaces, so it is taken out of the line before the line is split.
+# It follows a space: a URL's own `?name=` query is part of the URL's field, never an option.
+NAME_RE = re.compile(r'(?<=\s)name=(?:"([^"]*)"|(\S*))')
+MAX_NAME = 80
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,7 @@ class Source:
     live: bool = True
     depth: int = 0
     max_pages: int = 50
-
+    name: str | None = None  # the firm's display name, if this line gives one
 
 
 
@@ -162,11 +172,55 @@ def _parse_options(fields: list[str], where: str, problems: list[str]) -> dict:
         else:
             problems.append(
                 f"{where}: unknown option '{key}' (expected year, lang, archive, live, depth, "
-                f"max_pages)"
+                f"max_pages, name)"
             )
     if options.get("live") is False and not options.get("archive_years"):
         problems.append(f"{where}: live=no needs archive=YYYY-YYYY, or nothing would be fetched")
     return options
+
+
+def _take_name(line: str, where: str, problems: list[str]) -> tuple[str, str | None]:
+    """The line without its name= option, and the name (None when there is none or it is bad)."""
+    found = list(NAME_RE.finditer(line))
+    if not found:
+        return line, None
+    rest = NAME_RE.sub("", line).strip()
+    if len(found) > 1:
+        problems.append(f"{where}: option 'name' given twice")
+        return rest, None
+    match = found[0]
+    quoted, bare = match.group(1), match.group(2)
+    name = " ".join((quoted if quoted is not None else bare).split())
+    if quoted is None and '"' in bare:
+        problems.append(f"{where}: name {bare!r} has an unclosed quote "
+                        '(write name="Two Words")')
+    elif not name:
+        problems.append(f"{where}: empty name (write name=Text or name=\"Two Words\")")
+    elif any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        problems.append(f"{where}: name {name!r} contains a control character")
+    elif len(name) > MAX_NAME:
+        problems.append(f"{where}: name is {len(name)} characters long (at most {MAX_NAME})")
+    else:
+        return rest, name
+    return rest, None
+
+
+def _check_names(sources: list[Source], path: str, problems: list[str]) -> None:
+    """One display name per firm, and no two firms under one name (the pages would mix them)."""
+    named: dict[str, Source] = {}
+    owner: dict[str, Source] = {}
+    for s in sources:
+        if s.name is None:
+            continue
+        first = named.setdefault(s.firm, s)
+        if first.name != s.name:
+            problems.append(f"{path}:{s.line}: firm '{s.firm}' is named {s.name!r} here but "
+                            f"{first.name!r} on line {first.line}")
+            continue
+        other = owner.setdefault(s.name.casefold(), s)
+        if other.firm != s.firm:
+            problems.append(f"{path}:{s.line}: name {s.name!r} is already firm '{other.firm}''s "
+                            f"(line {other.line})")
 
 
 def parse_sources(text: str, *, path: str = "sources.txt") -> list[Source]:
@@ -192,6 +246,8 @@ def parse_sources(text: str, *, path: str = "sources.txt") -> list[Source]:
         # A '#' inside a URL (a fragment) is not a comment: only ' #' starts one mid-line.
         line = re.split(r"\s#", stripped, maxsplit=1)[0].strip()
         where = f"{path}:{number}"
+        n_before = len(problems)
+        line, name = _take_name(line, where, problems)
         fields = line.split()
         if len(fields) < 3:
             problems.append(f"{where}: expected 'firm kind url [options]', got '{line}'")
@@ -217,11 +273,11 @@ def parse_sources(text: str, *, path: str = "sources.txt") -> list[Source]:
                 bad = True
             else:
                 seen[url] = number
-        n_before = len(problems)
         options = _parse_options(rest, where, problems)
         if bad or len(problems) > n_before:
             continue
-        sources.append(Source(firm=firm, kind=kind, url=url, line=number, **options))
+        sources.append(Source(firm=firm, kind=kind, url=url, line=number, name=name, **options))
+    _check_names(sources, path, problems)
     if problems:
         raise SourcesError(path, problems)
     if not sources:
@@ -247,3 +303,8 @@ def read_sources(path: str | Path) -> list[Source]:
 def firms(sources: list[Source]) -> list[str]:
     """The firm ids, in order of first appearance."""
     return list(dict.fromkeys(s.firm for s in sources))
+
+
+def firm_names(sources: list[Source]) -> dict[str, str]:
+    """Firm id → the display name its lines give (firms without `name=` are left out)."""
+    return {s.firm: s.name for s in sources if s.name is not None}
