@@ -108,3 +108,23 @@ def test_each_long_report_accounts_for_every_word_it_read(extracted):
                                                 strict=True)}
     assert got == planted
     assert pd.Series(passages["section_family"]).isin(["strategy", "business", "csr"]).all()
+
+
+@pytest.mark.slow
+def test_the_report_accounts_for_the_long_reports_text(demo_build):
+    """A reader sees, on the index, the words read beside the words kept, and on each firm
+    page, for each long report, which sections were kept and why the rest was left."""
+    import html as html_lib
+
+    truth = json.loads((Path(__file__).resolve().parents[1] / "demo" / "truth.json")
+                       .read_text(encoding="utf-8"))
+    reports = demo_build / "reports"
+    index = html_lib.unescape((reports / "index.html").read_text(encoding="utf-8"))
+    assert "Words read" in index and "Words kept" in index
+    for firm in {r["firm"] for r in truth["long_reports"]}:
+        page = html_lib.unescape((reports / "firms" / f"{firm}.html").read_text(encoding="utf-8"))
+        notes = re.findall(r"kept \d+ of \d+ sections \(([\d,]+) of ([\d,]+) words\)", page)
+        assert len(notes) == sum(r["firm"] == firm for r in truth["long_reports"]), firm
+        for kept, read in notes:
+            assert int(kept.replace(",", "")) < int(read.replace(",", "")) / 10
+        assert "tables of figures" in page and "not relevant" in page

@@ -124,3 +124,32 @@ def test_demo_exports_versus_and_shows_the_planted_topic_rise_as_a_trend(demo_bu
                           r'href="topics.html#topic-\w+-(\d+)"', table, re.S)
         assert {(shift["firm"], int(t)) for t in found["topic"]} <= {
             (f, int(t)) for f, t in rows}
+
+
+def test_front_page_lists_topic_shifts_by_their_trend_test():
+    """The "what changed" box takes a topic share when its trend test passes (q at most the
+    study's fdr), whatever its first and last years' intervals, and not otherwise."""
+    from types import SimpleNamespace
+
+    from pipeline.report.changes import _topic_shifts
+
+    prevalence = pd.DataFrame({
+        "level": "firm_year", "lang": "fr", "firm": "acme", "topic": [0, 0, 1, 1],
+        "year": [2017, 2020, 2017, 2020], "share": [0.10, 0.30, 0.40, 0.38],
+        "ci_low": [0.05, 0.22, 0.3, 0.3], "ci_high": [0.15, 0.38, 0.5, 0.46],
+        "n_docs": [6, 6, 6, 6]})
+    trends = pd.DataFrame({"lang": "fr", "firm": "acme", "topic": [0, 1],
+                           "slope": [0.4, -0.02], "ci_low": [0.2, -0.1], "ci_high": [0.6, 0.06],
+                           "q_value": [0.001, 0.7]})
+    study = SimpleNamespace(
+        fdr=0.05, min_docs=3, order={"acme": 0},
+        topic_name=lambda lang, topic: f"t{topic}",
+        inputs=SimpleNamespace(prevalence=prevalence, topic_trends=trends))
+    items = _topic_shifts(study)
+    assert [(i["what"], i["direction"]) for i in items] == [("share of topic t0 (French texts)",
+                                                             "rose")]
+    assert items[0]["size"] == "10 % in 2017 → 30 % in 2020"
+    assert "q 0.001" in items[0]["interval"]
+    # a topics stage that wrote no trend table: the first and last years' intervals decide
+    study.inputs.topic_trends = None
+    assert [i["what"] for i in _topic_shifts(study)] == ["share of topic t0 (French texts)"]

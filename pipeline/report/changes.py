@@ -5,9 +5,11 @@ Three kinds, each judged on a table an earlier stage wrote (the report computes 
 
 - frame shares: the contrasts stage's trend test of an opposition's share (`shifts`, measure
   share), kept when its Benjamini–Hochberg q over all share trends is at most the study's fdr;
-- topic shares: a firm's share of a topic in its first and its last year with enough documents
-  (`prevalence`, level firm_year), kept when the two 95 % intervals do not overlap and the
-  share moved by at least `MIN_TOPIC_CHANGE`;
+- topic shares: the topics stage's trend test of a firm's share of a topic (`topic_trends`,
+  the frame shares' quasi-binomial regression on year), kept when its Benjamini–Hochberg q
+  across the firm's topics is at most the study's fdr; for a topics stage that predates that
+  table, a share in the firm's first and last year with enough documents (`prevalence`) whose
+  two 95 % intervals do not overlap and that moved by at least `MIN_TOPIC_CHANGE`;
 - domains entered: an offer domain absent in the firm's first year with enough text and
   present in every year from some later year on (`domains`, level firm_year).
 """
@@ -115,6 +117,9 @@ def topic_ends(study: Study) -> list[dict]:
 
 
 def _topic_shifts(study: Study) -> list[dict]:
+    trends = study.inputs.topic_trends
+    if trends is not None:
+        return _topic_trend_shifts(study, trends)
     items = []
     for t in topic_ends(study):
         if not t["shift"]:
@@ -130,6 +135,29 @@ def _topic_shifts(study: Study) -> list[dict]:
                         f"{int(t['n_a'])} and {int(t['n_b'])} documents",
             "href": f"shifts.html#{anchor('topic-shifts', t['lang'])}",
             "_o": (study.order.get(t["firm"], 0), t["lang"], t["topic"])})
+    items.sort(key=lambda x: x.pop("_o"))
+    return items
+
+
+def _topic_trend_shifts(study: Study, trends: pd.DataFrame) -> list[dict]:
+    """The topic trends significant at the study's fdr, with the shares of their first and
+    last years as the size."""
+    ends = {(t["lang"], t["firm"], t["topic"]): t for t in topic_ends(study)}
+    s = trends[trends["slope"].notna() & (trends["q_value"] <= study.fdr)]
+    items = []
+    for r in s.itertuples():
+        t = ends.get((r.lang, r.firm, int(r.topic)))
+        size = (f"{fmt_pct(t['share_a'], 0)} in {int(t['year_a'])} → "
+                f"{fmt_pct(t['share_b'], 0)} in {int(t['year_b'])}" if t else "")
+        items.append({
+            "kind": "topic share", "firm": r.firm, "file": firm_file(r.firm),
+            "what": f"share of topic {study.topic_name(r.lang, r.topic)} "
+                    f"({lang_name(r.lang)} texts)",
+            "direction": "rose" if r.slope > 0 else "fell", "size": size,
+            "interval": f"slope {r.slope:+.2f} log-odds per year (95 % interval "
+                        f"{r.ci_low:+.2f} to {r.ci_high:+.2f}, q {r.q_value:.2g})",
+            "href": f"shifts.html#{anchor('topic-shifts', r.lang)}",
+            "_o": (study.order.get(r.firm, 0), r.lang, int(r.topic))})
     items.sort(key=lambda x: x.pop("_o"))
     return items
 
