@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "tests" / "data" / "extract"))
 
 from long_report import write_long_report  # noqa: E402
 
-from pipeline.extract import stage  # noqa: E402
+from pipeline.extract import filters, stage  # noqa: E402
 from pipeline.extract.captures import Capture  # noqa: E402
 from pipeline.extract.language import preload  # noqa: E402
 from pipeline.extract.passages import cut_passages  # noqa: E402
@@ -86,8 +86,8 @@ def without_sections(cap: Capture) -> stage.Extracted:
 
 def with_sections(cap: Capture, terms: SubjectTerms, families) -> stage.Extracted:
     out = stage.extract_batch([cap], min_words=PARAMS.min_words)
-    stage._apply_relevance(out, terms=terms, rule=stage.rule_of(PARAMS), families=families,
-                           min_words=PARAMS.min_words)
+    filters.apply_relevance(out, terms=terms, rule=filters.rule_of(PARAMS), families=families,
+                            min_words=PARAMS.min_words)
     _passages(out[0])
     return out[0]
 

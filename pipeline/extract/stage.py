@@ -8,13 +8,14 @@ documents kept), and what was collected: <out>/collection.parquet (per firm and 
 
 For each capture (the latest `ok` attempt of each doc_id), in batches shared out to a pool of
 `workers` processes (or, with `executor: dask`, to a Dask cluster: `pipeline.extract.cluster`):
-HTML through `pipeline.html_text` (trafilatura), PDF through
-`pipeline.pdf_text` (pypdfium2), then each paragraph's language (`pipeline.language`) and the
-year (`pipeline.dating`). Each worker reads its captures' WARC records itself. Then,
-across documents: boilerplate paragraphs repeated on a firm's pages are removed and duplicate
-documents flagged (`pipeline.dedup`), and each kept document is cut into passages
-(`pipeline.passages`). A capture answered `304 not modified` on a re-scrape becomes a duplicate
-of the capture it confirms, so the page is dated to that year too.
+HTML through `pipeline.extract.html` (trafilatura), PDF through `pipeline.extract.pdf`
+(pypdfium2) and its sections (`pipeline.extract.sections`), then each paragraph's language
+(`pipeline.extract.language`) and the year (`pipeline.extract.dating`). Each worker reads its
+captures' WARC records itself. Then, across documents (`pipeline.extract.filters`): boilerplate
+paragraphs repeated on a firm's pages, page chrome and the irrelevant sections of long reports
+are removed; duplicate documents are flagged (`pipeline.extract.dedup`), and each kept document
+is cut into passages (`pipeline.extract.passages`). A capture answered `304 not modified` on a
+re-scrape becomes a duplicate of the capture it confirms, so the page is dated to that year too.
 
 Every capture gets a documents row; one that yields no usable text says why in `status`
 (empty, corrupt, encrypted, no_text_layer, link_list, unsupported_type, too_large,
@@ -42,7 +43,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import NamedTuple
@@ -53,29 +53,30 @@ from pipeline import cli, io, schemas, warc
 from pipeline.errors import EXIT_OK, EXIT_SOURCES
 from pipeline.extract import language
 from pipeline.extract.captures import Capture, load_captures, read_warc_payload, sniff_format
-from pipeline.extract.chrome import ChromeRules, load_chrome, normalize_line, spread_lines
+from pipeline.extract.chrome import ChromeRules, load_chrome
 from pipeline.extract.cluster import run_on_cluster
 from pipeline.extract.collection import captures_table, collection_table
 from pipeline.extract.dating import by_capture, date_document
-from pipeline.extract.dedup import (
-    DupCandidate,
-    boilerplate_keys,
-    find_duplicates,
-    normalize_paragraph,
+from pipeline.extract.dedup import DupCandidate, find_duplicates
+from pipeline.extract.extracted import Extracted
+from pipeline.extract.filters import (
+    apply_relevance,
+    language_section,
+    remove_boilerplate,
+    remove_chrome,
+    rule_of,
 )
 from pipeline.extract.html import decode_html, extract_html
-from pipeline.extract.language import dominant_language, tag_document
+from pipeline.extract.language import tag_document
 from pipeline.extract.passages import Paragraph, count_words, cut_passages
 from pipeline.extract.pdf import read_pdf
-from pipeline.extract.relevance import Filtered, RelevanceRule, SubjectTerms, filter_sections
+from pipeline.extract.relevance import SubjectTerms
 from pipeline.extract.sections import (
     FamilyRules,
-    Section,
     assign,
     html_sections,
     load_families,
     pdf_sections,
-    set_families,
     title_path,
 )
 from pipeline.lexicon import Lexicon, load_lexicon
@@ -89,28 +90,6 @@ POOL_MIN_DOCS = 16
 # Captures a worker extracts at a time (see extract_batch).
 BATCH = 8
 PayloadTooLarge = warc.PayloadTooLarge
-
-
-@dataclass
-class Extracted:
-    """What one worker found in one capture (before the cross-document steps)."""
-
-    capture: Capture
-    format: str
-    status: str
-    error: str | None = None
-    title: str | None = None
-    published: str | None = None
-    declared_lang: str | None = None
-    n_pages: int | None = None
-    year: int | None = None
-    year_source: str | None = None
-    lang_confidence: float | None = None  # how sure the document-level language decision is
-    n_chrome: int = 0  # page-chrome lines removed (see chrome.py)
-    paragraphs: list[Paragraph] = field(default_factory=list)
-    first_page: str = ""  # a PDF's raw first page and running headers, for dating
-    sections: list[Section] = field(default_factory=list)  # each paragraph's `section` indexes it
-    filtered: Filtered | None = None  # what the relevance rule kept and left (extract_documents)
 
 
 # --- one capture (runs in the worker processes) -----------------------------------------------
@@ -342,95 +321,10 @@ def _isolated(capture: Capture, min_words: int, max_bytes: int | None) -> Extrac
         return out
 
 
-def _section(r: Extracted) -> str | None:
-    """The language section of the site a page belongs to: its dominant language."""
-    return dominant_language([p.lang for p in r.paragraphs], [p.n_words for p in r.paragraphs])
-
-
-def _remove_boilerplate(results: list[Extracted], *, min_words: int, boilerplate_share: float,
-                        boilerplate_min_docs: int) -> None:
-    pages = [r for r in results if r.status == "ok" and r.format == "html"]
-    sections = [_section(r) for r in pages]
-    para_keys = [[normalize_paragraph(p.text) for p in r.paragraphs] for r in pages]
-    keys = boilerplate_keys(
-        ((r.capture.firm, section, r.capture.url, k)
-         for r, section, k in zip(pages, sections, para_keys, strict=True)),
-        boilerplate_share=boilerplate_share, boilerplate_min_docs=boilerplate_min_docs)
-    for r, section, own in zip(pages, sections, para_keys, strict=True):
-        found = keys.get((r.capture.firm, section))
-        if not found:
-            continue
-        kept = [p for p, k in zip(r.paragraphs, own, strict=True) if k not in found]
-        _keep(r, kept, min_words, "recur on the firm's other pages")
-
-
-def _keep(r: Extracted, kept: list[Paragraph], min_words: int, why: str) -> None:
-    """Keep `kept` of a document's paragraphs; a document left with fewer than `min_words`
-    words keeps none and is `boilerplate_only`, saying why the others went."""
-    removed = len(r.paragraphs) - len(kept)
-    if not removed:
-        return
-    n_words = sum(p.n_words for p in kept)
-    if n_words < min_words:
-        r.status = "boilerplate_only"
-        r.error = (f"{removed} of {len(r.paragraphs)} paragraphs {why}; {n_words} words remain "
-                   f"(fewer than min_words={min_words})")
-        r.paragraphs = []
-    else:
-        r.paragraphs = kept
-
-
-def _remove_chrome(results: list[Extracted], rules: ChromeRules, *, min_firms: int,
-                   min_words: int) -> None:
-    """Drop page-chrome paragraphs (by the list, or shared word for word by several firms)."""
-    ok = [r for r in results if r.status == "ok"]
-    spread = spread_lines(((r.capture.firm, [p.text for p in r.paragraphs]) for r in ok),
-                          min_firms=min_firms)
-    for r in ok:
-        kept = [p for p in r.paragraphs
-                if not (rules.is_chrome(p.text) or normalize_line(p.text) in spread)]
-        r.n_chrome = len(r.paragraphs) - len(kept)
-        _keep(r, kept, min_words, "are page chrome")
-    if spread:
-        log.info("page chrome: %d line(s) shared by %d firms or more, e.g. %r", len(spread),
-                 min_firms, sorted(spread)[0])
-
-
-def rule_of(params: ExtractParams) -> RelevanceRule:
-    """The relevance settings of the extract block."""
-    return RelevanceRule(table_share=params.table_share, min_pages=params.relevance_min_pages,
-                         rate=params.relevance_rate, min_matches=params.relevance_min_matches,
-                         paragraph_matches=params.relevance_paragraph_matches,
-                         keep_all=params.keep_all_sections)
-
-
-def _apply_relevance(results: list[Extracted], *, terms: SubjectTerms, rule: RelevanceRule,
-                     families: FamilyRules, min_words: int) -> None:
-    """Name each document's section families, then keep its relevant text (see
-    `pipeline.extract.relevance`); a document left with fewer than `min_words` words keeps
-    none: `not_relevant` (a long report that never names the subject) or `tables_only`."""
-    for r in results:
-        if r.status != "ok":
-            continue
-        set_families(r.sections, families)
-        f = filter_sections(r.paragraphs, r.sections, terms, rule, is_pdf=r.format == "pdf",
-                            n_pages=r.n_pages)
-        r.filtered = f
-        if len(f.paragraphs) == len(r.paragraphs):
-            continue
-        n_words = sum(p.n_words for p in f.paragraphs)
-        if n_words < min_words:
-            r.status = "not_relevant" if f.filtered else "tables_only"
-            r.error = (f"{f.note}: {n_words} words remain (fewer than min_words={min_words})")
-            r.paragraphs = []
-        else:
-            r.paragraphs = f.paragraphs
-
-
 def _document_row(r: Extracted) -> dict:
     c = r.capture
     text = "\n\n".join(p.text for p in r.paragraphs)
-    lang = _section(r)
+    lang = language_section(r)
     f = r.filtered
     return {
         "doc_id": c.doc_id, "fetch_id": c.fetch_id, "firm": c.firm, "kind": c.kind,
@@ -534,13 +428,13 @@ def extract_tables(captures: Iterable[Capture], params: ExtractParams,
                        max_bytes=params.max_bytes,
                        scheduler=params.scheduler if params.executor == "dask" else None)
     _date_by_capture(results, params.date_by_capture)
-    _remove_boilerplate(results, min_words=params.min_words,
+    remove_boilerplate(results, min_words=params.min_words,
                         boilerplate_share=params.boilerplate_share,
                         boilerplate_min_docs=params.boilerplate_min_docs)
-    _remove_chrome(results, chrome or load_chrome(), min_firms=params.chrome_min_firms,
+    remove_chrome(results, chrome or load_chrome(), min_firms=params.chrome_min_firms,
                    min_words=params.min_words)
     terms = SubjectTerms.from_terms(lexicon.relevance_terms() if lexicon else ())
-    _apply_relevance(results, terms=terms, rule=rule_of(params),
+    apply_relevance(results, terms=terms, rule=rule_of(params),
                      families=families or load_families(), min_words=params.min_words)
     rows = [_document_row(r) for r in results]
     by_doc = {r.capture.doc_id: r for r in results}
