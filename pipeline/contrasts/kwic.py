@@ -17,8 +17,11 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from pipeline import schemas
 from pipeline.contrasts.frames import Stream
+from pipeline.io import empty_frame
 
 log = logging.getLogger(__name__)
 
@@ -123,3 +126,41 @@ def concordance(stream: Stream, hits: pd.DataFrame, *, kwic_window: int) -> pd.D
     for col in meta:
         out[col] = sents[col].to_numpy()[rows]
     return out
+
+
+_KWIC_TEXT = [f.name for f in schemas.KWIC if pa.types.is_string(f.type)]
+
+
+def kwic_lines(stream, frame_hits, term_hits, documents, passages, *, kwic_window):
+    """Concordance lines of one batch's matches, in KWIC's columns (not sorted)."""
+    parts = []
+    if len(frame_hits):
+        parts.append(frame_hits[["pos", "n_words", "term", "group", "frame"]])
+    if len(term_hits):
+        parts.append(term_hits[["pos", "n_words", "term"]].assign(group=None, frame=None))
+    if not parts:
+        return None
+    hits = pd.concat(parts, ignore_index=True)
+    lines = concordance(stream, hits, kwic_window=kwic_window)
+    page = passages.set_index("passage_id")["page_start"]
+    captured = documents.drop_duplicates("doc_id").set_index("doc_id")["captured_at"]
+    lines["page"] = pd.array(page.reindex(lines["passage_id"]).to_numpy(), dtype="Int32")
+    lines["captured_at"] = captured.reindex(lines["doc_id"]).to_numpy()
+    lines["year"] = pd.array(lines["year"], dtype="Int16")
+    lines["sent_id"] = lines["sent_id"].astype(np.int32)
+    # Held until every batch is done: text in Arrow buffers takes a fraction of Python strings.
+    for col in _KWIC_TEXT:
+        lines[col] = lines[col].astype("string[pyarrow]")
+    return lines[[*schemas.KWIC.names, "pos"]]
+
+
+def sort_kwic(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
+    """All batches' lines in one KWIC table, by group, frame, term, firm, year, document,
+    passage, sentence and position (a position is only compared within its sentence)."""
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        return empty_frame(schemas.KWIC)
+    lines = pd.concat(parts, ignore_index=True)
+    lines = lines.sort_values(["group", "frame", "term", "firm", "year", "doc_id", "passage_id",
+                               "sent_id", "pos"], na_position="last", kind="stable")
+    return lines[schemas.KWIC.names].reset_index(drop=True)

@@ -83,21 +83,19 @@ from pipeline.contrasts.counts import (
 from pipeline.contrasts.domains import domain_table, firm_domain_table, thresholds_table
 from pipeline.contrasts.frames import (
     build_stream,
-    frame_quantities,
     match_bag_terms,
     match_lexicon,
     measure_frames,
-    pool_languages,
 )
 from pipeline.contrasts.keyness import rank_top, score_groups
-from pipeline.contrasts.kwic import concordance
+from pipeline.contrasts.kwic import kwic_lines, sort_kwic
+from pipeline.contrasts.shifts import shift_table
 from pipeline.contrasts.versus import firm_vs_rest
 from pipeline.errors import EXIT_OK
 from pipeline.io import empty_frame, iter_table, read_table, write_csv, write_table
 from pipeline.lexicon import LANGS, Lexicon, load_lexicon
 from pipeline.params import ContrastsParams, lexicon_path, load_block
 from pipeline.subset import selected
-from pipeline.trends import fit_trend
 
 log = logging.getLogger(__name__)
 
@@ -340,84 +338,6 @@ def document_counts(bags: pd.DataFrame | DocCounts, hits: pd.DataFrame | None = 
     return docs, columns
 
 
-def shift_table(docs: pd.DataFrame, columns: list[tuple[str, str]], lexicon: Lexicon, *,
-                min_tokens: int, min_years: int) -> pd.DataFrame:
-    """Trend of every frame rate and opposition share over years, per firm.
-
-    Args:
-        docs: per (document, language) counts from `document_counts`.
-        columns: the (group, frame) count columns.
-        lexicon: the frame lexicon.
-        min_tokens: a firm-year with fewer word tokens (both languages) is left out of the fit.
-        min_years: a trend needs at least this many years with enough text.
-
-    Returns:
-        Rows of the SHIFTS table.
-    """
-    names = [f"{g}/{f}" for g, f in columns]
-    pooled = pool_languages(docs[docs["year"].notna()], names)
-    groups = list(lexicon.groups)
-    # Rows per group: the opposition's share first, then the frame rates.
-    quantities = sorted(frame_quantities(lexicon, columns),
-                        key=lambda q: (groups.index(q.group), q.measure != "share"))
-    rows = []
-    for firm in sorted(docs["firm"].unique()):
-        d = pooled[pooled["firm"] == firm]
-        per_year = d.groupby("year")["n_tokens"].sum()
-        good = sorted(int(y) for y, n in per_year.items() if n >= min_tokens)
-        thin = sorted(int(y) for y, n in per_year.items() if n < min_tokens)
-        d = d[d["year"].isin(good)]
-        years = d["year"].to_numpy(dtype=float)
-        values = d[[*names, "n_tokens"]].to_numpy(dtype=float)
-        for q in quantities:
-            measure = q.measure
-            base = {"firm": firm, "group": q.group, "frame": q.frame, "measure": measure,
-                    "first_year": good[0] if good else None,
-                    "last_year": good[-1] if good else None, "n_years": len(good),
-                    "slope": None, "ci_low": None, "ci_high": None, "p_value": None,
-                    "dispersion": None, "n_docs": 0, "n_matches": 0, "note": None,
-                    "excluded_years": thin}
-            succ = values[:, list(q.num)].sum(axis=1)
-            trials = values[:, list(q.den)].sum(axis=1)
-            use = trials > 0
-            base["n_matches"] = int((trials if measure == "share" else succ).sum())
-            base["n_docs"] = int(use.sum())
-            base["note"] = _no_trend_reason(len(good), min_years, min_tokens, years[use],
-                                            succ[use], trials[use], measure)
-            if base["note"] is None:
-                fit = (fit_trend(years[use], succ[use], trials=trials[use]) if measure == "share"
-                       else fit_trend(years[use], succ[use], exposure=trials[use]))
-                if not fit.converged or not np.isfinite(fit.se):
-                    base["note"] = (("no finite slope: the matches switch sides completely "
-                                     "between years (separation)") if measure == "share" else
-                                    "no finite slope: every match falls in the first year or "
-                                    "every match in the last (separation)")
-                else:
-                    base.update(slope=fit.slope, ci_low=fit.ci_low, ci_high=fit.ci_high,
-                                p_value=fit.p_value, dispersion=fit.dispersion)
-            rows.append(base)
-    out = pd.DataFrame(rows, columns=schemas.SHIFTS.names)
-    for c in ("first_year", "last_year"):
-        out[c] = out[c].astype("Int16")
-    for c in ("slope", "ci_low", "ci_high", "p_value", "dispersion"):
-        out[c] = out[c].astype(float)
-    return out
-
-
-def _no_trend_reason(n_good: int, min_years: int, min_tokens: int, years, succ, trials,
-                     measure: str) -> str | None:
-    if n_good < min_years:
-        return (f"too few years with enough text: {n_good} year(s) with at least {min_tokens} "
-                f"word tokens, {min_years} needed")
-    if (trials.sum() if measure == "share" else succ.sum()) == 0:
-        return "no matches"
-    if len(np.unique(years)) < 2:
-        return "text in fewer than two years"
-    if measure == "share" and (succ.sum() == 0 or succ.sum() == trials.sum()):
-        return "every match is on one side of the opposition: no finite slope"
-    return None
-
-
 # --- the stage -------------------------------------------------------------------------------
 
 
@@ -525,7 +445,7 @@ def score_contrasts(sentences: Tables, bags: Tables, documents: pd.DataFrame,
         n_hits += len(hits)
         counts = hit_counts(hits, stream.sentences)
         doc_counts.add_counts(counts)
-        lines = _kwic_lines(stream, hits, match_bag_terms(stream, wanted), documents, passages,
+        lines = kwic_lines(stream, hits, match_bag_terms(stream, wanted), documents, passages,
                             kwic_window=params.kwic_window)
         kwic_parts.append(lines)
         if cache is not None:
@@ -533,7 +453,7 @@ def score_contrasts(sentences: Tables, bags: Tables, documents: pd.DataFrame,
             for doc in todo:
                 cache.put(keys[doc], doc_hits[doc], doc_lines[doc])
     log.info("frames: %d matches in %d sentences", n_hits, n_sents)
-    kwic = _sort_kwic(kwic_parts)
+    kwic = sort_kwic(kwic_parts)
 
     docs, columns = document_counts(doc_counts, lexicon=lexicon)
     measures = measure_frames(docs, columns, lexicon, n_bootstrap=params.n_bootstrap,
@@ -604,44 +524,6 @@ class _Unusable:
         if self.other:
             log.info("%d passage(s) in other languages (%s) skipped", sum(self.other.values()),
                      ", ".join(sorted(self.other)))
-
-
-_KWIC_TEXT = [f.name for f in schemas.KWIC if pa.types.is_string(f.type)]
-
-
-def _kwic_lines(stream, frame_hits, term_hits, documents, passages, *, kwic_window):
-    """Concordance lines of one batch's matches, in KWIC's columns (not sorted)."""
-    parts = []
-    if len(frame_hits):
-        parts.append(frame_hits[["pos", "n_words", "term", "group", "frame"]])
-    if len(term_hits):
-        parts.append(term_hits[["pos", "n_words", "term"]].assign(group=None, frame=None))
-    if not parts:
-        return None
-    hits = pd.concat(parts, ignore_index=True)
-    lines = concordance(stream, hits, kwic_window=kwic_window)
-    page = passages.set_index("passage_id")["page_start"]
-    captured = documents.drop_duplicates("doc_id").set_index("doc_id")["captured_at"]
-    lines["page"] = pd.array(page.reindex(lines["passage_id"]).to_numpy(), dtype="Int32")
-    lines["captured_at"] = captured.reindex(lines["doc_id"]).to_numpy()
-    lines["year"] = pd.array(lines["year"], dtype="Int16")
-    lines["sent_id"] = lines["sent_id"].astype(np.int32)
-    # Held until every batch is done: text in Arrow buffers takes a fraction of Python strings.
-    for col in _KWIC_TEXT:
-        lines[col] = lines[col].astype("string[pyarrow]")
-    return lines[[*schemas.KWIC.names, "pos"]]
-
-
-def _sort_kwic(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
-    """All batches' lines in one KWIC table, by group, frame, term, firm, year, document,
-    passage, sentence and position (a position is only compared within its sentence)."""
-    parts = [p for p in parts if p is not None and len(p)]
-    if not parts:
-        return empty_frame(schemas.KWIC)
-    lines = pd.concat(parts, ignore_index=True)
-    lines = lines.sort_values(["group", "frame", "term", "firm", "year", "doc_id", "passage_id",
-                               "sent_id", "pos"], na_position="last", kind="stable")
-    return lines[schemas.KWIC.names].reset_index(drop=True)
 
 
 def main(argv: list[str] | None = None) -> int:
