@@ -111,7 +111,8 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
         # The manifest, not the WARC folder: each run archives robots.txt again, which changes
         # the folder but no capture; every capture extract reads is a row of the manifest.
         ("lexicon", "extract"), (table("raw", schemas.FETCHES), "lexicon"),
-        (Out(PATHS["interim"]),), ("pipeline/extract", "pipeline/warc.py", "pipeline/lexicon.py")),
+        (Out(PATHS["interim"]),), ("pipeline/extract", "pipeline/warc.py", "pipeline/lexicon.py",
+                                 "pipeline/executor.py")),
     Stage(
         "preprocess", "lemmatise French and English → sentences, bags of terms",
         "pipeline.preprocess.stage:preprocess_passages",
@@ -120,7 +121,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
          ("--cache", "cache", "lemmatisation cache folder")),
         ("lexicon", "preprocess"), (table("interim", schemas.PASSAGES), "lexicon"),
         (Out(PATHS["processed"]), Out(PATHS["cache"], cache=False, persist=True)),
-        ("pipeline/preprocess", "pipeline/lexicon.py")),
+        ("pipeline/preprocess", "pipeline/lexicon.py", "pipeline/executor.py")),
     Stage(
         "topics", "topic models, K sweep, prevalence with intervals",
         "pipeline.topics.stage:fit_topics",
@@ -133,7 +134,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
         ("topics",), (table("processed", schemas.BAGS), table("interim", schemas.PASSAGES)),
         (Out(PATHS["topics"]), Out(PATHS["models"]),
          Out(f"{PATHS['plots']}/k_sweep.csv", cache=False)),
-        ("pipeline/topics", "pipeline/trends.py", "pipeline/subset.py"),
+        ("pipeline/topics", "pipeline/trends.py", "pipeline/subset.py", "pipeline/fdr.py"),
         metrics=(PATHS["metrics"],)),
     Stage(
         "contrasts", "keyness, frame measures, shifts, concordances",
@@ -146,7 +147,8 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
         ("lexicon", "contrasts"), (PATHS["processed"], PATHS["interim"], "lexicon"),
         (Out(PATHS["contrasts"]), Out(f"{PATHS['plots']}/frame_shares.csv", cache=False),
          Out(PATHS["contrasts_cache"], cache=False, persist=True)),
-        ("pipeline/contrasts", "pipeline/lexicon.py", "pipeline/trends.py", "pipeline/subset.py")),
+        ("pipeline/contrasts", "pipeline/lexicon.py", "pipeline/trends.py", "pipeline/subset.py",
+         "pipeline/fdr.py")),
     Stage(
         "report", "self-contained HTML reports and CSV/Parquet exports",
         "pipeline.report.stage:build_report",
@@ -162,7 +164,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
          table("interim", schemas.CAPTURES), PATHS["topics"], PATHS["contrasts"], "lexicon"),
         tuple(Out(f"{PATHS['reports']}/{name}", cache=False)
               for name in ("index.html", "topics.html", "shifts.html", "firms", "data")),
-        ("pipeline/report", "pipeline/lexicon.py", "pipeline/sources.py")),
+        ("pipeline/report", "pipeline/lexicon.py", "pipeline/sources.py", "pipeline/fdr.py")),
 )}
 
 

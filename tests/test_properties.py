@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from pipeline.contrasts.keyness import (
-    bh_adjust,
     conservative_log_ratio,
     g2_signed,
     lafon_specificity,
@@ -28,6 +27,7 @@ from pipeline.contrasts.keyness import (
     log_ratio,
 )
 from pipeline.extract.passages import SOFT_MAX, Paragraph, cut_passages
+from pipeline.fdr import bh_adjust
 from pipeline.scrape.crawl import normalise_url
 from pipeline.scrape.robots import parse_robots
 

@@ -44,6 +44,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, special, stats
 
+from pipeline.fdr import bh_adjust
+
 log = logging.getLogger(__name__)
 
 LOG10E = np.log10(np.e)
@@ -197,39 +199,6 @@ def _sum_series(idx, j, term, nn, kk, dd, uu, lo, hi, alive, total) -> None:
         if alive.sum() * 2 < len(idx):
             idx, j, term, nn, kk, dd, uu, lo, hi, alive = (
                 v[alive] for v in (idx, j, term, nn, kk, dd, uu, lo, hi, alive))
-
-
-def bh_adjust(p, groups=None):
-    """Benjamini-Hochberg adjusted p-values (q-values), within each group.
-
-    Args:
-        p: p-values.
-        groups: integer group of each p-value (e.g. the comparison); one group if None.
-
-    Returns:
-        q-values, in the order of `p`.
-    """
-    p = np.asarray(p, dtype=float)
-    if not len(p):
-        return p.copy()
-    g = np.zeros(len(p), dtype=np.int64) if groups is None else np.asarray(groups, np.int64)
-    order = np.lexsort((p, g))  # by group, then p ascending
-    gs, ps = g[order], p[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(gs)) + 1]
-    sizes = np.diff(np.r_[starts, len(ps)])
-    first = np.repeat(starts, sizes)
-    m = np.repeat(sizes, sizes).astype(float)
-    rank = np.arange(len(ps)) - first + 1
-    raw = np.minimum(ps * m / rank, 1.0)
-    # Running minimum from the largest p down, group by group. (Offsetting groups to run one
-    # minimum over all of them rounded q-values below 1e-15 away in every group but the first.)
-    q_sorted = np.empty_like(raw)
-    for start, size in zip(starts, sizes, strict=True):
-        part = raw[start:start + size]
-        q_sorted[start:start + size] = np.minimum.accumulate(part[::-1])[::-1]
-    q = np.empty_like(q_sorted)
-    q[order] = np.clip(q_sorted, 0.0, 1.0)
-    return q
 
 
 def score_keyness(counts_a: sparse.spmatrix, counts_b: sparse.spmatrix, totals_a, totals_b, *,

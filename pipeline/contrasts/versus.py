@@ -31,7 +31,7 @@ from pipeline.contrasts.frames import (
     pool_languages,
     resample_cells,
 )
-from pipeline.contrasts.keyness import bh_adjust
+from pipeline.fdr import bh_adjust
 from pipeline.lexicon import Lexicon
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ Three kinds, each judged on a table an earlier stage wrote (the report computes 
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from pipeline.fdr import bh_adjust
 from pipeline.report.format import (
     anchor,
     firm_file,
@@ -45,13 +45,7 @@ def what_changed(study: Study) -> list[dict]:
 def bh_q(p: pd.Series) -> pd.Series:
     """Benjamini–Hochberg q-values of `p` (missing p-values stay missing)."""
     ok = p.dropna().astype(float)
-    if ok.empty:
-        return pd.Series(np.nan, index=p.index)
-    order = ok.sort_values()
-    m = len(order)
-    q = order.to_numpy() * m / np.arange(1, m + 1)
-    q = np.minimum.accumulate(q[::-1])[::-1].clip(max=1.0)
-    return pd.Series(q, index=order.index).reindex(p.index)
+    return pd.Series(bh_adjust(ok.to_numpy()), index=ok.index).reindex(p.index)
 
 
 def _frame_shifts(study: Study) -> list[dict]:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipeline import schemas
 from pipeline.errors import TopicsError
+from pipeline.fdr import bh_adjust
 from pipeline.resample import content_order
 from pipeline.trends import fit_trend
 
@@ -270,8 +270,8 @@ def topic_trends(doc_shares: DocShares, *, min_tokens: int, min_years: int) -> p
                                       if c not in ("lang", "q_value")])
     out["q_value"] = np.nan
     tested = out["p_value"].notna()
-    for _, idx in out[tested].groupby("firm").groups.items():
-        out.loc[idx, "q_value"] = stats.false_discovery_control(out.loc[idx, "p_value"])
+    out.loc[tested, "q_value"] = bh_adjust(out.loc[tested, "p_value"],
+                                           pd.factorize(out.loc[tested, "firm"])[0])
     for c in ("first_year", "last_year"):
         out[c] = out[c].astype("Int16")
     for c in ("slope", "ci_low", "ci_high", "p_value", "q_value", "dispersion"):
