@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -321,3 +322,19 @@ def _csv_frame(df: pd.DataFrame) -> pd.DataFrame:
 def write_json(obj, path: str | Path) -> Path:
     """Write JSON atomically (metrics, plots' data)."""
     return write_text(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True) + "\n", path)
+
+
+def open_cache(path: Path, columns: str, error: type[Exception]) -> sqlite3.Connection:
+    """A stage's per-document cache: one SQLite file holding a `documents` table keyed by
+    content hash (`key TEXT PRIMARY KEY, <columns>`), created on first use.
+
+    Raises:
+        error: the file is not a readable SQLite database (named, with how to start afresh).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db = sqlite3.connect(path)
+        db.execute(f"CREATE TABLE IF NOT EXISTS documents (key TEXT PRIMARY KEY, {columns})")
+    except sqlite3.DatabaseError as exc:
+        raise error(f"{path}: unreadable cache ({exc}); delete it to start afresh") from exc
+    return db

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import InputError
+from pipeline.io import open_cache
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +44,9 @@ class MatchCache:
 
     def __init__(self, folder: str | Path) -> None:
         self.path = Path(folder) / "matches.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.hits = 0
         self.misses = 0
-        try:
-            self._db = sqlite3.connect(self.path)
-            self._db.execute("CREATE TABLE IF NOT EXISTS documents (key TEXT PRIMARY KEY, "
-                             "value BLOB NOT NULL)")
-        except sqlite3.DatabaseError as exc:
-            raise CacheError(f"{self.path}: unreadable cache ({exc}); delete it to start "
-                             "afresh") from exc
+        self._db = open_cache(self.path, "value BLOB NOT NULL", CacheError)
 
     def get(self, key: str) -> tuple[pd.DataFrame, pd.DataFrame | None] | None:
         """A document's (match counts, concordance lines), or None."""

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -42,7 +41,14 @@ import pyarrow.compute as pc
 
 from pipeline import cli, schemas
 from pipeline.errors import EXIT_OK
-from pipeline.io import SchemaError, TableWriter, check_arrow, read_table, write_table
+from pipeline.io import (
+    SchemaError,
+    TableWriter,
+    check_arrow,
+    open_cache,
+    read_table,
+    write_table,
+)
 from pipeline.lexicon import Lexicon, load_lexicon
 from pipeline.params import PreprocessParams, lexicon_path, load_block
 from pipeline.preprocess.forms import LexiconForms
@@ -92,14 +98,8 @@ class LemmaCache:
 
     def __init__(self, folder: str | Path) -> None:
         self.path = Path(folder) / "lemmas.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(self.path)
-            self._db.execute("CREATE TABLE IF NOT EXISTS documents (key TEXT PRIMARY KEY, "
-                             "n_rows INTEGER NOT NULL, rows BLOB NOT NULL)")
-        except sqlite3.DatabaseError as exc:
-            raise LemmatizerError(f"{self.path}: unreadable cache ({exc}); delete it to "
-                                  f"start afresh") from exc
+        self._db = open_cache(self.path, "n_rows INTEGER NOT NULL, rows BLOB NOT NULL",
+                              LemmatizerError)
 
     def keys_present(self, keys: Sequence[str]) -> set[str]:
         """The subset of `keys` held in the cache."""
