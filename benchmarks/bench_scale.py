@@ -1,13 +1,19 @@
-"""Scale benchmark: every stage after extract on corpora of 1×, 4× and 16× the demo's text.
+"""Scale benchmark: every stage from extract to report on corpora of 1×, 4× and 16× the demo's.
 
-The corpora are built from the demo's extracted tables (build/demo/data, written by `make
-demo`), not scraped: 1× is the demo as it is; at N× every firm appears under ceil(√N) ids and
-every year span is repeated ceil(N / ceil(√N)) times, four years earlier each time, and every
-passage of an added firm or span is new text: its sentences are drawn (seeded) from the
-sentences of the same firm and language anywhere in the demo, so no passage is a copy of
-another, vocabularies and frames keep their shape, and the lemmatisation cache gets nothing
-for free. Documents, passages, fetches, captures and the collection table are written as
-extract would write them; `data/cache` starts empty.
+The corpora are built from the demo's raw captures (build/demo/data/raw: the WARC file and
+fetches.parquet the scrape stage wrote in `make demo`), not scraped: 1× is the demo's raw
+folder as it is; at N× every firm appears under ceil(√N) ids and every year span is repeated
+ceil(N / ceil(√N)) times, four years earlier each time. Each added variant gets a WARC record
+of its own per archived response, under a URL, firm and years of its own (`build_corpus`).
+The main text of an HTML page is new: each sentence is replaced by one of the same firm and
+language from the demo's passages, chosen by a hash of (variant, sentence), so no page is a
+copy of another across variants, vocabularies and frames keep their shape, the lemmatisation
+cache gets nothing for free, and the demo's boilerplate and its exact and near duplicates
+keep their shape within a variant (dedup has the same work to do). A PDF is new too: the demo's
+document text, rewritten the same way, laid out again by the demo's own generators (a long
+registration document with fresh corporate prose around it, or a short annual report) under
+the variant's year. `data/cache` starts empty; words are counted
+in the usable documents extract writes (fr and en, duplicates left out).
 
 Each stage then runs as `python -m pipeline.<stage>` in its own process, like `python -m
 pipeline run` runs it. For each stage and scale it prints
@@ -35,6 +41,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
+import itertools
 import math
 import os
 import re
@@ -46,24 +54,33 @@ import threading
 import time
 from pathlib import Path
 
+import lxml.html
 import numpy as np
 import pandas as pd
 
-from pipeline import schemas
+from pipeline import schemas, warc
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the demo package, for its PDFs
 from pipeline.catalog import STAGES, Layout
 from pipeline.io import read_table, write_table
 from pipeline.params import read_params, set_param, write_params
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "build" / "demo"
-STAGE_ORDER = ("preprocess", "topics", "contrasts", "report")
+STAGE_ORDER = ("extract", "preprocess", "topics", "contrasts", "report")
 TARGET_WORDS = 50_000_000
 # What each stage keeps between runs (removed before it is measured).
-COLD = {"preprocess": ["data/cache/preprocess"], "topics": [],
+COLD = {"extract": [], "preprocess": ["data/cache/preprocess"], "topics": [],
         "contrasts": ["data/cache/contrasts"], "report": ["reports/.cache"]}
 TARGET_GB = 24.0
 YEARS_PER_SPAN = 4
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+_HOST = re.compile(r"(https?://[^/]+)/")
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template"})
+# Shorter text nodes (labels, buttons, menu items) are left as they are.
+_MIN_REWRITTEN_WORDS = 5
+# A demo PDF longer than this is one of its registration documents (demo/longreport.py).
+_LONG_REPORT_PAGES = 40
 
 
 # --- building a corpus -----------------------------------------------------------------------
@@ -79,111 +96,174 @@ def _variants(scale: int) -> list[tuple[int, int]]:
     return [(v % side, v // side) for v in range(scale)]
 
 
-def _sentence_pools(passages: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
+def _sentences(text: str) -> list[str]:
+    return [s for para in text.split("\n\n") for s in _SENTENCE_END.split(para.strip()) if s]
+
+
+def _new_sentences(text: str, pool: list[str], key: str) -> str:
+    """Each sentence of `text` replaced by a pool sentence chosen by a hash of (key, sentence).
+
+    The same sentence in the same variant always gets the same replacement, so a paragraph the
+    demo repeats (a firm's boilerplate, a page archived twice) is repeated in the variant too
+    and the demo's exact and near duplicates stay duplicates; across variants the text differs.
+    """
+    lead = text[:len(text) - len(text.lstrip())]
+    tail = text[len(text.rstrip()):]
+    out = [pool[int(_hash(key, s), 16) % len(pool)] for s in _SENTENCE_END.split(text.strip())
+           if s]
+    return lead + " ".join(out) + tail
+
+
+def _new_html(payload: bytes, charset: str, pool: list[str], key: str) -> bytes:
+    """The page with the text of its main content rewritten from `pool` (markup, navigation,
+    header, footer and banners as they were, so page chrome and boilerplate stay)."""
+    root = lxml.html.document_fromstring(payload)
+    body = root.find("body")
+    if body is None:
+        return payload
+    parts = list(body.iter("main", "article")) or [body]
+    seen: set[int] = set()
+    for part in parts:
+        for el in part.iter():
+            if id(el) in seen or not isinstance(el.tag, str) or el.tag in _SKIPPED_TAGS:
+                continue
+            seen.add(id(el))
+            if el.text and len(el.text.split()) >= _MIN_REWRITTEN_WORDS:
+                el.text = _new_sentences(el.text, pool, key)
+            if el is not part and el.tail and len(el.tail.split()) >= _MIN_REWRITTEN_WORDS:
+                el.tail = _new_sentences(el.tail, pool, key)
+    return lxml.html.tostring(root, encoding=charset, doctype="<!DOCTYPE html>")
+
+
+def _new_pdf(doc: pd.Series, firm: str, year: int, pool: list[str], key: str,
+             folder: Path) -> bytes:
+    """A new PDF in the demo's layout: the demo document's kept text, each sentence replaced
+    as in `_new_sentences`, written by the demo's own generators under the variant's year (a
+    long registration document around it as its city sections, with fresh corporate prose
+    drawn from the variant's seed; a short annual report as its paragraphs)."""
+    from demo import generate, longreport  # the demo's PDF writers (reportlab)
+
+    def wrap(text: str, width: float, font: str, size: float) -> list[str]:
+        return generate._wrap(text, width, font, size, lambda _word: False)
+
+    paras = [_new_sentences(p, pool, key) for p in (doc["text"] or "").split("\n\n")
+             if len(p.split()) >= _MIN_REWRITTEN_WORDS]
+    path = folder / f"{_hash(key, doc.name)}.pdf"
+    if (doc["n_pages"] or 0) > _LONG_REPORT_PAGES:
+        cut = [round(i * len(paras) / 4) for i in range(5)]
+        city = [[(p, "") for p in paras[a:b]] for a, b in itertools.pairwise(cut)]
+        longreport.write_long_report(path, firm=firm, name=generate.FIRMS[firm]["name"],
+                                     year=year, lang=doc["lang"], seed=int(_hash(key), 16),
+                                     wrap=wrap, city=city)
+    else:
+        spec = generate.DocSpec(firm=firm, year=year, kind="report", lang=doc["lang"], path="",
+                                title=doc["title"] or "", n_words=0,
+                                blocks=[generate.Block("p", p, doc["lang"]) for p in paras])
+        generate.render_pdf(spec, path, lambda _word: False)
+    payload = path.read_bytes()
+    path.unlink()
+    return payload
+
+
+def _variant_url(url: str | None, v: int) -> str | None:
+    """The URL (and, in a replay URL, the original it wraps) under a path of the variant's."""
+    return None if url is None else _HOST.sub(rf"\1/v{v}/", url)
+
+
+def build_corpus(scale: int, demo: Path, root: Path, *, seed: int = 0) -> None:
+    """Write a project folder at `root` holding the demo's raw captures at `scale`×: the WARC
+    files and data/raw/fetches.parquet, as the scrape stage writes them.
+
+    Variant 0 is the demo's raw folder as it is. Every other variant (firm copy, year span)
+    has a record of its own for each of the demo's archived responses: its URL under
+    `/v<variant>/`, its firm `<firm><copy + 1>` for an added firm, its years (source year,
+    archive timestamp, WARC-Date) four years earlier per span. An HTML page's main content is
+    new text: each sentence is replaced by a sentence of the same firm and language drawn from
+    the demo's passages (`_new_sentences`), while navigation, banners and footers stay as they
+    were. A PDF is laid out again by the demo's generators (`_new_pdf`) from its document's
+    text rewritten the same way, with the variant's year on its cover. A demo page dated from
+    its metadata (no year in its fetches row) gets its variant's year as `source_year`, as
+    that metadata is not rewritten.
+    """
+    del seed  # the text is chosen by hashes of (variant, sentence): nothing left to draw
+    src, dst = Layout(demo), Layout(root)
+    raw_in, raw_out = src.path("raw"), dst.path("raw")
+    fetches = read_table(raw_in / "fetches.parquet", schemas.FETCHES)
+    passages = read_table(src.path("interim") / "passages.parquet", schemas.PASSAGES,
+                          columns=["firm", "lang", "text"])
+    documents = read_table(src.path("interim") / "documents.parquet", schemas.DOCUMENTS,
+                           columns=["doc_id", "lang", "year", "year_source", "title", "text",
+                                    "n_pages"])
     pools: dict[tuple[str, str], list[str]] = {}
     for firm, lang, text in zip(passages["firm"], passages["lang"].fillna(""), passages["text"],
                                 strict=True):
-        pool = pools.setdefault((firm, lang), [])
-        for para in text.split("\n\n"):
-            pool.extend(s for s in _SENTENCE_END.split(para.strip()) if s)
-    return pools
-
-
-def _new_text(text: str, pool: list[str], rng: np.random.Generator) -> str:
-    """The passage's shape (paragraphs, sentences per paragraph) filled with drawn sentences."""
-    paras = []
-    for para in text.split("\n\n"):
-        n = max(1, len([s for s in _SENTENCE_END.split(para.strip()) if s]))
-        paras.append(" ".join(pool[i] for i in rng.integers(0, len(pool), size=n)))
-    return "\n\n".join(paras)
-
-
-def build_corpus(scale: int, demo: Path, root: Path, *, seed: int = 0) -> int:
-    """Write a project folder at `root` holding the demo's extracted tables at `scale`×.
-
-    Returns:
-        Words in the usable documents (fr and en, duplicates left out).
-    """
-    src, dst = Layout(demo), Layout(root)
-    interim, raw = src.path("interim"), src.path("raw")
-    documents = read_table(interim / "documents.parquet", schemas.DOCUMENTS)
-    passages = read_table(interim / "passages.parquet", schemas.PASSAGES)
-    fetches = read_table(raw / "fetches.parquet", schemas.FETCHES)
-    captures = read_table(interim / "captures.parquet", schemas.CAPTURES)
-    collection = read_table(interim / "collection.parquet", schemas.COLLECTION)
-    pools = _sentence_pools(passages)
-    rng = np.random.default_rng(seed)
-    out: dict[str, list[pd.DataFrame]] = {k: [] for k in
-                                          ("documents", "passages", "fetches", "captures",
-                                           "collection")}
-    for v, (copy, span) in enumerate(_variants(scale)):
-        if v == 0:
-            for name, df in (("documents", documents), ("passages", passages),
-                             ("fetches", fetches), ("captures", captures),
-                             ("collection", collection)):
-                out[name].append(df)
-            continue
-        shift = -YEARS_PER_SPAN * span
-        delta = pd.DateOffset(years=shift)
-
-        def firm_of(s: pd.Series, copy: int = copy) -> pd.Series:
-            return s if copy == 0 else s + str(copy + 1)
-
-        def year_of(s: pd.Series, shift: int = shift) -> pd.Series:
-            return (s + shift).astype(s.dtype)
-
-        def doc_of(s: pd.Series, v: int = v) -> pd.Series:
-            return s.map(lambda x, v=v: None if x is None or pd.isna(x) else _hash(x, v))
-
-        p = passages.copy()
-        p["doc_id"] = doc_of(p["doc_id"])
-        p["passage_id"] = p["doc_id"] + "-" + p["seq"].map("{:04d}".format)
-        p["text"] = [_new_text(t, pools[(f, lang)], rng) for t, f, lang in
-                     zip(passages["text"], passages["firm"], passages["lang"].fillna(""),
-                         strict=True)]
-        p["n_words"] = p["text"].str.split().str.len().astype("int32")
-        p["firm"], p["year"] = firm_of(p["firm"]), year_of(p["year"])
-        p["url"] = p["url"] + f"#v{v}"
-        d = documents.copy()
-        texts = p.groupby("doc_id")["text"].agg("\n\n".join)
-        words = p.groupby("doc_id")["n_words"].sum()
-        d["doc_id"], d["duplicate_of"] = doc_of(d["doc_id"]), doc_of(d["duplicate_of"])
-        d["fetch_id"] = doc_of(d["fetch_id"])
-        has = d["doc_id"].isin(texts.index)
-        d.loc[has, "text"] = d.loc[has, "doc_id"].map(texts)
-        d.loc[has, "n_words"] = d.loc[has, "doc_id"].map(words).astype("int32")
-        d["firm"], d["year"] = firm_of(d["firm"]), year_of(d["year"])
-        d["captured_at"] = d["captured_at"] + delta
-        d["url"] = d["url"] + f"#v{v}"
-        f = fetches.copy()
-        f["doc_id"], f["fetch_id"] = doc_of(f["doc_id"]), doc_of(f["fetch_id"])
-        f["firm"], f["source_year"] = firm_of(f["firm"]), year_of(f["source_year"])
-        f["fetched_at"] = f["fetched_at"] + delta
-        f["archive_timestamp"] = f["archive_timestamp"] + delta
-        f["url"] = f["url"] + f"#v{v}"
-        c = captures.copy()
-        c["doc_id"], c["duplicate_of"] = doc_of(c["doc_id"]), doc_of(c["duplicate_of"])
-        c["firm"], c["year"] = firm_of(c["firm"]), year_of(c["year"])
-        c["captured_at"] = c["captured_at"] + delta
-        c["url"] = c["url"] + f"#v{v}"
-        col = collection.copy()
-        col["firm"], col["year"] = firm_of(col["firm"]), year_of(col["year"])
-        for name, df in (("documents", d), ("passages", p), ("fetches", f), ("captures", c),
-                         ("collection", col)):
-            out[name].append(df)
-    tables = {name: pd.concat(parts, ignore_index=True) for name, parts in out.items()}
-    # A firm's undated row repeats in each of its year spans: one row per (firm, year).
-    tables["collection"] = (tables["collection"].groupby(["firm", "year"], dropna=False,
-                                                         sort=False, as_index=False).sum())
-    for name, folder in (("documents", "interim"), ("passages", "interim"),
-                         ("captures", "interim"), ("collection", "interim"),
-                         ("fetches", "raw")):
-        write_table(tables[name], dst.path(folder) / f"{name}.parquet",
-                    getattr(schemas, name.upper()))
+        pools.setdefault((firm, lang), []).extend(_sentences(text))
+    firm_pools = {f: [s for (g, _), p in pools.items() if g == f for s in p]
+                  for f, _ in pools}
+    docs = documents.set_index("doc_id")
+    shutil.copytree(raw_in, raw_out)
+    writer = warc.WarcWriter(raw_out / "warc", run_id=f"bench-x{scale}", max_bytes=1 << 30)
+    rows: list[dict] = []
+    archived = fetches[fetches["warc_file"].notna()]
+    try:
+        for v, (copy, span) in enumerate(_variants(scale)):
+            if v == 0:
+                continue
+            shift = -YEARS_PER_SPAN * span
+            for row in archived.to_dict("records"):
+                new = _variant_row(row, v, copy, shift, docs)
+                with warc.open_record(raw_in / row["warc_file"], int(row["warc_offset"])) as rec:
+                    http = rec.http_headers
+                    payload = warc.read_payload(rec)
+                    date = warc.parse_warc_date(rec.rec_headers.get_header("WARC-Date"))
+                doc = docs.loc[row["doc_id"]] if row["doc_id"] in docs.index else None
+                pool = None if doc is None else (pools.get((row["firm"], doc["lang"] or ""))
+                                                 or firm_pools.get(row["firm"]))
+                if pool and row["content_type"] == "text/html":
+                    payload = _new_html(payload, row["charset"] or "utf-8", pool, f"v{v}")
+                elif pool and row["content_type"] == "application/pdf" and \
+                        not pd.isna(doc["year"]):
+                    payload = _new_pdf(doc, row["firm"], int(doc["year"]) + shift, pool,
+                                       f"v{v}", raw_out)
+                headers = [(k, str(len(payload)) if k.lower() == "content-length" else h)
+                           for k, h in http.headers]
+                status, _, reason = http.statusline.partition(" ")
+                http_headers = warc.response_headers(int(status), reason, headers)
+                digests = warc.BodyDigests(http_headers)
+                digests.update(payload)
+                new["warc_file"], new["warc_offset"] = writer.write_response(
+                    url=new["final_url"] or new["url"],
+                    date=date + pd.DateOffset(years=shift), http_headers=http_headers,
+                    payload=io.BytesIO(payload), digests=digests,
+                    request_line=f"GET {new['url']} HTTP/1.1", request_headers=[])
+                new["n_bytes"], new["sha256"] = len(payload), digests.sha256
+                rows.append(new)
+    finally:
+        writer.close()
+    table = pd.concat([fetches, pd.DataFrame(rows, columns=fetches.columns)], ignore_index=True)
+    write_table(table, raw_out / "fetches.parquet", schemas.FETCHES)
     params = read_params(ROOT / "params.yaml")
     set_param(params, "lexicon", str((ROOT / "frames.yaml").resolve()))
     write_params(params, dst.path("params"))
-    return corpus_words(root)
+
+
+def _variant_row(row: dict, v: int, copy: int, shift: int, docs: pd.DataFrame) -> dict:
+    new = dict(row)
+    for key in ("doc_id", "fetch_id"):
+        new[key] = _hash(row[key], v)
+    if copy:
+        new["firm"] = f"{row['firm']}{copy + 1}"
+    for key in ("url", "final_url", "source_url"):
+        new[key] = _variant_url(row[key], v)
+    year = row["source_year"]
+    if pd.isna(year) and row["doc_id"] in docs.index and \
+            docs.at[row["doc_id"], "year_source"] == "published":
+        year = docs.at[row["doc_id"], "year"]
+    new["source_year"] = None if pd.isna(year) else int(year) + shift
+    for key in ("fetched_at", "archive_timestamp"):
+        if not pd.isna(row[key]):
+            new[key] = row[key] + pd.DateOffset(years=shift)
+    return new
 
 
 def corpus_words(root: Path) -> int:
@@ -314,24 +394,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for scale in scales:
             root = work / f"x{scale}"
-            if args.reuse and (root / "params.yaml").exists():
-                words = corpus_words(root)
-            else:
+            if not (args.reuse and (root / "params.yaml").exists()):
                 shutil.rmtree(root, ignore_errors=True)
-                words = build_corpus(scale, args.demo, root)
-            print(f"{scale}x: {words:,} words in {root}", flush=True)
+                build_corpus(scale, args.demo, root)
+            print(f"{scale}x: corpus in {root}", flush=True)
+            words = 0
             for stage in STAGE_ORDER[:last + 1]:
                 if stage not in results and args.reuse and _has_outputs(stage, root):
+                    words = words or corpus_words(root)
                     continue
                 # Every measured run is a cold one: no cache from an earlier run (--reuse).
                 for cache in COLD[stage]:
                     shutil.rmtree(root / cache, ignore_errors=True)
                 m = run_stage(stage, root, args.code)
+                # Words are counted in extract's documents, so they are known after it.
+                words = words or corpus_words(root)
                 if stage in results:
                     results[stage].append((scale, words, m))
                     print(f"  {stage:<10} cpu {m['cpu']:8.1f} s  wall {m['wall']:7.1f} s  "
                           f"peak {m['peak_mb']:7.0f} MB  (largest process "
-                          f"{m['max_proc_mb']:.0f} MB)", flush=True)
+                          f"{m['max_proc_mb']:.0f} MB)  {words:,} words", flush=True)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
