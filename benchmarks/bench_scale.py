@@ -242,6 +242,8 @@ def build_corpus(scale: int, demo: Path, root: Path, *, seed: int = 0) -> None:
         writer.close()
     table = pd.concat([fetches, pd.DataFrame(rows, columns=fetches.columns)], ignore_index=True)
     write_table(table, raw_out / "fetches.parquet", schemas.FETCHES)
+    # The demo's display names (an added firm copy is shown by its id).
+    shutil.copy(demo / "sources.txt", dst.path("sources"))
     params = read_params(ROOT / "params.yaml")
     set_param(params, "lexicon", str((ROOT / "frames.yaml").resolve()))
     write_params(params, dst.path("params"))
