@@ -2,7 +2,9 @@
 
 Every exported table is one the report read, as it was read (ca_points and ca_axes empty when
 no correspondence analysis was run; topic_trends and versus empty when their stage predates
-them), with the firm's display name beside each firm id.
+them), with the firm's display name beside each firm id. A table the report reads from its
+file a part at a time (the concordance) is exported as that file's path, and copied batch by
+batch (`pipeline.report.stage.write_report`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pyarrow.parquet as pq
 
 from pipeline import schemas
 from pipeline.io import empty_frame
+from pipeline.report.concordance import Concordance
 from pipeline.report.format import firm_name
 from pipeline.report.study import ReportInputs
 
@@ -52,22 +55,34 @@ EXPORTS = {
 }
 
 
-def export_tables(inputs: ReportInputs) -> dict[str, tuple[pd.DataFrame, pa.Schema]]:
-    """Export name → (table, schema), in the order of `EXPORTS`."""
+def export_tables(inputs: ReportInputs) -> dict[str, tuple[pd.DataFrame | Path, pa.Schema]]:
+    """Export name → (table, or the file to copy it from, schema), in the order of `EXPORTS`."""
     tables = {name: getattr(inputs, name) for name in EXPORTS}
+    if isinstance(inputs.kwic, Concordance):
+        kwic = inputs.kwic
+        tables["kwic"] = kwic.frame if kwic.frame is not None else kwic.path
     for name in ("ca_points", "ca_axes", "topic_trends", "versus"):
         if tables[name] is None:
             tables[name] = empty_frame(EXPORTS[name][0])
-    out = {}
+    out: dict[str, tuple[pd.DataFrame | Path, pa.Schema]] = {}
     for name, df in tables.items():
         schema = EXPORTS[name][0]
+        if isinstance(df, Path):
+            out[name] = (df, schema)
+            continue
         if "firm_name" in schema.names and "firm_name" not in df.columns:
-            firms = df["firm"]
-            names = {f: firm_name(f, inputs.names) for f in firms.dropna().unique()}
-            df = df.copy(deep=False)
-            df.insert(df.columns.get_loc("firm") + 1, "firm_name", firms.map(names))
+            df = with_firm_names(df, inputs.names)
         out[name] = (df, schema)
     return out
+
+
+def with_firm_names(df: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """`df` with `firm_name` beside `firm` (display names from sources.txt, else the id)."""
+    firms = df["firm"]
+    shown = {f: firm_name(f, names) for f in firms.dropna().unique()}
+    df = df.copy(deep=False)
+    df.insert(df.columns.get_loc("firm") + 1, "firm_name", firms.map(shown))
+    return df
 
 
 def data_readme(exports: dict[str, tuple[pd.DataFrame | Path, pa.Schema]]) -> str:

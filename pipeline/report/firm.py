@@ -49,8 +49,9 @@ def firm_context(study: Study, firm: str, domain_grid: dict | None, *, max_kwic:
     caps = study.inputs.captures
     caps = caps[caps["firm"] == firm]
     known_docs = set(caps["doc_id"])
-    vocab = _vocabulary(study, firm, n_terms=n_terms)
-    kwic_frames, kwic_terms = _concordances(study, firm, vocab, known_docs, max_kwic=max_kwic)
+    lines = study.kwic.rows(firm)  # the firm's concordance lines only, read once per page
+    vocab = _vocabulary(study, firm, lines, n_terms=n_terms)
+    kwic_frames, kwic_terms = _concordances(study, lines, vocab, known_docs, max_kwic=max_kwic)
     return {
         "firm": firm, "n_docs": len(docs), "n_words": int(docs["n_words"].sum()),
         "years": years_span(docs["year"]), "n_undated": int(docs["year"].isna().sum()),
@@ -102,12 +103,11 @@ def _topics(study: Study, firm: str, known_docs: set[str]) -> list[dict]:
     return blocks
 
 
-def _vocabulary(study: Study, firm: str, *, n_terms: int) -> list[dict]:
+def _vocabulary(study: Study, firm: str, fk: pd.DataFrame, *, n_terms: int) -> list[dict]:
     """Per language: the firm's distinctive terms against all other firms, with links to
-    their concordance lines (or, for a lexicon term, its frame's lines)."""
+    their concordance lines `fk` (or, for a lexicon term, its frame's lines)."""
     i = study.inputs
     kw = i.keyness[(i.keyness["comparison"] == "firm_vs_rest") & (i.keyness["group_a"] == firm)]
-    fk = i.kwic[i.kwic["firm"] == firm]
     kwic_terms = set(fk.loc[fk["group"].isna(), "term"])
     # A distinctive term that is also a lexicon term (phrases joined by _) links to its frame's
     # lines when it has none of its own.
@@ -191,15 +191,16 @@ def _set_years_figure(study: Study, firm: str, g: dict) -> str | None:
              "years with too little text are marked × and not joined.")
 
 
-def _concordances(study: Study, firm: str, vocab: list[dict], known_docs: set[str], *,
-                  max_kwic: int) -> tuple[list[dict], list[dict]]:
-    """Concordance blocks: every frame term, then the distinctive terms listed in `vocab`.
+def _concordances(study: Study, lines: pd.DataFrame, vocab: list[dict], known_docs: set[str],
+                  *, max_kwic: int) -> tuple[list[dict], list[dict]]:
+    """Concordance blocks of a firm's `lines`: every frame term, then the distinctive terms
+    listed in `vocab`.
 
-    The firm's lines are counted and turned into rows once (one pass over the table), then
-    shared out to their terms: a firm with hundreds of terms costs one conversion, not one each.
+    The firm's lines are counted (n, n_docs per term) and turned into rows once (one pass over
+    its lines), then shared out to their terms: a firm with hundreds of terms costs one
+    conversion, not one each.
     """
-    k = study.inputs.kwic
-    k = k[k["firm"] == firm].sort_values(["year", "doc_id", "passage_id", "sent_id"],
+    k = lines.sort_values(["year", "doc_id", "passage_id", "sent_id"],
                                          na_position="last")
     keys = ["group", "frame", "lang", "term"]
     k = k.assign(group=k["group"].fillna(""), frame=k["frame"].fillna(""))

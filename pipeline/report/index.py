@@ -55,7 +55,8 @@ def index_context(study: Study, domain_grids: dict[str, dict], *, n_terms: int,
             "presence_docs": study.presence_docs, "failures": _failure_reasons(i.fetches),
             "correspondence": correspondence_context(
                 study, ca_labels=ca_labels,
-                term_links=term_kwic_links(i.keyness, i.kwic, n_terms=n_terms))}
+                term_links=term_kwic_links(i.keyness, study.kwic.term_lines,
+                                           n_terms=n_terms))}
 
 
 def _firm_rows(study: Study) -> list[dict]:

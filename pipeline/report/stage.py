@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from pipeline.io import (
     nullable_types,
     read_arrow,
     read_table,
+    to_arrow,
     write_csv,
     write_csv_batches,
     write_table,
@@ -53,7 +55,8 @@ from pipeline.io import (
 from pipeline.lexicon import LANGS, LexiconError, load_lexicon
 from pipeline.params import ReportParams, lexicon_path, load_block
 from pipeline.report import figures
-from pipeline.report.exports import EXPORTS, data_readme, export_tables
+from pipeline.report.concordance import Concordance
+from pipeline.report.exports import EXPORTS, data_readme, export_tables, with_firm_names
 from pipeline.report.firm import DETAIL_PASSAGES, firm_context
 from pipeline.report.format import environment, firm_file, fmt_date, years_span
 from pipeline.report.grids import domain_grids
@@ -78,6 +81,7 @@ class Report:
 
     pages: dict[str, str] = field(default_factory=dict)
     exports: dict[str, tuple[pd.DataFrame | Path, pa.Schema]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # firm → display name, for the copies
 
 
 def build_report(inputs: ReportInputs, params: ReportParams, *,
@@ -128,6 +132,7 @@ def _build(inputs: ReportInputs, params: ReportParams) -> Report:
                               n_terms=params.n_terms))
         log.info("report: firm page %d/%d (%s)", n, len(study.firms), firm)
     report.exports = export_tables(inputs)
+    report.names = inputs.names
     return report
 
 
@@ -184,8 +189,9 @@ def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
                                "firm_domains", "thresholds"), contrasts)}
     read = {name: read_table(folder / f"{name}.parquet", getattr(schemas, name.upper()),
                              columns=doc_cols if name == "documents" else None)
-            for name, folder in tables.items() if name != "keyness"}
+            for name, folder in tables.items() if name not in ("keyness", "kwic")}
     read["keyness"] = _shown_keyness(contrasts / "keyness.parquet")
+    kwic = Concordance.from_file(contrasts / "kwic.parquet")
     passages_path = interim / "passages.parquet"
     passages = None
     if passages_path.exists():
@@ -194,7 +200,7 @@ def read_inputs(*, raw: Path, interim: Path, topics: Path, contrasts: Path,
         raise SchemaError(f"{contrasts / 'thresholds.parquet'}: {len(read['thresholds'])} rows, "
                           "expected one (rerun the contrasts stage)")
     names = firm_names(read_sources(sources)) if sources is not None else {}
-    return ReportInputs(**read, passages=passages, lexicon=lex, names=names,
+    return ReportInputs(**read, kwic=kwic, passages=passages, lexicon=lex, names=names,
                         ca_points=ca.get("ca_points"), ca_axes=ca.get("ca_axes"), **optional)
 
 
@@ -224,18 +230,26 @@ def _shown_passages(path: Path, doc_topics: pd.DataFrame) -> pd.DataFrame:
     return table.to_pandas(types_mapper=nullable_types)
 
 
-def _export_file(source: Path, schema: pa.Schema, parquet: Path, csv: Path) -> list[Path]:
+def _export_file(source: Path, schema: pa.Schema, parquet: Path, csv: Path,
+                 names: dict[str, str]) -> list[Path]:
+    """Copy a table from its file batch by batch, as Parquet and CSV, with `firm_name` beside
+    `firm` when the export's schema has it and the file has not."""
+    named = "firm_name" in schema.names and "firm_name" not in pq.read_schema(source).names
+
+    def frames() -> Iterator[pd.DataFrame]:
+        for b in pq.ParquetFile(source).iter_batches(batch_size=EXPORT_BATCH):
+            df = b.to_pandas(types_mapper=nullable_types)
+            yield with_firm_names(df, names) if named else df
+
     sink = TableWriter(parquet, schema)
     try:
-        for batch in pq.ParquetFile(source).iter_batches(batch_size=EXPORT_BATCH):
-            sink.write(pa.Table.from_batches([batch]).cast(schema))
+        for df in frames():
+            sink.write(to_arrow(df, schema, where=str(parquet)))
     except BaseException:
         sink.abort()
         raise
     sink.close()
-    frames = (b.to_pandas(types_mapper=nullable_types)
-              for b in pq.ParquetFile(source).iter_batches(batch_size=EXPORT_BATCH))
-    return [parquet, write_csv_batches(frames, csv, schema.names)]
+    return [parquet, write_csv_batches(frames(), csv, schema.names)]
 
 
 def write_report(report: Report, out: Path) -> list[Path]:
@@ -249,7 +263,8 @@ def write_report(report: Report, out: Path) -> list[Path]:
     data = out / "data"
     for name, (df, schema) in report.exports.items():
         if isinstance(df, Path):  # a table too large to hold: copied batch by batch
-            written += _export_file(df, schema, data / f"{name}.parquet", data / f"{name}.csv")
+            written += _export_file(df, schema, data / f"{name}.parquet", data / f"{name}.csv",
+                                    report.names)
             continue
         written.append(write_table(df, data / f"{name}.parquet", schema))
         written.append(write_csv(df, data / f"{name}.csv"))
@@ -283,6 +298,8 @@ def _run(args) -> int:
     # The pages read only some comparisons; the export is the whole table, from its file.
     report.exports["keyness"] = (args.contrasts / "keyness.parquet", schemas.KEYNESS)
     written = write_report(report, args.out)
+    if isinstance(inputs.kwic, Concordance):
+        inputs.kwic.close()  # its spilled lines
     files = {str(p.relative_to(args.out)): _digest(p.read_bytes()) for p in written}
     write_text(json.dumps({"inputs": stamp, "files": files}, indent=1), stamp_path)
     log.info("report: wrote %d files under %s", len(written), args.out)

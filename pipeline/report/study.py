@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipeline.lexicon import LANGS, Lexicon
+from pipeline.report.concordance import Concordance
 from pipeline.report.figures import PALETTE
 from pipeline.report.format import anchor, firm_file, firm_name, human, records
 from pipeline.report.format import term as readable
@@ -44,7 +45,7 @@ class ReportInputs:
     keyness: pd.DataFrame
     frame_measures: pd.DataFrame
     shifts: pd.DataFrame
-    kwic: pd.DataFrame
+    kwic: pd.DataFrame | Concordance  # read from its file: one firm's lines at a time
     domains: pd.DataFrame
     firm_domains: pd.DataFrame
     thresholds: pd.DataFrame
@@ -79,6 +80,8 @@ class Study:
         self.min_docs = min_docs
         docs = inputs.documents
         self.usable = usable(docs)
+        self.kwic = (inputs.kwic if isinstance(inputs.kwic, Concordance)
+                     else Concordance.from_frame(inputs.kwic))
         self.firms = self._firm_order()
         self.order = {f: n for n, f in enumerate(self.firms)}  # firm → its place in the report
         self.names = {f: firm_name(f, inputs.names) for f in self.firms}
@@ -117,7 +120,8 @@ class Study:
         # Firms seen only in a later table (sources.txt edited since the scrape) still get a
         # page, so every link to a firm resolves.
         seen = [i.documents["firm"], i.prevalence["firm"], i.frame_measures["firm"],
-                i.kwic["firm"], i.topic_passages["firm"], i.shifts["firm"],
+                pd.Series(self.kwic.firms, dtype=object), i.topic_passages["firm"],
+                i.shifts["firm"],
                 i.keyness.loc[i.keyness["comparison"] == "firm_vs_rest", "group_a"]]
         for column in seen:
             for firm in column.dropna().astype(str).unique():
@@ -260,18 +264,17 @@ def distinctive_terms(keyness: pd.DataFrame, *, n_terms: int) -> pd.DataFrame:
     return k[keep.astype(bool)].sort_values(["group_a", "lang", "rank", "term"])
 
 
-def term_kwic_links(keyness: pd.DataFrame, kwic: pd.DataFrame, *,
+def term_kwic_links(keyness: pd.DataFrame, term_lines: set[tuple[str, str, str]], *,
                     n_terms: int) -> dict[tuple[str, str], str]:
     """(lang, term) → link, from the report's root, to the term's concordance lines.
 
     A term links to the page of the firm that ranks it best among those showing it (firm pages
-    show concordances of the distinctive terms they list).
+    show concordances of the distinctive terms they list); `term_lines` holds the (firm,
+    lang, term) of every distinctive-term concordance line (`Concordance.term_lines`).
     """
     shown = distinctive_terms(keyness, n_terms=n_terms).sort_values(["rank", "group_a"])
-    lines = kwic[kwic["group"].isna()]
-    has = set(zip(lines["firm"], lines["lang"], lines["term"], strict=True))
     links: dict[tuple[str, str], str] = {}
     for firm, lang, term in zip(shown["group_a"], shown["lang"], shown["term"], strict=True):
-        if (lang, term) not in links and (firm, lang, term) in has:
+        if (lang, term) not in links and (firm, lang, term) in term_lines:
             links[(lang, term)] = f"firms/{firm_file(firm)}#{anchor('kwic-term', lang, term)}"
     return links
