@@ -170,7 +170,7 @@ def _variant_url(url: str | None, v: int) -> str | None:
     return None if url is None else _HOST.sub(rf"\1/v{v}/", url)
 
 
-def build_corpus(scale: int, demo: Path, root: Path, *, seed: int = 0) -> None:
+def build_corpus(scale: int, demo: Path, root: Path) -> None:
     """Write a project folder at `root` holding the demo's raw captures at `scale`×: the WARC
     files and data/raw/fetches.parquet, as the scrape stage writes them.
 
@@ -185,7 +185,6 @@ def build_corpus(scale: int, demo: Path, root: Path, *, seed: int = 0) -> None:
     its metadata (no year in its fetches row) gets its variant's year as `source_year`, as
     that metadata is not rewritten.
     """
-    del seed  # the text is chosen by hashes of (variant, sentence): nothing left to draw
     src, dst = Layout(demo), Layout(root)
     raw_in, raw_out = src.path("raw"), dst.path("raw")
     fetches = read_table(raw_in / "fetches.parquet", schemas.FETCHES)
