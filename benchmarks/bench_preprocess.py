@@ -277,7 +277,9 @@ def make_passages(n_words: int, *, seed: int = 0, passages_per_doc: int = 4, doc
             rows.append({"passage_id": f"{doc_id}-{seq:04d}", "doc_id": doc_id, "seq": seq,
                          "firm": firm, "kind": "page", "year": 2014 + d % 10, "lang": "fr",
                          "url": f"https://www.{firm}.fr/page-{d}", "page_start": None,
-                         "page_end": None, "text": text, "n_words": n, "is_duplicate": False})
+                         "page_end": None, "text": text, "n_words": n, "is_duplicate": False,
+                         "section_id": None, "section_path": None, "section_family": None,
+                         "relevance": None})
         d += 1
     return pd.DataFrame(rows)  # write_table casts each column to the PASSAGES schema
 
