@@ -235,7 +235,7 @@ class ContrastsParams(Block):
     n_top: PosInt = Field(30, description="keyness terms kept per comparison and direction")
     kinds: list[Kind] = Field([], description=KINDS_HELP)
     section_families: list[Family] = Field([], description=FAMILIES_HELP)
-    compare_kinds: bool = Field(False, description="keyness also compares reports with pages "
+    compare_kinds: bool = Field(True, description="keyness also compares reports with pages "
                                                    "(all firms, and each firm with both)")
     split_phrases: bool = Field(True, description="keyness counts the words of learned phrases "
                                                   "one by one")
