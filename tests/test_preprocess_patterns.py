@@ -50,32 +50,33 @@ def test_a_stored_pattern_matches_as_the_compiled_one(tmp_path):
         (fresh.flags, fresh.groups, fresh.groupindex)
 
 
-@needs_cpython_311
-def test_small_patterns_and_other_pythons_entries_are_left_alone(tmp_path):
-    store = CompiledPatterns(tmp_path, min_chars=100)
+def _store_then_alter(folder, sql: str, args: tuple = ()) -> tuple[CompiledPatterns, list]:
+    """Store PATTERN (and a short one), change its entry with `sql`, forget what `re` holds;
+    return the store and how the pattern matched when compiled."""
+    store = CompiledPatterns(folder, min_chars=100)
     re.purge()
     with store.loading():
         expected = _behaviour(re.compile(PATTERN))
         re.compile("(?i)[a-z]+-[a-z]+")  # short: compiles in microseconds, not stored
-    with sqlite3.connect(tmp_path / "patterns.sqlite") as db:
+    with sqlite3.connect(folder / "patterns.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM patterns").fetchone() == (1,)
-        # as if written by another Python build: its key no longer fits this one
-        db.execute("UPDATE patterns SET key = 'another-python'")
+        db.execute(sql, args)
     re.purge()
+    return store, expected
+
+
+@needs_cpython_311
+def test_another_pythons_entries_are_left_alone(tmp_path):
+    # as if written by another Python build: its key no longer fits this one
+    store, expected = _store_then_alter(tmp_path, "UPDATE patterns SET key = 'another-python'")
     assert store.load() == 0
     assert _behaviour(re.compile(PATTERN)) == expected
 
 
 @needs_cpython_311
 def test_a_damaged_entry_is_skipped_and_the_pattern_compiles_as_usual(tmp_path):
-    store = CompiledPatterns(tmp_path, min_chars=100)
-    re.purge()
-    with store.loading():
-        expected = _behaviour(re.compile(PATTERN))
-    with sqlite3.connect(tmp_path / "patterns.sqlite") as db:
-        db.execute("UPDATE patterns SET code = ?, groupindex = ?",
-                   (b"\x01\x02\x03", json.dumps({"p0": 99})))
-    re.purge()
+    store, expected = _store_then_alter(tmp_path, "UPDATE patterns SET code = ?, groupindex = ?",
+                                        (b"\x01\x02\x03", json.dumps({"p0": 99})))
     assert store.load() == 0
     assert _behaviour(re.compile(PATTERN)) == expected
 
