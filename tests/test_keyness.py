@@ -189,3 +189,15 @@ def test_rank_prefers_a_sure_large_effect_to_a_frequent_small_one_or_a_rare_one(
     assert by_term.loc[1, "rank"] == 1
     assert by_term.loc[1, "log_ratio_cons"] > by_term.loc[2, "log_ratio_cons"] > 0
     assert by_term.loc[0, "rank"] > 1
+
+
+def test_tied_terms_rank_alphabetically_whatever_order_the_vocabulary_came_in():
+    """Ranks must not depend on the order terms were first met (cutting the units another way,
+    e.g. by source kind, reorders the vocabulary): ties go alphabetically."""
+    ca = np.array([40, 40, 40, 5_000])
+    cb = np.array([2, 2, 2, 17_000])
+    t = _table(ca, cb)
+    for vocab in (["taux", "cuber", "mètre", "zz"], ["mètre", "taux", "cuber", "zz"]):
+        ranks = rank_top(t, fdr=0.05, terms=vocab)
+        by_term = {vocab[i]: r for i, r in zip(t["term_idx"], ranks, strict=True) if r}
+        assert by_term == {"cuber": 1, "mètre": 2, "taux": 3}

@@ -222,6 +222,27 @@ def make_study(hostile: bool = False) -> dict[str, pd.DataFrame]:
                                     log_ratio_cons=(20 - i) / 10 if rose else -(i - 19) / 10,
                                     rank=i + 1 if rose else i - 19))
 
+    # Reports against pages (contrasts.compare_kinds): all firms, and gamma, which has both.
+    for group in ("report", "gamma:report"):
+        for i in range(6):
+            over = i < 4  # ranks 1-4 on the reports' side, 1-2 on the pages'
+            term = f"rapport{i}" if over else f"page{i}"
+            if hostile and i == 0:
+                term = SCRIPT
+            keyness.append(dict(comparison="kind_vs_kind", group_a=group,
+                                group_b=group.replace("report", "page"), lang="fr", term=term,
+                                count_a=30 - i if over else 2, count_b=5 if over else 20 + i,
+                                total_a=4000, total_b=6000, log_odds=0.5, z=3.0,
+                                g2=12.0 - i if over else -(12.0 - i), log_ratio=1.0,
+                                p_g2=0.001, q_g2=0.01, lafon=2.0,
+                                log_ratio_cons=(4 - i) / 4 if over else -(i - 3) / 4,
+                                rank=i + 1 if over else i - 3))
+        keyness.append(dict(comparison="kind_vs_kind", group_a=group,
+                            group_b=group.replace("report", "page"), lang="fr",
+                            term="rapportbruit", count_a=3, count_b=1, total_a=4000,
+                            total_b=6000, log_odds=0.5, z=1.0, g2=1.0, log_ratio=1.0, p_g2=0.3,
+                            q_g2=0.4, lafon=0.2, log_ratio_cons=0.0, rank=None))
+
     frames = {"audience": ("citizens", "clients"), "framing": ("problems", "solutions")}
     domains = ("data_analysis", "mobility", "water")
     fm, shifts = [], []
@@ -503,6 +524,24 @@ def test_scraped_markup_appears_as_text_and_never_runs(hostile):
     assert f"Avant {SCRIPT} après {IMG} fin." in topics          # a topic's passage
     assert f"Topic 0: {SCRIPT}" in topics                        # a label from the web's words
     assert html.escape(SCRIPT) in (hostile / "index.html").read_text(encoding="utf-8")
+
+
+def test_reports_against_pages_for_all_firms_and_for_a_firm_with_both(built):
+    """The kind_vs_kind comparison: each side's ranked terms in rank order, nothing that is
+    not significant, and no such section for a firm that was not compared."""
+    for path, who in ((built / "index.html", "All firms"),
+                      (built / "firms" / "gamma.html", "Gamma &amp; Söhne &lt;GmbH&gt;")):
+        page = path.read_text(encoding="utf-8")
+        assert 'href="#genres"' in page and 'id="genres"' in page
+        reports = page.split('id="genres-fr-reports"')[1].split("</table>")[0]
+        pages_side = page.split('id="genres-fr-pages"')[1].split("</table>")[0]
+        assert f"{who}: terms used more in the annual reports" in reports
+        terms = re.compile(r">(rapport\w+|page\d)<")
+        assert terms.findall(reports) == ["rapport0", "rapport1", "rapport2", "rapport3"]
+        assert terms.findall(pages_side) == ["page4", "page5"]
+        assert "rapportbruit" not in page
+    alpha = (built / "firms" / "alpha.html").read_text(encoding="utf-8")
+    assert 'id="genres"' not in alpha
 
 
 def test_captures_keep_last_attempt_and_archive_links(built):

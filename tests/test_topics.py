@@ -628,6 +628,8 @@ def test_prevalence_intervals_follow_content_not_document_ids():
 def test_names_are_kept_out_of_topic_bags_phrases_included():
     """Issue 14, part 5: topics are about frames, not case studies: the town and the person
     go, common words stay, and a phrase holding a name goes with it."""
+    import pyarrow as pa
+
     from pipeline.topics.names import drop_names, proper_nouns
 
     sents = pd.DataFrame({
@@ -643,8 +645,10 @@ def test_names_are_kept_out_of_topic_bags_phrases_included():
         "keep": [[True, True, True, True, False, True],
                  [False, True, False, True, True, False, True],
                  [False, True, True, False, True]]})
-    names = proper_nouns(sents)
+    names = proper_nouns([pa.Table.from_pandas(sents)])
     assert names == {"jeanne", "martin", "valbrune"}
+    # the counts add up across batches: one sentence per batch gives the same names
+    assert proper_nouns(pa.Table.from_pandas(sents.iloc[[i]]) for i in range(3)) == names
     bags = pd.DataFrame({"passage_id": ["p0"], "terms": [["jeanne", "ville_de_valbrune",
                                                           "capteur", "ville", "air"]]})
     out = drop_names(bags, names)
@@ -652,7 +656,35 @@ def test_names_are_kept_out_of_topic_bags_phrases_included():
     assert bags["terms"].iloc[0][0] == "jeanne"  # the input is left as it was
     # Without parts of speech (simplemma), capitals inside a sentence tell names.
     plain = sents.assign(pos=[[""] * len(t) for t in sents["tokens"]])
-    assert proper_nouns(plain) == {"martin", "valbrune"}  # "Jeanne" opens its sentence
+    assert proper_nouns([pa.Table.from_pandas(plain)]) == {"martin", "valbrune"}  # "Jeanne"
+    #                                                              opens its sentence
+
+
+def test_the_lexicons_words_are_never_names_even_tagged_so():
+    """"BIM", "CCTV" and the "Grid" of "Smart Grid" are written and tagged like names; they
+    are the study's own words and must stay in the topic bags."""
+    import pyarrow as pa
+
+    from pipeline.lexicon import parse_lexicon
+    from pipeline.topics.names import drop_names, proper_nouns
+
+    lexicon = parse_lexicon({"groups": {"g": {"kind": "set", "frames": {
+        "bim": {"fr": ["bim"], "en": ["bim", "cctv"]},
+        "energy": {"en": ["smart grid"]}}}}})
+    sents = pa.table({
+        "tokens": [["The", "BIM", "and", "CCTV", "of", "Valbrune", "feed", "the", "Smart",
+                    "Grid"]],
+        "lemmas": [["the", "bim", "and", "cctv", "of", "valbrune", "feed", "the", "smart",
+                    "grid"]],
+        "pos": [["DET", "PROPN", "CCONJ", "PROPN", "ADP", "PROPN", "VERB", "DET", "PROPN",
+                 "PROPN"]],
+        "keep": [[False, True, False, True, False, True, True, False, True, True]]})
+    assert proper_nouns([sents]) == {"bim", "cctv", "valbrune", "smart", "grid"}
+    names = proper_nouns([sents], lexicon_words=lexicon.words())
+    assert names == {"valbrune"}
+    bags = pd.DataFrame({"passage_id": ["p0"],
+                         "terms": [["bim", "cctv", "valbrune", "feed", "smart_grid"]]})
+    assert drop_names(bags, names)["terms"].iloc[0] == ["bim", "cctv", "feed", "smart_grid"]
 
 
 def test_topic_trends_use_the_frame_trends_too_little_text_rule_in_params_yaml():

@@ -39,6 +39,7 @@ swapping the groups flips every sign.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -278,7 +279,8 @@ def _score_packed(packed, totals_a, totals_b, *, prior, alpha0, min_count) -> pd
     return pd.DataFrame({k: v[order] for k, v in columns.items()})
 
 
-def rank_top(table: pd.DataFrame, *, fdr: float) -> np.ndarray:
+def rank_top(table: pd.DataFrame, *, fdr: float, terms: Sequence[str] | None = None
+             ) -> np.ndarray:
     """Rank of each term among the significant terms favouring the same group.
 
     Significance filters, a conservative effect size ranks (Gabrielatos & Marchi 2012; Hardie
@@ -288,14 +290,16 @@ def rank_top(table: pd.DataFrame, *, fdr: float) -> np.ndarray:
     times. The conservative log ratio does neither, and it does not depend on `alpha0`.
 
     Args:
-        table: output of `score_keyness` (any order), with `comparison_idx`, `log_ratio_cons`,
-            `g2`, `q_g2`.
+        table: output of `score_keyness` (any order), with `comparison_idx`, `term_idx`,
+            `log_ratio_cons`, `g2`, `q_g2`.
         fdr: the BH false discovery rate a term's q-value must not exceed.
+        terms: the vocabulary `term_idx` points into; ties are then broken alphabetically
+            (else by `term_idx`).
 
     Returns:
         1 for the most distinctive term of its side (log_ratio_cons > 0: group a; < 0:
-        group b), 2 for the next …; 0 for terms that are not significant or whose 95 %
-        interval of the log ratio holds zero.
+        group b), 2 for the next … (ties: alphabetically by term); 0 for terms that are not
+        significant or whose 95 % interval of the log ratio holds zero.
     """
     cons = table["log_ratio_cons"].to_numpy()
     side = np.sign(cons)
@@ -304,7 +308,16 @@ def rank_top(table: pd.DataFrame, *, fdr: float) -> np.ndarray:
     if not len(ok):
         return ranks
     comp = table["comparison_idx"].to_numpy()[ok]
-    order = np.lexsort((-np.abs(table["g2"].to_numpy()[ok]), -np.abs(cons[ok]), side[ok], comp))
+    # Ties last by term, alphabetically: a rank must not depend on the order the vocabulary
+    # was met in (which changes when the units are cut differently, e.g. by source kind).
+    term = table["term_idx"].to_numpy()[ok]
+    if terms is not None:
+        alphabetical = np.argsort(np.asarray(terms, dtype=object).astype(str), kind="stable")
+        place = np.empty(len(alphabetical), dtype=np.int64)
+        place[alphabetical] = np.arange(len(alphabetical))
+        term = place[term]
+    order = np.lexsort((term, -np.abs(table["g2"].to_numpy()[ok]), -np.abs(cons[ok]), side[ok],
+                        comp))
     c, sd = comp[order], side[ok][order]
     first = np.r_[True, (c[1:] != c[:-1]) | (sd[1:] != sd[:-1])]
     start = np.maximum.accumulate(np.where(first, np.arange(len(c)), 0))

@@ -244,7 +244,7 @@ def keyness_tables(bags: pd.DataFrame | TermCounts, *, alpha0: float, min_count:
         ok = (sel_a @ unit_totals > 0) & (sel_b @ unit_totals > 0)
         plans = [p for p, keep in zip(plans, ok, strict=True) if keep]
         scored = score_groups(sel_a[ok], sel_b[ok], counts, alpha0=alpha0, min_count=min_count)
-        scored["rank"] = rank_top(scored, fdr=fdr)
+        scored["rank"] = rank_top(scored, fdr=fdr, terms=vocab)
         ci = scored["comparison_idx"].to_numpy()
         for col in ("comparison", "group_a", "group_b", "years_a", "years_b"):
             scored[col] = _take_strings([p[col] for p in plans], ci)

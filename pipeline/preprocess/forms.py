@@ -54,7 +54,14 @@ def dictionary(lang: str):
 @functools.cache
 def dictionary_lemmas(lang: str) -> frozenset[str]:
     """Every lemma of simplemma's table for `lang`."""
-    return frozenset(dictionary(lang).values())
+    table = dictionary(lang)
+    # simplemma 2 keeps the table as bytes → bytes and decodes on each access: going through
+    # the mapping decodes every one of its 250k values (a second per run); its unique values
+    # are a few tens of thousands.
+    raw = getattr(table, "_dict", None)
+    if isinstance(raw, dict):
+        return frozenset(v.decode() for v in set(raw.values()))
+    return frozenset(table.values())
 
 
 def fr_plural(word: str) -> str:

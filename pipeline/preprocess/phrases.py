@@ -1,4 +1,4 @@
-"""Bags of terms: kept lemmas, lexicon terms forced in, and phrases learned with gensim.
+"""Bags of terms: kept lemmas, lexicon terms forced in, and learned phrases (gensim's NPMI).
 
 reads sentence lemmas and keep flags → each passage's terms in text order, phrases joined by "_".
 
@@ -10,14 +10,15 @@ Two kinds of multi-word terms reach the bags:
   lemma of "led"), as the frame matching of the contrasts stage does.
   The match ignores the bag filters ("de" is a stop word) and becomes one term spelt like
   `Term.phrase` in `pipeline.lexicon` (`tableau_de_bord`).
-- **learned**: gensim `Phrases` with NPMI scoring, fitted per language on runs of consecutive
-  kept lemmas (a dropped word, a punctuation mark, a sentence end or a lexicon term ends a run),
-  so only words that stand side by side in the text join (`ville_intelligent`, `smart_city`).
+- **learned**: phrases scored by NPMI as gensim `Phrases` scores them, per language, on runs
+  of consecutive kept lemmas (a dropped word, a punctuation mark, a sentence end or a lexicon
+  term ends a run), so only words that stand side by side in the text join
+  (`ville_intelligent`, `smart_city`).
 
 Lexicon terms, single or multi-word, never enter a learned phrase, so counting a frame's terms
 in the bags finds every match. Everything runs on Arrow/numpy arrays for the whole corpus: the
-bigram counts handed to gensim and the greedy left-to-right joining are exactly what gensim's
-own `Phrases.add_vocab` and `FrozenPhrases[sentence]` do on the runs (a test checks both).
+counts, scores and greedy left-to-right joining are what gensim's `Phrases` and
+`FrozenPhrases[sentence]` give on the same runs (a test checks both).
 
     >>> import pyarrow as pa, numpy as np
     >>> from pipeline.lexicon import parse_lexicon
@@ -34,6 +35,7 @@ own `Phrases.add_vocab` and `FrozenPhrases[sentence]` do on the runs (a test che
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -148,7 +150,7 @@ def bag_items(lemmas: pa.Array, lowers: pa.Array, keep: np.ndarray, *, sentence:
     is_item = keep.copy()
     protected = keep & pc.is_in(lemmas, value_set=forced.single_array).to_numpy(
         zero_copy_only=False)
-    # Lemmas holding the delimiter would be mistaken for phrases by gensim.
+    # Lemmas holding the delimiter would be mistaken for phrases.
     protected |= keep & pc.match_substring(lemmas, DELIMITER).to_numpy(zero_copy_only=False)
     matches = forced.find(lemmas, lowers, sentence)
     phrase_at = {}
@@ -174,12 +176,15 @@ def bag_items(lemmas: pa.Array, lowers: pa.Array, keep: np.ndarray, *, sentence:
 
 def learn_phrases(items: Items, *, phrases_min_count: int, phrases_threshold: float
                   ) -> dict[str, float]:
-    """Fit gensim `Phrases` (NPMI) on the runs of learnable items; return its phrases.
+    """Learn phrases from the runs of learnable items, as gensim `Phrases` (NPMI) would.
 
-    The unigram and bigram counts are computed on arrays and handed to gensim, which scores
-    them: the same phrases as `Phrases(runs, ...)`, without a Python loop over every token.
-    Bigrams seen fewer than `phrases_min_count` times are left out of the counts (NPMI never
-    accepts them).
+    Unigram and bigram counts are computed on arrays; each bigram seen at least
+    `phrases_min_count` times is scored by normalised pointwise mutual information (Bouma 2009),
+    ln(p(ab) / (p(a) p(b))) / -ln(p(ab)), probabilities being counts over the number of
+    learnable items, and kept when its score exceeds `phrases_threshold`. These are gensim's
+    own definitions, scored in the same floating-point steps, so the phrases and scores equal
+    `Phrases(runs, scoring="npmi").export_phrases()` (a test checks it); the stage no longer
+    imports gensim for it, which cost every run over a second.
 
     Args:
         items: one language's items.
@@ -187,14 +192,10 @@ def learn_phrases(items: Items, *, phrases_min_count: int, phrases_threshold: fl
         phrases_threshold: NPMI threshold, in (-1, 1].
 
     Returns:
-        Joined phrase → NPMI score, as in `FrozenPhrases.phrasegrams`.
+        Joined phrase → NPMI score, as in `FrozenPhrases.phrasegrams`, in the order of the
+        bigrams' codes.
     """
-    from gensim.models.phrases import Phrases
-
-    model = Phrases(min_count=phrases_min_count, threshold=phrases_threshold, scoring="npmi",
-                    delimiter=DELIMITER)
     terms = items.terms.filter(pa.array(items.learnable))
-    model.corpus_word_count = len(terms)
     if len(terms) < 2:
         return {}
     encoded = terms.dictionary_encode()
@@ -207,14 +208,18 @@ def learn_phrases(items: Items, *, phrases_min_count: int, phrases_threshold: fl
     enough = counts >= phrases_min_count
     bigrams, counts = bigrams[enough], counts[enough]
     a, b = bigrams // len(words), bigrams % len(words)
-    vocab: dict[str, int] = {}
-    for i in np.unique(np.concatenate([a, b])).tolist():
-        vocab[words[i].as_py()] = int(unigram[i])
+    n = float(len(terms))
     names = pc.binary_join_element_wise(words.take(pa.array(a)), words.take(pa.array(b)),
                                         DELIMITER).to_pylist()
-    vocab.update(zip(names, counts.tolist(), strict=True))
-    model.vocab = vocab
-    return model.export_phrases()
+    phrases: dict[str, float] = {}
+    # math.log, not np.log: the score at the threshold must not depend on the CPU's SIMD
+    for name, n_a, n_b, n_ab in zip(names, unigram[a].tolist(), unigram[b].tolist(),
+                                    counts.tolist(), strict=True):
+        p_ab = n_ab / n
+        score = math.log(p_ab / ((n_a / n) * (n_b / n))) / -math.log(p_ab)
+        if score > phrases_threshold:
+            phrases[name] = score
+    return phrases
 
 
 def apply_phrases(items: Items, phrasegrams: dict[str, float]) -> tuple[pa.Array, np.ndarray]:

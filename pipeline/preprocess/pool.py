@@ -14,6 +14,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import pyarrow as pa
@@ -26,6 +27,7 @@ from pipeline.preprocess.lemmatize import (
     _pipeline_for,
     analyse_passages,
 )
+from pipeline.preprocess.patterns import CompiledPatterns
 from pipeline.workers import die_with_parent
 
 log = logging.getLogger(__name__)
@@ -130,6 +132,8 @@ class LemmaPool:
         batch_size: texts per `nlp.pipe` batch.
         n_process: worker processes; 1 (or less) lemmatises in this process, lazily.
         scheduler: the address of a Dask scheduler whose workers lemmatise, or None.
+        patterns: where this process keeps the compiled programs of the models' large
+            patterns (None: they compile as usual when a model loads).
 
     Raises:
         LemmatizerError: a model that cannot be loaded (before any worker starts).
@@ -137,8 +141,10 @@ class LemmaPool:
     """
 
     def __init__(self, chunks: Sequence[Sequence[tuple[str, str]]], *, lemmatizer: str,
-                 batch_size: int, n_process: int, scheduler: str | None = None) -> None:
+                 batch_size: int, n_process: int, scheduler: str | None = None,
+                 patterns: CompiledPatterns | None = None) -> None:
         self.chunks = chunks
+        self._patterns = patterns
         self.lemmatizer = lemmatizer
         self.batch_size = batch_size
         self._pool = None
@@ -156,7 +162,8 @@ class LemmaPool:
                 # process that holds threads is safe here: Arrow's thread pools and OpenBLAS
                 # re-create theirs in the child, and the workers only run spaCy and build
                 # Arrow arrays, taking none of this process's other locks.
-                load_models(langs, lemmatizer)
+                with self._loading():
+                    load_models(langs, lemmatizer)
                 gc.freeze()
                 try:
                     self._pool = multiprocessing.get_context("fork").Pool(
@@ -175,8 +182,15 @@ class LemmaPool:
         """True when worker processes do the work."""
         return self._results is not None
 
+    def _loading(self) -> AbstractContextManager[None]:
+        return self._patterns.loading() if self._patterns is not None else nullcontext()
+
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         if self._results is None:
+            if self.chunks:
+                with self._loading():
+                    load_models(sorted({lang for chunk in self.chunks for lang, _ in chunk}),
+                                self.lemmatizer)
             for chunk in self.chunks:
                 yield analyse_passages(chunk, lemmatizer=self.lemmatizer,
                                        batch_size=self.batch_size)

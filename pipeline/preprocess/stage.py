@@ -66,6 +66,7 @@ from pipeline.preprocess.lemmatize import (
     analyse_passages,
     fingerprint_hash,
 )
+from pipeline.preprocess.patterns import CompiledPatterns
 from pipeline.preprocess.phrases import ForcedTerms, Items, apply_phrases, bag_items, learn_phrases
 from pipeline.preprocess.pool import LemmaPool, chunk_tasks
 
@@ -193,6 +194,7 @@ def preprocess_passages(
     lexicon: Lexicon | None = None,
     cache: LemmaCache | None = None,
     on_sentences: Callable[[pa.Table], None] | None = None,
+    patterns: CompiledPatterns | None = None,
 ) -> Preprocessed:
     """Lemmatise passages into sentence rows and bags of terms.
 
@@ -203,12 +205,14 @@ def preprocess_passages(
             `batch_size` and `n_process` (how the work is cut), `executor` and `scheduler`
             (`dask`: chunks of passages are lemmatised as tasks on that Dask cluster),
             `keep_pos` and `stop_words` (the bag filters), `phrases_min_count` and
-            `phrases_threshold` (gensim Phrases).
+            `phrases_threshold` (learned phrases, NPMI as in gensim Phrases).
         lexicon: the frame lexicon; its single-word terms are always kept and its multi-word
             terms forced into the bags as one term.
         cache: per-document lemmatisation cache; None lemmatises everything.
         on_sentences: called with each batch of SENTENCES rows, in order, which are then not
             kept in memory; None collects them into `Preprocessed.sentences`.
+        patterns: compiled patterns kept between runs (`patterns.CompiledPatterns`), so that
+            loading the French model does not compile its tokenizer's pattern every run.
 
     Returns:
         The bags, the sentences (unless streamed) and the counts of new and cached documents.
@@ -240,7 +244,9 @@ def preprocess_passages(
         keep_pos=params.keep_pos if params.lemmatizer == "spacy" else None,
         stop=frozenset(w.lower().replace("’", "'") for w in params.stop_words) | firm_ids,
         forced={lang: ForcedTerms(lexicon, lang) for lang in LANGS},
-        forms={lang: LexiconForms(lexicon, lang) for lang in LANGS},
+        # (a language the corpus lacks needs no forms, nor its dictionary loaded)
+        forms={lang: LexiconForms(lexicon if lang in fingerprints else None, lang)
+               for lang in LANGS},
     )
     builder = _SentenceBuilder(meta, filters, on_sentences)
     tasks = [(langs[i], texts[i]) for d in new for i in doc_rows[d]]
@@ -248,10 +254,8 @@ def preprocess_passages(
     started = time.perf_counter()
     with LemmaPool(chunks, lemmatizer=params.lemmatizer, batch_size=params.batch_size,
                    n_process=params.n_process,
-                   scheduler=params.scheduler if params.executor == "dask" else None) as pool:
-        if pool.in_workers:
-            # Import gensim now, while the workers lemmatise, not after them.
-            import gensim.models.phrases  # noqa: F401
+                   scheduler=params.scheduler if params.executor == "dask" else None,
+                   patterns=patterns) as pool:
         fresh = _passage_rows(pool)
         n_docs = len(doc_rows)
         n_cached = 0
@@ -473,7 +477,8 @@ def _run(args) -> int:
     sink = TableWriter(args.out / schemas.file_name(schemas.SENTENCES), schemas.SENTENCES)
     try:
         result = preprocess_passages(passages, params, lexicon=lexicon, cache=cache,
-                                     on_sentences=sink.write)
+                                     on_sentences=sink.write,
+                                     patterns=CompiledPatterns(args.cache))
     except BaseException:
         sink.abort()
         raise

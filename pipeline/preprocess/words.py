@@ -6,7 +6,7 @@ the bags: `WordCheck.lemma` replaces it with the best word for the form.
 
 from __future__ import annotations
 
-from pipeline.preprocess.forms import dictionary
+from pipeline.preprocess.forms import dictionary, dictionary_lemmas
 
 
 class WordCheck:
@@ -30,8 +30,8 @@ class WordCheck:
         self.french = lang == "fr"
         self.tables = tables
         model = frozenset().union(*tables.values())
-        self.lemmas = model & frozenset(self.forms.values())
-        self.known = model | frozenset(self.forms.values())  # lemmas of either source
+        self.lemmas = model & dictionary_lemmas(lang)
+        self.known = model | dictionary_lemmas(lang)  # lemmas of either source
 
     def is_word(self, lemma: str, pos: str) -> bool:
         """Whether `lemma` is a known lemma for a token tagged `pos`."""

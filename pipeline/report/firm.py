@@ -20,6 +20,7 @@ from pipeline.report.grids import set_grid
 from pipeline.report.study import (
     Study,
     distinctive_terms,
+    genre_terms,
     rate_series,
     series,
     share_rows,
@@ -59,6 +60,7 @@ def firm_context(study: Study, firm: str, domain_grid: dict | None, *, max_kwic:
         "langs": sorted(docs["lang"].dropna().unique()),
         "kinds": docs["kind"].value_counts().to_dict(),
         "topics": _topics(study, firm, known_docs), "vocab": vocab,
+        "genres": genre_terms(study.inputs.keyness, f"{firm}:report", n_terms=n_terms),
         "frames": _frames(study, firm, domain_grid),
         "kwic_frames": kwic_frames, "kwic_terms": kwic_terms, "max_kwic": max_kwic,
         "captures": records(caps), "n_terms": n_terms,

@@ -23,6 +23,7 @@ from pipeline.report.grids import domain_entries
 from pipeline.report.study import (
     MAX_SERIES,
     Study,
+    genre_terms,
     other_languages,
     rate_rows,
     share_items,
@@ -52,6 +53,7 @@ def index_context(study: Study, domain_grids: dict[str, dict], *, n_terms: int,
             "n_undated": int(study.usable["year"].isna().sum()),
             "other_langs": records(other_languages(study.usable)),
             "sets": _sets(study, domain_grids), "presence_rate": study.presence_rate,
+            "genres": genre_terms(i.keyness, "report", n_terms=n_terms), "n_terms": n_terms,
             "presence_docs": study.presence_docs, "failures": _failure_reasons(i.fetches),
             "correspondence": correspondence_context(
                 study, ca_labels=ca_labels,

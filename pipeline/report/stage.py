@@ -69,7 +69,7 @@ from pipeline.sources import firm_names, read_sources
 log = logging.getLogger(__name__)
 
 #: the keyness comparisons the pages show (the rest is in the export only)
-SHOWN_COMPARISONS = ["firm_vs_rest", "late_vs_early"]
+SHOWN_COMPARISONS = ["firm_vs_rest", "late_vs_early", "kind_vs_kind"]
 #: rows per batch when a table is scanned or copied
 EXPORT_BATCH = 50_000
 

@@ -264,6 +264,34 @@ def distinctive_terms(keyness: pd.DataFrame, *, n_terms: int) -> pd.DataFrame:
     return k[keep.astype(bool)].sort_values(["group_a", "lang", "rank", "term"])
 
 
+def genre_terms(keyness: pd.DataFrame, group_a: str, *, n_terms: int) -> list[dict]:
+    """Per language: the terms annual reports use more than web pages, and the reverse.
+
+    Rows of comparison `kind_vs_kind` (made when `contrasts.compare_kinds` is on) whose
+    `group_a` is `group_a` ("report" for all firms, "<firm>:report" for one), ranked as the
+    distinctive vocabulary is (`rank` ≤ `n_terms` on each side).
+
+    Returns:
+        One block per language: `lang`, `reports` and `pages` (the ranked rows of each side,
+        with `rate_a` and `rate_b` per 10,000 terms), `total_a` and `total_b`.
+    """
+    rows = keyness[(keyness["comparison"] == "kind_vs_kind") & (keyness["group_a"] == group_a)]
+    blocks = []
+    for lang, r in rows.groupby("lang", sort=True):
+        ranked = r[(r["rank"].notna() & (r["rank"] <= n_terms)).fillna(False).astype(bool)]
+        sides = {}
+        for side, on_side in (("reports", ranked["log_ratio_cons"] > 0),
+                              ("pages", ranked["log_ratio_cons"] < 0)):
+            recs = records(ranked[on_side.astype(bool)].sort_values(["rank", "term"]))
+            for rec in recs:
+                rec["rate_a"] = 1e4 * rec["count_a"] / rec["total_a"] if rec["total_a"] else None
+                rec["rate_b"] = 1e4 * rec["count_b"] / rec["total_b"] if rec["total_b"] else None
+            sides[side] = recs
+        blocks.append({"lang": lang, **sides, "total_a": int(r["total_a"].iloc[0]),
+                       "total_b": int(r["total_b"].iloc[0])})
+    return blocks
+
+
 def term_kwic_links(keyness: pd.DataFrame, term_lines: set[tuple[str, str, str]], *,
                     n_terms: int) -> dict[tuple[str, str], str]:
     """(lang, term) → link, from the report's root, to the term's concordance lines.

@@ -80,8 +80,9 @@ from threadpoolctl import threadpool_limits
 
 from pipeline import cli, schemas
 from pipeline.errors import EXIT_OK, TopicsError
-from pipeline.io import empty_frame, read_table, write_csv, write_json, write_table
-from pipeline.params import TopicsParams, load_block
+from pipeline.io import empty_frame, iter_arrow, read_table, write_csv, write_json, write_table
+from pipeline.lexicon import load_lexicon
+from pipeline.params import TopicsParams, lexicon_path, load_block
 from pipeline.resample import content_keys
 from pipeline.subset import restrict
 from pipeline.topics.coherence import (
@@ -592,9 +593,11 @@ def _run(args) -> int:
                                    "section_family"])
     sentences_path = args.processed / schemas.file_name(schemas.SENTENCES)
     if params.drop_names and sentences_path.exists():
-        sentences = read_table(sentences_path, schemas.SENTENCES,
-                               columns=["tokens", "lemmas", "pos", "keep"])
-        bags = drop_names(bags, proper_nouns(sentences))
+        lexicon_file = lexicon_path(args.params)
+        lexicon_words = load_lexicon(lexicon_file).words() if lexicon_file.exists() else set()
+        batches = iter_arrow(sentences_path, schemas.SENTENCES,
+                             columns=["tokens", "lemmas", "pos", "keep"])
+        bags = drop_names(bags, proper_nouns(batches, lexicon_words=lexicon_words))
     elif params.drop_names:
         log.warning("%s is missing: proper nouns cannot be told and stay in the bags",
                     sentences_path)
