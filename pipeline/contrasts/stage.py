@@ -391,8 +391,9 @@ def score_contrasts(sentences: Tables, bags: Tables, documents: pd.DataFrame,
     """
     unusable = _Unusable(documents, passages, kinds=params.kinds,
                          section_families=params.section_families)
+    # (passages without a kind, as a caller may hand in, cannot be compared by kind)
     kind_of = (passages.drop_duplicates("passage_id").set_index("passage_id")["kind"]
-               if params.compare_kinds else None)
+               if params.compare_kinds and "kind" in passages else None)
     # First pass, over the bags: keyness counts per unit and word tokens per document.
     term_counts, doc_counts = TermCounts(), DocCounts()
     for batch in doc_batches(_frames(bags)):

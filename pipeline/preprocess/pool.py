@@ -182,8 +182,8 @@ class LemmaPool:
         """True when worker processes do the work."""
         return self._results is not None
 
-    def _loading(self) -> AbstractContextManager[None]:
-        return self._patterns.loading() if self._patterns is not None else nullcontext()
+    def _loading(self) -> AbstractContextManager[int]:
+        return self._patterns.loading() if self._patterns is not None else nullcontext(0)
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         if self._results is None:
