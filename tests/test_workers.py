@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -50,7 +51,8 @@ def test_workers_end_when_their_run_is_killed(method):
 
 
 POOL = """
-import os, sys, time
+import faulthandler, os, signal, sys, time
+faulthandler.register(signal.SIGUSR1, all_threads=True)  # inherited by the forked workers
 from pipeline.preprocess import pool
 chunks = [[("fr", "Les villes publient leurs données. " * 40)] * 64] * 40
 with pool.LemmaPool(chunks, lemmatizer="spacy", batch_size=16, n_process=2) as lemmas:
@@ -78,6 +80,27 @@ def _gone(pids: list[int], seconds: float = 10) -> bool:
     return not any(alive(pid) for pid in pids)
 
 
+def _stacks(proc: subprocess.Popen, workers: list[int]) -> str:
+    """Every thread's stack in a run that does not stop, and in its workers (faulthandler, on
+    SIGUSR1), then the run killed: a hang that shows up once in many runs names its place."""
+    states = {pid: _state(pid) for pid in [proc.pid, *workers]}
+    for pid in states:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGUSR1)
+    time.sleep(2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    _, err = proc.communicate()
+    return f"process states {states}\n{err[-12000:]}"
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return next(line.split(None, 1)[1].strip() for line in fh if line.startswith("State"))
+    except FileNotFoundError:
+        return "gone"
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
 def test_forked_lemmatisation_workers_end_when_their_run_is_killed():
     proc, workers = _lemma_pool()
@@ -91,6 +114,10 @@ def test_ctrl_c_stops_forked_lemmatisation_at_once():
     # A terminal's Ctrl-C goes to the whole process group: the run and its workers.
     proc, workers = _lemma_pool(start_new_session=True)
     os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=20)
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the run did not stop within 20 s of Ctrl-C; where it and its workers "
+                    f"were:\n{_stacks(proc, workers)}")
     assert "KeyboardInterrupt" in err
     assert _gone(workers), "a lemmatisation worker outlived Ctrl-C"
