@@ -93,6 +93,14 @@ def _stacks(proc: subprocess.Popen, workers: list[int]) -> str:
     return f"process states {states}\n{err[-12000:]}"
 
 
+def _signal_masks(pid: int) -> str:
+    """The blocked, ignored and caught signal masks of a process (a run started with SIGINT
+    ignored or blocked, inherited from whatever started it, never sees Ctrl-C)."""
+    with open(f"/proc/{pid}/status") as fh:
+        return ", ".join(line.strip() for line in fh if line.startswith(("SigBlk", "SigIgn",
+                                                                          "SigCgt")))
+
+
 def _state(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/status") as fh:
@@ -113,11 +121,12 @@ def test_forked_lemmatisation_workers_end_when_their_run_is_killed():
 def test_ctrl_c_stops_forked_lemmatisation_at_once():
     # A terminal's Ctrl-C goes to the whole process group: the run and its workers.
     proc, workers = _lemma_pool(start_new_session=True)
+    signals = _signal_masks(proc.pid)  # as the run had them when Ctrl-C came
     os.killpg(proc.pid, signal.SIGINT)
     try:
         _, err = proc.communicate(timeout=20)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"the run did not stop within 20 s of Ctrl-C; where it and its workers "
-                    f"were:\n{_stacks(proc, workers)}")
+        pytest.fail(f"the run did not stop within 20 s of Ctrl-C; its signals ({signals}) "
+                    f"and where it and its workers were:\n{_stacks(proc, workers)}")
     assert "KeyboardInterrupt" in err
     assert _gone(workers), "a lemmatisation worker outlived Ctrl-C"
