@@ -50,8 +50,12 @@ def test_workers_end_when_their_run_is_killed(method):
     assert not alive(worker), "the worker outlived its killed parent"
 
 
+# The run takes Ctrl-C as a run started at a terminal does, however pytest was started: a test
+# run started in the background by a script (`cmd &`, nohup) ignores SIGINT, and passes that on
+# to every process it starts, so this run would never see Ctrl-C.
 POOL = """
 import faulthandler, os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 faulthandler.register(signal.SIGUSR1, all_threads=True)  # inherited by the forked workers
 from pipeline.preprocess import pool
 chunks = [[("fr", "Les villes publient leurs données. " * 40)] * 64] * 40
