@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import IO, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date, iso_date_to_datetime
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 OPEN_SUFFIX = ".open"
 GZIP_LEVEL = 6  # warcio's default is 9: three times slower for a few percent of disk
 COPY_CHUNK = 1 << 16
+GZIP_MAGIC = b"\x1f\x8b"  # the first bytes of every gzip member
 # Hop-by-hop framing that no longer describes the stored bytes (httpx has de-chunked them).
 DROPPED_HEADERS = ("transfer-encoding",)
 
@@ -510,14 +512,31 @@ def record_problem(path: Path, offset: int, sha256: str | None = None) -> str | 
 def open_record(path: Path, offset: int) -> Iterator[ArcWarcRecord]:
     """The WARC record at `offset` of `path` (read its body with `content_stream()`).
 
+    A record must start exactly there: in a gzipped file a gzip member starts at every record
+    (the bytes at any other offset do not inflate, and warcio would read them raw), and what
+    starts there must be a WARC record. warcio falls back to reading any first line of five
+    words as an ARC header, so an offset into the middle of a record (a damaged fetches row)
+    would read, depending on the bytes it lands on, as an empty response instead of failing.
+
     Raises:
-        ValueError: when no record starts at that offset.
+        ValueError: when no WARC record starts at that offset.
     """
     with open(path, "rb") as fh:
+        gzipped = fh.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+        fh.seek(offset)
+        if gzipped and fh.read(len(GZIP_MAGIC)) != GZIP_MAGIC:
+            raise ValueError(f"{path}: no WARC record at offset {offset} (no gzip member "
+                             f"starts there)")
         fh.seek(offset)
         records = ArchiveIterator(fh)
-        record = next(iter(records), None)
+        try:
+            record = next(iter(records), None)
+        except ArchiveLoadFailed as exc:
+            raise ValueError(f"{path}: no WARC record at offset {offset} ({exc})") from None
         if record is None:
             raise ValueError(f"{path}: no WARC record at offset {offset}")
+        if record.format != "warc" or not record.rec_type:
+            raise ValueError(f"{path}: no WARC record at offset {offset} (what starts there "
+                             f"is not a WARC header)")
         yield record
         records.close()

@@ -12,6 +12,7 @@ twice.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import Counter
@@ -110,6 +111,44 @@ def serve(routes: dict[str, Route]) -> Iterator[FaultServer]:
         yield server
     finally:
         server.close()
+
+
+
+def gate_starts(monkeypatch) -> list[float]:
+    """The times (`time.monotonic`) at which the scraper's politeness gates let requests go,
+    as each gate records them, in the order they went; filled while a scrape runs.
+
+    The delay spaces these starts. The server's arrival times cannot show it on their own: a
+    request's way from the gate to the server's handler thread (a new connection, a busy
+    machine, the GIL) takes longer for one request than for the next, so two arrivals can be
+    closer than their starts. Each arrival comes after its own start (one clock, one process),
+    which is what ties a server's arrivals to these starts.
+    """
+    from pipeline.scrape import fetch
+
+    starts: list[float] = []
+    real = fetch._HostGate.turn
+
+    async def turn(gate) -> None:
+        await real(gate)
+        assert gate.last_at is not None
+        starts.append(gate.last_at)
+
+    monkeypatch.setattr(fetch._HostGate, "turn", turn)
+    return starts
+
+
+def assert_spaced(starts: list[float], arrivals: list[float], delay: float) -> None:
+    """Requests went `delay` s apart, and the server received exactly those requests.
+
+    Nothing here depends on how fast the machine is: the starts are checked against each
+    other, and the k-th arrival against the k-th start (each request arrives after it
+    started); a request that skipped the gate would be one arrival too many.
+    """
+    assert len(arrivals) == len(starts), (arrivals, starts)
+    assert all(a >= s for s, a in zip(sorted(starts), sorted(arrivals), strict=True))
+    pairs = list(itertools.pairwise(starts))
+    assert all(b >= a + delay for a, b in pairs), [b - a for a, b in pairs]
 
 
 # --- the faults ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -49,8 +50,13 @@ def test_workers_end_when_their_run_is_killed(method):
     assert not alive(worker), "the worker outlived its killed parent"
 
 
+# The run takes Ctrl-C as a run started at a terminal does, however pytest was started: a test
+# run started in the background by a script (`cmd &`, nohup) ignores SIGINT, and passes that on
+# to every process it starts, so this run would never see Ctrl-C.
 POOL = """
-import os, sys, time
+import faulthandler, os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
+faulthandler.register(signal.SIGUSR1, all_threads=True)  # inherited by the forked workers
 from pipeline.preprocess import pool
 chunks = [[("fr", "Les villes publient leurs données. " * 40)] * 64] * 40
 with pool.LemmaPool(chunks, lemmatizer="spacy", batch_size=16, n_process=2) as lemmas:
@@ -78,6 +84,35 @@ def _gone(pids: list[int], seconds: float = 10) -> bool:
     return not any(alive(pid) for pid in pids)
 
 
+def _stacks(proc: subprocess.Popen, workers: list[int]) -> str:
+    """Every thread's stack in a run that does not stop, and in its workers (faulthandler, on
+    SIGUSR1), then the run killed: a hang that shows up once in many runs names its place."""
+    states = {pid: _state(pid) for pid in [proc.pid, *workers]}
+    for pid in states:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGUSR1)
+    time.sleep(2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    _, err = proc.communicate()
+    return f"process states {states}\n{err[-12000:]}"
+
+
+def _signal_masks(pid: int) -> str:
+    """The blocked, ignored and caught signal masks of a process (a run started with SIGINT
+    ignored or blocked, inherited from whatever started it, never sees Ctrl-C)."""
+    with open(f"/proc/{pid}/status") as fh:
+        return ", ".join(line.strip() for line in fh if line.startswith(("SigBlk", "SigIgn",
+                                                                          "SigCgt")))
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return next(line.split(None, 1)[1].strip() for line in fh if line.startswith("State"))
+    except FileNotFoundError:
+        return "gone"
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
 def test_forked_lemmatisation_workers_end_when_their_run_is_killed():
     proc, workers = _lemma_pool()
@@ -90,7 +125,12 @@ def test_forked_lemmatisation_workers_end_when_their_run_is_killed():
 def test_ctrl_c_stops_forked_lemmatisation_at_once():
     # A terminal's Ctrl-C goes to the whole process group: the run and its workers.
     proc, workers = _lemma_pool(start_new_session=True)
+    signals = _signal_masks(proc.pid)  # as the run had them when Ctrl-C came
     os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=20)
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the run did not stop within 20 s of Ctrl-C; its signals ({signals}) "
+                    f"and where it and its workers were:\n{_stacks(proc, workers)}")
     assert "KeyboardInterrupt" in err
     assert _gone(workers), "a lemmatisation worker outlived Ctrl-C"

@@ -154,8 +154,9 @@ class _HostGate:
 
     async def turn(self) -> None:
         async with self.lock:
-            wait = self.next_at - time.monotonic()
-            if wait > 0:
+            # Again after each sleep: asyncio may wake a timer up to its clock's resolution
+            # early, and a Crawl-delay read meanwhile may have moved next_at on.
+            while (wait := self.next_at - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
             self.last_at = time.monotonic()
             self.next_at = self.last_at + self.delay
