@@ -16,9 +16,8 @@ would build for the same text on the same Python, so every match is the same (a 
 on the French tokenizer).
 
 These are private interfaces of the standard library. They are used only on the CPython minor
-version this module was written against; on any other, or if anything in the stored entry does
-not fit, patterns are compiled as usual (slower, same result) and the run says so in its debug
-log.
+version this module was written against; on any other, patterns are compiled as usual (slower,
+same result), and an entry that does not fit is skipped the same way (named in the debug log).
 
     >>> import re, tempfile
     >>> patterns = CompiledPatterns(tempfile.mkdtemp(), min_chars=20)
