@@ -16,9 +16,8 @@ from pipeline.errors import ExecutorError, ParamsError
 from pipeline.executor import TaskFailed, cluster_map
 from pipeline.extract.stage import Capture, extract_documents, load_captures
 from pipeline.params import ExtractParams, check_block
-from pipeline.preprocess import pool
 from tests.test_extract import DATA, EN, FR, PARAMS, Raw, html_page, paragraphs
-from tests.test_preprocess import FR_1, FR_2, FR_LONG, passages_frame, run
+from tests.test_preprocess import FR_1, FR_2, FR_LONG, passages_frame, run, spy_on_pools
 
 distributed = pytest.importorskip("distributed")
 
@@ -65,16 +64,7 @@ def test_preprocess_on_the_cluster_gives_the_local_tables(monkeypatch, scheduler
                                                    for i in range(9)]
     df = passages_frame(docs)
     local = run(df, n_process=1)
-    monkeypatch.setattr(pool, "IN_PROCESS_PASSAGES", 0)  # to the cluster, however few
-    started = []
-    real = pool.LemmaPool
-
-    def spy(*args, **kwargs):
-        made = real(*args, **kwargs)
-        started.append(made.in_workers)
-        return made
-
-    monkeypatch.setattr("pipeline.preprocess.stage.LemmaPool", spy)
+    started = spy_on_pools(monkeypatch)  # to the cluster, however few
     on_cluster = run(df, executor="dask", scheduler=scheduler, batch_size=2)
     assert started == [True]
     assert on_cluster.sentences.num_rows > 20

@@ -236,14 +236,13 @@ def test_unreadable_cache_entry_is_lemmatised_again(tmp_path, caplog):
     assert run(df, cache=cache).n_cached == 1  # stored again
 
 
-def test_two_workers_give_the_same_tables_as_one(monkeypatch):
+def spy_on_pools(monkeypatch) -> list[bool]:
+    """Send even a few passages to workers; return the list that records, for each pool the
+    stage makes, whether workers (or a cluster) do its work."""
     from pipeline.preprocess import pool
 
-    docs = [[(FR_1, "fr"), (EN_1, "en")]] + [[(FR_2 + f" Numéro {i}.", "fr")] for i in range(6)]
-    df = passages_frame(docs)
-    one = run(df, n_process=1)
-    started = []
-    monkeypatch.setattr(pool, "IN_PROCESS_PASSAGES", 0)  # workers even for a few passages
+    monkeypatch.setattr(pool, "IN_PROCESS_PASSAGES", 0)
+    started: list[bool] = []
     real_pool = pool.LemmaPool
 
     def spy(*args, **kwargs):
@@ -252,6 +251,14 @@ def test_two_workers_give_the_same_tables_as_one(monkeypatch):
         return made
 
     monkeypatch.setattr("pipeline.preprocess.stage.LemmaPool", spy)
+    return started
+
+
+def test_two_workers_give_the_same_tables_as_one(monkeypatch):
+    docs = [[(FR_1, "fr"), (EN_1, "en")]] + [[(FR_2 + f" Numéro {i}.", "fr")] for i in range(6)]
+    df = passages_frame(docs)
+    one = run(df, n_process=1)
+    started = spy_on_pools(monkeypatch)
     two = run(df, n_process=2, batch_size=2)
     assert started == [True]
     assert two.sentences.equals(one.sentences)

@@ -149,12 +149,12 @@ class LemmaPool:
         self.batch_size = batch_size
         self._pool = None
         self._results: Iterator[Any] | None = None
+        self._langs = tuple(sorted({lang for chunk in chunks for lang, _ in chunk}))
         n_passages = sum(len(chunk) for chunk in chunks)
         if scheduler is not None and n_passages >= IN_PROCESS_PASSAGES:
             jobs = ((list(chunk), lemmatizer, batch_size) for chunk in chunks)
             self._results = cluster_map(scheduler, _cluster_work, jobs, name="lemmatise")
         elif n_process > 1 and chunks and n_passages >= IN_PROCESS_PASSAGES:
-            langs = tuple(sorted({lang for chunk in chunks for lang, _ in chunk}))
             n_workers = min(n_process, len(chunks))
             if "fork" in multiprocessing.get_all_start_methods():
                 # Not a forkserver that preloads the models: its workers would be the server's
@@ -163,7 +163,7 @@ class LemmaPool:
                 # re-create theirs in the child, and the workers only run spaCy and build
                 # Arrow arrays, taking none of this process's other locks.
                 with self._loading():
-                    load_models(langs, lemmatizer)
+                    load_models(self._langs, lemmatizer)
                 gc.freeze()
                 try:
                     self._pool = multiprocessing.get_context("fork").Pool(
@@ -173,7 +173,7 @@ class LemmaPool:
             else:
                 self._pool = multiprocessing.get_context("spawn").Pool(
                     n_workers, initializer=_init_worker,
-                    initargs=(os.getpid(), lemmatizer, langs))
+                    initargs=(os.getpid(), lemmatizer, self._langs))
             jobs = ((list(chunk), lemmatizer, batch_size) for chunk in chunks)
             self._results = self._pool.imap(_work, jobs)
 
@@ -187,10 +187,9 @@ class LemmaPool:
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         if self._results is None:
-            if self.chunks:
+            if self._langs:  # nothing to lemmatise: no model, no stored pattern read
                 with self._loading():
-                    load_models(sorted({lang for chunk in self.chunks for lang, _ in chunk}),
-                                self.lemmatizer)
+                    load_models(self._langs, self.lemmatizer)
             for chunk in self.chunks:
                 yield analyse_passages(chunk, lemmatizer=self.lemmatizer,
                                        batch_size=self.batch_size)
