@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import get_args
 
 import pandas as pd
 
+from pipeline.params import Family
+
 log = logging.getLogger(__name__)
 
-KINDS = ("page", "report")
-# Section families (pipeline/extract/sections.yaml names them from titles).
-FAMILIES = ("strategy", "csr", "business", "governance", "risks", "financial", "other")
+# Section families (pipeline/extract/sections.yaml names them from titles), as params declares
+# them.
+FAMILIES: tuple[str, ...] = get_args(Family)
 
 
 def selected(passages: pd.DataFrame, *, kinds: Sequence[str] = (),

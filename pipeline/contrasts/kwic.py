@@ -131,8 +131,17 @@ def concordance(stream: Stream, hits: pd.DataFrame, *, kwic_window: int) -> pd.D
 _KWIC_TEXT = [f.name for f in schemas.KWIC if pa.types.is_string(f.type)]
 
 
-def kwic_lines(stream, frame_hits, term_hits, documents, passages, *, kwic_window):
-    """Concordance lines of one batch's matches, in KWIC's columns (not sorted)."""
+def line_sources(documents: pd.DataFrame, passages: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """What a concordance line gives besides its text: each passage's first page and each
+    document's capture date (built once a run; `kwic_lines` looks them up batch by batch)."""
+    return (passages.set_index("passage_id")["page_start"],
+            documents.drop_duplicates("doc_id").set_index("doc_id")["captured_at"])
+
+
+def kwic_lines(stream, frame_hits, term_hits, sources: tuple[pd.Series, pd.Series], *,
+               kwic_window):
+    """Concordance lines of one batch's matches, in KWIC's columns (not sorted); `sources`
+    from `line_sources`."""
     parts = []
     if len(frame_hits):
         parts.append(frame_hits[["pos", "n_words", "term", "group", "frame"]])
@@ -142,8 +151,7 @@ def kwic_lines(stream, frame_hits, term_hits, documents, passages, *, kwic_windo
         return None
     hits = pd.concat(parts, ignore_index=True)
     lines = concordance(stream, hits, kwic_window=kwic_window)
-    page = passages.set_index("passage_id")["page_start"]
-    captured = documents.drop_duplicates("doc_id").set_index("doc_id")["captured_at"]
+    page, captured = sources
     lines["page"] = pd.array(page.reindex(lines["passage_id"]).to_numpy(), dtype="Int32")
     lines["captured_at"] = captured.reindex(lines["doc_id"]).to_numpy()
     lines["year"] = pd.array(lines["year"], dtype="Int16")

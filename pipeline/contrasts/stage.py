@@ -88,7 +88,7 @@ from pipeline.contrasts.frames import (
     measure_frames,
 )
 from pipeline.contrasts.keyness import rank_top, score_groups
-from pipeline.contrasts.kwic import kwic_lines, sort_kwic
+from pipeline.contrasts.kwic import kwic_lines, line_sources, sort_kwic
 from pipeline.contrasts.shifts import shift_table
 from pipeline.contrasts.versus import firm_vs_rest
 from pipeline.errors import EXIT_OK
@@ -424,6 +424,7 @@ def score_contrasts(sentences: Tables, bags: Tables, documents: pd.DataFrame,
                             params.kwic_window)
     wanted_by_firm = wanted_keys(wanted)
     kwic_parts: list[pd.DataFrame | None] = []
+    sources = line_sources(documents, passages)
     n_hits = n_sents = 0
     for batch in doc_batches(_frames(sentences)):
         batch = unusable.drop(batch, sentences=True)
@@ -446,8 +447,8 @@ def score_contrasts(sentences: Tables, bags: Tables, documents: pd.DataFrame,
         n_hits += len(hits)
         counts = hit_counts(hits, stream.sentences)
         doc_counts.add_counts(counts)
-        lines = kwic_lines(stream, hits, match_bag_terms(stream, wanted), documents, passages,
-                            kwic_window=params.kwic_window)
+        lines = kwic_lines(stream, hits, match_bag_terms(stream, wanted), sources,
+                           kwic_window=params.kwic_window)
         kwic_parts.append(lines)
         if cache is not None:
             doc_hits, doc_lines = split_by_doc(counts, todo), split_by_doc(lines, todo)

@@ -172,23 +172,6 @@ def _sweep_counts(words: list[str], start: int, stop: int) -> dict[int, Cooccurr
     return count_cooccurrence(_SWEEP["texts"][start:stop], words)
 
 
-def topic_coherence(topics: list[list[str]], *, texts: list[list[str]], measure: str
-                    ) -> np.ndarray:
-    """Coherence of each topic's terms over the passages, as gensim's `CoherenceModel` gives it.
-
-    Args:
-        topics: each topic's top terms.
-        texts: the passages' term sequences, in text order (for the sliding windows).
-        measure: "c_v" or "c_npmi".
-
-    Returns:
-        One coherence per topic.
-    """
-    words = topic_words(topics)
-    counts = count_cooccurrence(texts, words, windows=(WINDOWS[measure],))
-    return MEASURES[measure](topics, counts[WINDOWS[measure]])
-
-
 def _coherences(topics: list[list[str]], counts: dict[int, Cooccurrence]
                 ) -> dict[str, np.ndarray]:
     return {m: MEASURES[m](topics, counts[WINDOWS[m]]) for m in COHERENCE_MEASURES}
