@@ -19,14 +19,12 @@ import logging
 import uuid
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from pipeline.errors import ExecutorError
 
 log = logging.getLogger(__name__)
 
-Executor = Literal["local", "dask"]
-EXECUTORS: tuple[Executor, ...] = ("local", "dask")
 # Seconds to wait for the scheduler before giving up with an ExecutorError.
 CONNECT_TIMEOUT = 20
 # Tasks in flight per worker thread of the cluster: enough to keep every worker busy while

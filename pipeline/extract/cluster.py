@@ -64,9 +64,8 @@ def run_on_cluster(captures: Sequence[Capture], *, scheduler: str, batch: int,
     with closing(cluster_map(scheduler, work, tasks(), name="extract")) as done:
         for b, out in enumerate(done):
             if isinstance(out, TaskFailed):
-                loaded = [_with_payload(batches[b][i], max_bytes) for i in shipped[b]]
-                out = [isolate(c or batches[b][i])
-                       for c, i in zip(loaded, shipped[b], strict=True)]
+                # one process per capture, which reads its own payload (as the local run does)
+                out = [isolate(batches[b][i]) for i in shipped[b]]
             for i, r in zip(shipped[b], out, strict=True):
                 r.capture = batches[b][i]  # as given, without the payload read for the task
                 here[b][i] = r
