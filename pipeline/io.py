@@ -24,7 +24,9 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
@@ -270,19 +272,27 @@ def nullable_types(typ: pa.DataType):
     return mapping.get(typ)
 
 
-def write_text(text: str, path: str | Path) -> Path:
-    """Write UTF-8 text atomically, readable like any ordinary file (pages, exports, JSON)."""
-    path = Path(path)
+@contextmanager
+def _atomic_text(path: Path) -> Iterator[TextIO]:
+    """A UTF-8 text file written beside `path` and moved onto it when the block ends well,
+    readable like any ordinary file; removed if the block fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+            yield fh
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are made to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    """Write UTF-8 text atomically, readable like any ordinary file (pages, exports, JSON)."""
+    path = Path(path)
+    with _atomic_text(path) as fh:
+        fh.write(text)
     return path
 
 
@@ -299,19 +309,10 @@ def write_csv_batches(frames: Iterable[pd.DataFrame], path: str | Path,
                       columns: list[str]) -> Path:
     """`write_csv` of the concatenation of `frames`, one frame at a time (same text)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(pd.DataFrame(columns=columns).to_csv(index=False, lineterminator="\n"))
-            for frame in frames:
-                fh.write(_csv_frame(frame).to_csv(index=False, header=False,
-                                                  lineterminator="\n"))
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _atomic_text(path) as fh:
+        fh.write(pd.DataFrame(columns=columns).to_csv(index=False, lineterminator="\n"))
+        for frame in frames:
+            fh.write(_csv_frame(frame).to_csv(index=False, header=False, lineterminator="\n"))
     return path
 
 

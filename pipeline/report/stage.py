@@ -242,14 +242,19 @@ def _export_file(source: Path, schema: pa.Schema, parquet: Path, csv: Path,
             yield with_firm_names(df, names) if named else df
 
     sink = TableWriter(parquet, schema)
-    try:
+
+    def into_parquet_too() -> Iterator[pd.DataFrame]:  # one read of the file for both copies
         for df in frames():
             sink.write(to_arrow(df, schema, where=str(parquet)))
+            yield df
+
+    try:
+        written_csv = write_csv_batches(into_parquet_too(), csv, schema.names)
     except BaseException:
         sink.abort()
         raise
     sink.close()
-    return [parquet, write_csv_batches(frames(), csv, schema.names)]
+    return [parquet, written_csv]
 
 
 def write_report(report: Report, out: Path) -> list[Path]:
