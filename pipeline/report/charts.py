@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
 from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.ticker import MaxNLocator
 
@@ -442,12 +444,10 @@ def heatmap(matrix: Any, *, rows: Sequence[str], cols: Sequence[str], title: str
         cbar_label: what the values are (written under the map).
         missing: boolean mask of cells resting on too little text (value in italics).
     """
-    import matplotlib
-
     values = [[_num(v) for v in row] for row in matrix]
     found = [v for row in values for v in row if v is not None]
     vmax = max(found, default=1.0) or 1.0
-    cmap = matplotlib.colormaps["Blues"]
+    cmap = colormaps["Blues"]
     cell_w, cell_h = 0.85 * PT, 0.4 * PT
     left = max([text_width(str(r)) for r in rows] or [0.0]) + 12
     widths = [text_width(str(c)) for c in cols] or [0.0]
@@ -471,7 +471,7 @@ def heatmap(matrix: Any, *, rows: Sequence[str], cols: Sequence[str], title: str
             if v is None:
                 body.append(_text(x + cell_w / 2, y, "–", anchor="middle", fill=MUTED))
                 continue
-            shade = matplotlib.colors.to_hex(cmap(min(max(v / vmax, 0.0), 1.0)))
+            shade = to_hex(cmap(min(max(v / vmax, 0.0), 1.0)))
             body.append(f'<rect x="{_f(x)}" y="{_f(top + i * cell_h)}" width="{_f(cell_w)}" '
                         f'height="{_f(cell_h)}" fill="{shade}" stroke="#ffffff" '
                         'stroke-width="1"/>')

@@ -88,7 +88,8 @@ def _heatmaps(study: Study) -> list[dict]:
         share = p.pivot_table(index="firm", columns="topic", values="share", aggfunc="first")
         ndocs = p.groupby("firm")["n_docs"].max()
         share = share.reindex(index=rows_firms, columns=topics)
-        thin = p.assign(_weak=study.too_little(p)).groupby("firm")["_weak"].any()
+        p = p.assign(_weak=study.too_little(p))
+        thin = p.groupby("firm")["_weak"].any()
         weak = np.array([[bool(thin.get(f, True))] * len(topics) for f in rows_firms])
         svg = charts.heatmap(
             share.to_numpy(dtype=float),
@@ -100,7 +101,7 @@ def _heatmaps(study: Study) -> list[dict]:
             desc="Mean share of each topic in each firm's documents; each row names the "
                  "number of documents it rests on. Greyed italic values rest on too little "
                  f"text (fewer than {study.min_docs} documents, or too few word tokens).")
-        p = p.assign(_weak=study.too_little(p)).sort_values(["firm", "topic"])
+        p = p.sort_values(["firm", "topic"])
         cells = records(p)
         for c in cells:
             c["name"] = study.topic_name(lang, c["topic"])
